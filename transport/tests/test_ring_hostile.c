@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A hostile peer: one crafted ring per validation rule. Each must be
+ * refused with -EIO, name the right reason, count one protocol error, leave
+ * the endpoint broken (every later call -EIO), and never read outside the
+ * ring (run under ASan to see that).
+ *
+ * usage: test_ring_hostile <case>   (CTest runs one entry per case)
+ */
+#include <string.h>
+
+#include "vmb_test_ring.h"
+
+#define SIZE (2 * VMB_PAGE_SIZE)
+
+static const struct vmb_mem_region guest_ram = { 0x100000, 0x100000 };
+
+static struct vmb_pkt_desc *desc0(struct vt_ring *t)
+{
+	return (struct vmb_pkt_desc *)t->rx.data; /* first packet sits at 0 */
+}
+
+static void put_inband(struct vt_ring *t, uint16_t flags, uint64_t id)
+{
+	uint8_t b[40] = { 1 };
+
+	VT_EQ(vmb_ring_write_inband(&t->tx, flags, id, b, sizeof(b)), 0);
+	vmb_ring_tx_publish(&t->tx);
+}
+
+/* A GPA-direct packet whose extension is @ext (@len bytes, multiple of 8). */
+static void put_gpa(struct vt_ring *t, const void *ext, uint32_t len)
+{
+	struct vmb_sg sg = { "x", 1 };
+
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_GPA_DIRECT,
+			     VMB_PKT_FLAG_COMPLETION_REQUESTED, 9, ext, len, &sg, 1), 0);
+	vmb_ring_tx_publish(&t->tx);
+}
+
+static void expect_broken(struct vt_ring *t, int ret, uint32_t why)
+{
+	struct vmb_pkt p;
+
+	VT_EQ(ret, -EIO);
+	if (t->rx.error != why)
+		VT_FAIL("broke for '%s', expected '%s'",
+			vmb_ring_error_name(t->rx.error), vmb_ring_error_name(why));
+	VT_EQ(t->rx.stats.protocol_errors, 1);
+	/* Broken stays broken. */
+	VT_EQ(vmb_ring_peek(&t->rx, &p), -EIO);
+	VT_EQ(vmb_ring_rx_release(&t->rx), false);
+}
+
+static int peek(struct vt_ring *t, struct vmb_pkt *p)
+{
+	return vmb_ring_peek(&t->rx, p);
+}
+
+static int gpa(struct vt_ring *t)
+{
+	struct vmb_gpa_seg segs[VMB_GPA_MAX_PFNS];
+	struct vmb_pkt p;
+
+	VT_EQ(peek(t, &p), 0);
+	return vmb_gpa_parse(&t->rx, &p, &guest_ram, 1, segs, VMB_GPA_MAX_PFNS);
+}
+
+struct gpa1 {
+	struct vmb_gpa_direct_hdr h;
+	struct vmb_gpa_range r;
+	uint64_t pfn[2];
+};
+
+#define GPA1(cnt, off, p0, p1) { { 0, 1 }, { cnt, off }, { p0, p1 } }
+#define RAM_PFN (0x100000 >> VMB_PAGE_SHIFT)
+
+static void run(const char *name, struct vt_ring *t)
+{
+	struct vmb_pkt p;
+
+	if (!strcmp(name, "write_index_out_of_range")) {
+		vt_hdr(t)->write_index = SIZE + 8;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_INDEX);
+	} else if (!strcmp(name, "write_index_misaligned")) {
+		vt_hdr(t)->write_index = 12;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_INDEX);
+	} else if (!strcmp(name, "read_index_out_of_range")) {
+		/* The consumer attacks the producer this time. */
+		uint8_t big[SIZE / 2];
+
+		put_inband(t, 0, 1);
+		VT_EQ(vmb_ring_write_inband(&t->tx, 0, 2, big, sizeof(big)), 0);
+		vt_hdr(t)->read_index = 0xfffffff8;
+		VT_EQ(vmb_ring_write_inband(&t->tx, 0, 3, big, sizeof(big)), -EIO);
+		VT_EQ(t->tx.error, VMB_RING_ERR_INDEX);
+		VT_EQ(t->tx.stats.protocol_errors, 1);
+		VT_EQ(vmb_ring_tx_publish(&t->tx), false);
+	} else if (!strcmp(name, "attach_bad_index")) {
+		struct vmb_ring r;
+
+		vt_hdr(t)->read_index = 3;
+		VT_EQ(vmb_ring_attach_consumer(&r, t->mem, t->len), -EIO);
+		VT_EQ(r.error, VMB_RING_ERR_INDEX);
+	} else if (!strcmp(name, "short_packet")) {
+		vt_hdr(t)->write_index = 16;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_SHORT);
+	} else if (!strcmp(name, "unknown_type")) {
+		put_inband(t, 0, 1);
+		desc0(t)->type = 0x5;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_TYPE);
+	} else if (!strcmp(name, "unknown_flags")) {
+		put_inband(t, 0, 1);
+		desc0(t)->flags = 0x8;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_FLAGS);
+	} else if (!strcmp(name, "offset8_inside_descriptor")) {
+		put_inband(t, 0, 1);
+		desc0(t)->offset8 = 1;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_LENGTH);
+	} else if (!strcmp(name, "len8_below_offset8")) {
+		put_inband(t, 0, 1);
+		desc0(t)->offset8 = 4;
+		desc0(t)->len8 = 3;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_LENGTH);
+	} else if (!strcmp(name, "len8_past_published")) {
+		put_inband(t, 0, 1);
+		desc0(t)->len8 = 0xffff;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_LENGTH);
+	} else if (!strcmp(name, "extension_missing")) {
+		put_inband(t, 0, 1);
+		desc0(t)->type = VMB_PKT_DATA_GPA_DIRECT; /* offset8 = 2: no header */
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_LENGTH);
+	} else if (!strcmp(name, "bad_trailer")) {
+		put_inband(t, 0, 1);
+		put_inband(t, 0, 2);
+		/* The second packet's trailer claims the first one's start. */
+		memset(t->rx.data + 2 * 64 - 8, 0, 8);
+		VT_EQ(peek(t, &p), 0);
+		vmb_ring_advance(&t->rx, &p);
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_TRAILER);
+	} else if (!strcmp(name, "completion_trans_id_zero")) {
+		put_inband(t, 0, 1);
+		desc0(t)->type = VMB_PKT_COMP;
+		desc0(t)->trans_id = 0;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_TRANS_ID);
+	} else if (!strcmp(name, "request_trans_id_zero")) {
+		put_inband(t, VMB_PKT_FLAG_COMPLETION_REQUESTED, 1);
+		desc0(t)->trans_id = 0;
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_TRANS_ID);
+	} else if (!strcmp(name, "gpa_no_ranges")) {
+		struct gpa1 g = GPA1(10, 0, RAM_PFN, 0);
+
+		g.h.range_count = 0;
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "gpa_too_many_ranges")) {
+		struct gpa1 g = GPA1(10, 0, RAM_PFN, 0);
+
+		g.h.range_count = VMB_GPA_MAX_RANGES + 1;
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "gpa_ranges_past_extension")) {
+		struct gpa1 g = GPA1(10, 0, RAM_PFN, RAM_PFN);
+
+		g.h.range_count = 2; /* the second range head is past offset8 */
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "gpa_pfns_past_extension")) {
+		struct gpa1 g = GPA1(4 * VMB_PAGE_SIZE, 0, RAM_PFN, RAM_PFN);
+
+		put_gpa(t, &g, sizeof(g)); /* 4 pages need 4 pfns, 2 are there */
+		expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "gpa_byte_offset_past_page")) {
+		struct gpa1 g = GPA1(10, VMB_PAGE_SIZE, RAM_PFN, 0);
+
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "gpa_byte_count_zero")) {
+		struct gpa1 g = GPA1(0, 0, RAM_PFN, 0);
+
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "gpa_byte_count_huge")) {
+		struct gpa1 g = GPA1(0xffffffff, 8, RAM_PFN, 0);
+
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "gpa_pfn_outside_memory")) {
+		struct gpa1 g = GPA1(10, 0, RAM_PFN + 256, 0);
+
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_PFN);
+	} else if (!strcmp(name, "gpa_pfn_overflow")) {
+		struct gpa1 g = GPA1(10, 0, UINT64_MAX, 0);
+
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_PFN);
+	} else if (!strcmp(name, "gpa_second_page_outside")) {
+		struct gpa1 g = GPA1(VMB_PAGE_SIZE, 8, RAM_PFN + 255, RAM_PFN + 256);
+
+		put_gpa(t, &g, sizeof(g));
+		expect_broken(t, gpa(t), VMB_RING_ERR_PFN);
+	} else if (!strcmp(name, "xfer_range_past_set")) {
+		struct {
+			struct vmb_xfer_page_hdr h;
+			struct vmb_xfer_range r;
+		} x = { { 0, 0, 0, 1 }, { 100, 8000 } };
+		struct vmb_xfer_page_hdr h;
+		struct vmb_xfer_range r[4];
+
+		VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x,
+				     sizeof(x), NULL, 0), 0);
+		vmb_ring_tx_publish(&t->tx);
+		VT_EQ(peek(t, &p), 0);
+		expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8050, &h, r, 4),
+			      VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "xfer_ranges_past_extension")) {
+		struct {
+			struct vmb_xfer_page_hdr h;
+			struct vmb_xfer_range r;
+		} x = { { 0, 0, 0, 3 }, { 100, 0 } };
+		struct vmb_xfer_page_hdr h;
+		struct vmb_xfer_range r[4];
+
+		VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x,
+				     sizeof(x), NULL, 0), 0);
+		vmb_ring_tx_publish(&t->tx);
+		VT_EQ(peek(t, &p), 0);
+		expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8192, &h, r, 4),
+			      VMB_RING_ERR_RANGE);
+	} else {
+		fprintf(stderr, "unknown case '%s'\n", name);
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct vt_ring t;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s <case>\n", argv[0]);
+		return 2;
+	}
+	vt_ring_init(&t, SIZE);
+	run(argv[1], &t);
+	vt_ring_fini(&t);
+	return 0;
+}
