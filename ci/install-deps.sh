@@ -23,7 +23,7 @@ PKGS=(
     libdpdk-dev dpdk-dev dpdk
     libjansson-dev libpcap-dev tcpdump gnuplot-nox
     clang-14 libclang-rt-14-dev llvm-14
-    busybox-static cpio kmod
+    busybox-static cpio kmod qemu-system-data seabios
     valgrind
 )
 
@@ -54,9 +54,7 @@ if [ "$need_update" = 1 ]; then
 fi
 
 # The guest kernel: whatever linux-image-amd64 currently points at.
-KVER=$(apt-cache depends linux-image-amd64 2>/dev/null |
-       sed -n 's/.*Depends: linux-image-\(.*\)$/\1/p' | head -n1)
-[ -n "$KVER" ] || die "cannot resolve the guest kernel version from linux-image-amd64"
+KVER=$(bash "$(dirname "$0")/guest-kver.sh") || die "cannot resolve the guest kernel version from linux-image-amd64"
 PKGS+=("linux-headers-$KVER")
 
 missing=()

@@ -11,8 +11,8 @@
 #ifdef __KERNEL__
 #include <asm/barrier.h>
 #include <linux/compiler.h>
-#define vmb_load_acquire(p) virt_load_acquire(p)
-#define vmb_store_release(p, v) virt_store_release(p, v)
+#define vmb_load_acquire(p) virt_load_acquire((p))
+#define vmb_store_release(p, v) virt_store_release((p), (v))
 #define vmb_mb() virt_mb()
 #define vmb_read_once(x) READ_ONCE(x)
 #define vmb_write_once(x, v) WRITE_ONCE(x, v)

@@ -13,8 +13,15 @@
 #define VMBNET_VMB_WIRE_H
 
 #ifdef __KERNEL__
-#include <linux/types.h>
+#include <linux/limits.h>
 #include <linux/stddef.h>
+#include <linux/types.h>
+#ifndef UINT32_MAX
+#define UINT32_MAX U32_MAX
+#endif
+#ifndef UINT64_MAX
+#define UINT64_MAX U64_MAX
+#endif
 #else
 #include <stdint.h>
 #include <stddef.h>

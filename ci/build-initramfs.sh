@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Pack the guest initramfs: busybox, the init, KTAP helpers, the guest test
+# scripts, our module(s) and guest tools, and the stock kernel modules the
+# tests need.
+#
+# usage: build-initramfs.sh <repo> <out.cpio.gz> <kernel-root> <kver>
+#            --module <ko>... --tool <bin>... --kmod <relpath-under-kernel/>...
+set -euo pipefail
+die() { echo "build-initramfs: error: $*" >&2; exit 1; }
+
+repo=$(realpath "$1"); out=$(realpath -m "$2"); kroot=$3; kver=$4
+shift 4
+mods=(); tools=(); kmods=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --module) mods+=("$2"); shift 2 ;;
+    --tool) tools+=("$2"); shift 2 ;;
+    --kmod) kmods+=("$2"); shift 2 ;;
+    *) die "unknown argument $1" ;;
+    esac
+done
+busybox=/bin/busybox
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' &&
+    [ -x "$busybox" ] || die "busybox-static is not installed (run ci/install-deps.sh)"
+command -v cpio >/dev/null || die "cpio is not installed (run ci/install-deps.sh)"
+
+stage=$(mktemp -d "${out}.stage.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,vmbnet/bin,vmbnet/lib,vmbnet/tests,vmbnet/jobs}
+cp "$busybox" "$stage/bin/busybox"
+install -m 0755 "$repo/ci/guest/init" "$stage/init"
+cp "$repo/ci/guest/ktap.sh" "$stage/vmbnet/lib/"
+cp "$repo"/guest-driver/linux/tests/*.sh "$stage/vmbnet/tests/"
+cp "$repo"/ci/guest/selftest-*.sh "$stage/vmbnet/tests/"
+cp "$repo"/perf/guest/*.sh "$stage/vmbnet/jobs/"
+for m in "${mods[@]}"; do
+    [ -f "$m" ] || die "module $m was not built"
+    cp "$m" "$stage/vmbnet/"
+done
+for t in "${tools[@]}"; do
+    [ -x "$t" ] || die "guest tool $t was not built"
+    cp "$t" "$stage/vmbnet/bin/"
+done
+for k in "${kmods[@]}"; do
+    src="$kroot/lib/modules/$kver/kernel/$k"
+    [ -f "$src" ] || die "kernel module $k missing from linux-image-$kver"
+    mkdir -p "$stage/lib/modules/$kver/kernel/$(dirname "$k")"
+    cp "$src" "$stage/lib/modules/$kver/kernel/$k"
+done
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "build-initramfs: $out ($(du -h "$out" | cut -f1))"

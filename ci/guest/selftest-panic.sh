@@ -1,0 +1,3 @@
+# Boot-runner self-test: the guest kernel panics; the runner must fail fast.
+echo "selftest: crashing the kernel on purpose"
+echo c > /proc/sysrq-trigger
