@@ -251,6 +251,11 @@ struct vmb_msg_gpadl_teardown {
 	uint32_t gpadl;
 };
 
+struct vmb_msg_gpadl_torndown {
+	struct vmb_msg_hdr hdr;
+	uint32_t gpadl;
+};
+
 struct vmb_msg_open_channel {
 	struct vmb_msg_hdr hdr;
 	uint32_t child_relid;
@@ -287,6 +292,7 @@ _Static_assert(offsetof(struct vmb_msg_gpadl_header, range_buflen) == 16, "range
 _Static_assert(sizeof(struct vmb_msg_gpadl_body) == 16, "gpadl body");
 _Static_assert(sizeof(struct vmb_msg_gpadl_created) == 20, "gpadl created");
 _Static_assert(sizeof(struct vmb_msg_gpadl_teardown) == 16, "gpadl teardown");
+_Static_assert(sizeof(struct vmb_msg_gpadl_torndown) == 12, "gpadl torndown");
 _Static_assert(offsetof(struct vmb_msg_open_channel, user_data) == 28, "open user_data");
 _Static_assert(sizeof(struct vmb_msg_open_channel) == 148, "open channel");
 _Static_assert(sizeof(struct vmb_msg_open_result) == 20, "open result");

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A hostile guest against the control plane: one case per bad input. Each
+ * must be counted as a guest error, answered with an error status where the
+ * protocol has an answer, leak no GPADL pages or mappings, and leave the
+ * host usable (a good GPADL and open still work afterwards).
+ *
+ * usage: test_host_hostile <case>
+ */
+#include "fake_guest.h"
+
+static int nop_open(struct vmbnet_channel *ch) { return 0; }
+static void nop_doorbell(struct vmbnet_channel *ch) { }
+static void nop_close(struct vmbnet_channel *ch) { }
+static const struct vmbnet_chan_handler nop = { nop_open, nop_doorbell, nop_close };
+static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+
+static struct fake_guest g;
+static struct vmbnet_host h;
+static uint64_t ring_pfn;
+
+/* Send raw bytes as one message. */
+static void send_raw(const void *m, uint32_t len)
+{
+	vmbnet_host_message(&h, m, len);
+}
+
+static void gpadl_hdr(uint32_t id, uint32_t relid, uint32_t byte_count, uint32_t byte_offset,
+		      const uint64_t *pfns, uint32_t n, uint16_t buflen)
+{
+	uint8_t msg[VMB_MSG_MAX];
+	struct vmb_msg_gpadl_header m = { .hdr.msgtype = VMB_MSG_GPADL_HEADER,
+		.child_relid = relid, .gpadl = id, .range_count = 1, .range_buflen = buflen };
+	struct vmb_gpa_range r = { byte_count, byte_offset };
+
+	memcpy(msg, &m, sizeof(m));
+	memcpy(msg + sizeof(m), &r, sizeof(r));
+	memcpy(msg + sizeof(m) + sizeof(r), pfns, 8 * n);
+	send_raw(msg, sizeof(m) + sizeof(r) + 8 * n);
+}
+
+static int32_t created_status(uint32_t id)
+{
+	struct vmb_msg_gpadl_created c;
+
+	VT_EQ(fg_pop(&h, &c), VMB_MSG_GPADL_CREATED);
+	VT_EQ(c.gpadl, id);
+	return (int32_t)c.creation_status;
+}
+
+static void run(const char *name)
+{
+	uint64_t pfns[4] = { ring_pfn, ring_pfn + 1, ring_pfn + 2, ring_pfn + 3 };
+
+	if (!strcmp(name, "message_too_short")) {
+		uint8_t b[4] = { 14 };
+
+		send_raw(b, sizeof(b));
+	} else if (!strcmp(name, "message_too_long")) {
+		static uint8_t b[VMB_MSG_MAX + 8];
+
+		b[0] = VMB_MSG_REQUEST_OFFERS;
+		send_raw(b, sizeof(b));
+		VT_EQ(fg_pop(&h, NULL), 0);
+	} else if (!strcmp(name, "unknown_message_type")) {
+		struct vmb_msg_hdr m = { .msgtype = 99 };
+
+		send_raw(&m, sizeof(m));
+	} else if (!strcmp(name, "truncated_every_type")) {
+		static const uint32_t types[] = { 5, 7, 8, 9, 11, 14 };
+
+		for (unsigned int i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			struct vmb_msg_hdr m = { .msgtype = types[i] };
+
+			send_raw(&m, sizeof(m));
+		}
+		VT_EQ(h.stats.guest_errors, 6);
+		VT_EQ(fg_pop(&h, NULL), 0);
+		fg_connect(&h); /* the truncated INITIATE did not disconnect */
+	} else if (!strcmp(name, "gpadl_pfn_outside_ram")) {
+		uint64_t bad[2] = { ring_pfn, 0xfffffff0 };
+
+		gpadl_hdr(5, 1, 2 * VMB_PAGE_SIZE, 0, bad, 2, 8 + 16);
+		VT_EQ(created_status(5), -EFAULT);
+	} else if (!strcmp(name, "gpadl_over_size_cap")) {
+		uint32_t pages = VMBNET_GPADL_MAX_PAGES + 1;
+
+		gpadl_hdr(5, 1, pages * VMB_PAGE_SIZE, 0, pfns, 4, (uint16_t)(8 + 8 * pages));
+		/* range_buflen is 16 bits: a huge GPADL cannot even say its size */
+		VT_CHECK(created_status(5) < 0);
+	} else if (!strcmp(name, "gpadl_over_total_cap")) {
+		/* 16 x 4096 pages = the whole budget; the next one is refused. */
+		for (uint32_t id = 1; id <= VMBNET_GPADL_TOTAL_PAGES / 4096; id++) {
+			gpadl_hdr(id, 1, 4096 * VMB_PAGE_SIZE, 0, pfns, 0, 8 + 8 * 4096);
+			VT_EQ(fg_pop(&h, NULL), 0); /* waiting for bodies */
+		}
+		gpadl_hdr(100, 1, 4096 * VMB_PAGE_SIZE, 0, pfns, 0, 8 + 8 * 4096);
+		VT_EQ(created_status(100), -ENOSPC);
+		vmbnet_host_reset(&h); /* frees the half-built ones */
+		fg_connect(&h);
+	} else if (!strcmp(name, "gpadl_too_many")) {
+		for (uint32_t id = 1; id <= VMBNET_MAX_GPADLS; id++)
+			VT_EQ(fg_gpadl_contig(&h, 1, id, ring_pfn, 1), 0);
+		gpadl_hdr(1000, 1, VMB_PAGE_SIZE, 0, pfns, 1, 16);
+		VT_EQ(created_status(1000), -ENOSPC);
+		vmbnet_host_reset(&h);
+		fg_connect(&h);
+	} else if (!strcmp(name, "gpadl_duplicate_handle")) {
+		VT_EQ(fg_gpadl_contig(&h, 1, 9, ring_pfn, 2), 0);
+		gpadl_hdr(9, 1, VMB_PAGE_SIZE, 0, pfns, 1, 16);
+		VT_EQ(created_status(9), -EINVAL);
+		VT_EQ(h.stats.gpadl_pages, 2); /* the first one is intact */
+	} else if (!strcmp(name, "gpadl_handle_zero")) {
+		gpadl_hdr(0, 1, VMB_PAGE_SIZE, 0, pfns, 1, 16);
+		VT_EQ(fg_pop(&h, NULL), 0);
+	} else if (!strcmp(name, "gpadl_bad_range")) {
+		gpadl_hdr(5, 1, VMB_PAGE_SIZE, 8, pfns, 2, 24); /* offset != 0 */
+		VT_EQ(created_status(5), -EINVAL);
+		gpadl_hdr(6, 1, 100, 0, pfns, 1, 16); /* not whole pages */
+		VT_EQ(created_status(6), -EINVAL);
+		gpadl_hdr(7, 1, VMB_PAGE_SIZE, 0, pfns, 1, 99); /* buflen lies */
+		VT_EQ(created_status(7), -EINVAL);
+		gpadl_hdr(8, 77, VMB_PAGE_SIZE, 0, pfns, 1, 16); /* no such relid */
+		VT_EQ(created_status(8), -EINVAL);
+	} else if (!strcmp(name, "gpadl_too_many_pfns")) {
+		gpadl_hdr(5, 1, 2 * VMB_PAGE_SIZE, 0, pfns, 3, 8 + 16);
+		VT_EQ(created_status(5), -EINVAL);
+	} else if (!strcmp(name, "gpadl_body_out_of_sequence")) {
+		struct { struct vmb_msg_gpadl_body b; uint64_t p; } body = {
+			{ .hdr.msgtype = VMB_MSG_GPADL_BODY, .msgnumber = 1, .gpadl = 5 }, ring_pfn };
+
+		gpadl_hdr(5, 1, 2 * VMB_PAGE_SIZE, 0, pfns, 1, 8 + 16);
+		send_raw(&body, sizeof(body));
+		VT_EQ(created_status(5), -EINVAL);
+	} else if (!strcmp(name, "gpadl_body_unknown_handle")) {
+		struct { struct vmb_msg_gpadl_body b; uint64_t p; } body = {
+			{ .hdr.msgtype = VMB_MSG_GPADL_BODY, .gpadl = 55 }, ring_pfn };
+
+		send_raw(&body, sizeof(body));
+		VT_EQ(fg_pop(&h, NULL), 0);
+	} else if (!strcmp(name, "teardown_unknown_handle")) {
+		struct vmb_msg_gpadl_teardown td = { .hdr.msgtype = VMB_MSG_GPADL_TEARDOWN,
+						     .gpadl = 1234 };
+
+		send_raw(&td, sizeof(td));
+		VT_EQ(fg_pop(&h, NULL), 0);
+	} else if (!strcmp(name, "open_bad_relid")) {
+		VT_EQ(fg_gpadl_contig(&h, 1, 5, ring_pfn, 4), 0);
+		VT_EQ(fg_open(&h, &g, 9, 5, ring_pfn, 2, 2), -EINVAL);
+	} else if (!strcmp(name, "open_gpadl_of_other_channel")) {
+		VT_EQ(fg_gpadl_contig(&h, 2, 5, ring_pfn, 4), 0);
+		VT_EQ(fg_open(&h, &g, 1, 5, ring_pfn, 2, 2), -EINVAL);
+	} else if (!strcmp(name, "open_gpadl_incomplete")) {
+		gpadl_hdr(5, 1, 4 * VMB_PAGE_SIZE, 0, pfns, 2, 8 + 32);
+		VT_EQ(fg_open(&h, &g, 1, 5, ring_pfn, 2, 2), -EINVAL);
+	} else if (!strcmp(name, "open_noncontiguous_ring")) {
+		uint64_t scattered[4] = { ring_pfn, ring_pfn + 2, ring_pfn + 1, ring_pfn + 3 };
+
+		VT_EQ(fg_gpadl(&h, 1, 5, scattered, 4, 100), 0);
+		VT_EQ(fg_open(&h, &g, 1, 5, ring_pfn, 2, 2), -EINVAL);
+	} else if (!strcmp(name, "open_bad_downstream_offset")) {
+		VT_EQ(fg_gpadl_contig(&h, 1, 5, ring_pfn, 4), 0);
+		VT_EQ(fg_open(&h, &g, 1, 5, ring_pfn, 1, 3), -EINVAL);
+		VT_EQ(fg_open(&h, &g, 1, 5, ring_pfn, 4, 0), -EINVAL);
+	} else if (!strcmp(name, "open_corrupt_ring_index")) {
+		struct vmb_msg_open_channel m = { .hdr.msgtype = VMB_MSG_OPEN_CHANNEL,
+			.child_relid = 1, .ringbuffer_gpadl = 5, .downstream_ring_offset = 2 };
+		struct vmb_msg_open_result r;
+
+		VT_EQ(fg_gpadl_contig(&h, 1, 5, ring_pfn, 4), 0);
+		vmb_ring_format(fg_ptr(&g, ring_pfn), 2 * VMB_PAGE_SIZE);
+		vmb_ring_format(fg_ptr(&g, ring_pfn + 2), 2 * VMB_PAGE_SIZE);
+		((struct vmb_ring_hdr *)fg_ptr(&g, ring_pfn))->write_index = 0x7777;
+		send_raw(&m, sizeof(m));
+		VT_EQ(fg_pop(&h, &r), VMB_MSG_OPEN_RESULT);
+		VT_EQ((int32_t)r.status, -EIO);
+		VT_EQ(g.maps, 0);
+	} else if (!strcmp(name, "close_not_open")) {
+		struct vmb_msg_close_channel c = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL,
+						   .child_relid = 1 };
+
+		send_raw(&c, sizeof(c));
+	} else if (!strcmp(name, "message_queue_overflow")) {
+		struct vmb_msg_initiate_contact m = { .hdr.msgtype = VMB_MSG_INITIATE_CONTACT,
+			.version_requested = VMB_PROTO_VERSION_1_0 };
+
+		for (int i = 0; i < VMBNET_MSGQ_LEN + 10; i++)
+			send_raw(&m, sizeof(m));
+		VT_EQ(h.stats.msgs_dropped, 10);
+		while (fg_pop(&h, NULL))
+			;
+	} else {
+		fprintf(stderr, "unknown case '%s'\n", name);
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s <case>\n", argv[0]);
+		return 2;
+	}
+	fg_init(&g);
+	VT_EQ(vmbnet_host_init(&h, 2, mac, &fake_guest_ops, &g, &nop), 0);
+	if (strcmp(argv[1], "truncated_every_type"))
+		fg_connect(&h);
+	ring_pfn = fg_alloc(&g, 16);
+	run(argv[1]);
+	VT_CHECK(h.stats.guest_errors > 0);
+	VT_EQ(g.errors, h.stats.guest_errors);
+	/* Still usable: a clean GPADL and open on a fresh handle. */
+	while (fg_pop(&h, NULL))
+		;
+	VT_EQ(fg_gpadl_contig(&h, 1, 4242, ring_pfn + 8, 4), 0);
+	VT_EQ(fg_open(&h, &g, 1, 4242, ring_pfn + 8, 2, 2), 0);
+	vmbnet_host_fini(&h);
+	VT_EQ(g.maps, 0);
+	VT_EQ(h.stats.gpadl_pages, 0);
+	fg_fini(&g);
+	return 0;
+}

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmbnet host control plane: channel messages, GPADLs, channel open/close.
+ * See vmbnet_host.h for the contract and transport/SPEC.md for the flows.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbnet_host.h"
+
+/* f8615163-df3e-46c5-913f-f2d2f965ed0e, in VMBus (mixed-endian) byte order */
+const struct vmb_guid vmbnet_netvsc_guid = { {
+	0x63, 0x51, 0x61, 0xf8, 0x3e, 0xdf, 0xc5, 0x46,
+	0x91, 0x3f, 0xf2, 0xd2, 0xf9, 0x65, 0xed, 0x0e } };
+
+#define GPADL_HDR_PFNS_OFF (sizeof(struct vmb_msg_gpadl_header) + sizeof(struct vmb_gpa_range))
+#define GPADL_BODY_PFNS_OFF sizeof(struct vmb_msg_gpadl_body)
+
+static void host_trace(struct vmbnet_host *h, const char *ev, uint32_t a, uint32_t b)
+{
+	if (h->ops->trace)
+		h->ops->trace(h->opaque, ev, a, b);
+}
+
+static void host_guest_error(struct vmbnet_host *h, const char *what)
+{
+	h->stats.guest_errors++;
+	if (h->ops->guest_error)
+		h->ops->guest_error(h->opaque, what);
+}
+
+/* Queue a host -> guest message; vector 0 fires on empty -> non-empty. */
+static void host_send(struct vmbnet_host *h, const void *msg, uint32_t len)
+{
+	uint32_t slot;
+
+	if (h->msgq_count == VMBNET_MSGQ_LEN) {
+		h->stats.msgs_dropped++;
+		host_guest_error(h, "host message queue full: guest does not pop MSG_RECV");
+		return;
+	}
+	slot = (h->msgq_head + h->msgq_count) % VMBNET_MSGQ_LEN;
+	memcpy(h->msgq[slot], msg, len);
+	h->msgq_len[slot] = (uint16_t)len;
+	h->msgq_count++;
+	h->stats.msgs_out++;
+	if (h->msgq_count == 1)
+		h->ops->notify(h->opaque, VMB_PCI_VEC_CONTROL);
+}
+
+uint32_t vmbnet_host_pop(struct vmbnet_host *h, void *buf)
+{
+	uint32_t len;
+
+	if (!h->msgq_count)
+		return 0;
+	len = h->msgq_len[h->msgq_head];
+	memcpy(buf, h->msgq[h->msgq_head], len);
+	h->msgq_head = (h->msgq_head + 1) % VMBNET_MSGQ_LEN;
+	h->msgq_count--;
+	return len;
+}
+
+static struct vmbnet_channel *host_chan(struct vmbnet_host *h, uint32_t relid)
+{
+	if (relid < 1 || relid > h->nchan)
+		return NULL;
+	return &h->chan[relid - 1];
+}
+
+static struct vmbnet_gpadl *host_find_gpadl(struct vmbnet_host *h, uint32_t id)
+{
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++)
+		if (h->gpadl[i].id && h->gpadl[i].id == id)
+			return &h->gpadl[i];
+	return NULL;
+}
+
+const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid,
+					     uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	return g && g->created && g->relid == relid ? g : NULL;
+}
+
+static void gpadl_free(struct vmbnet_host *h, struct vmbnet_gpadl *g)
+{
+	h->stats.gpadl_pages -= g->npages;
+	free(g->pfns);
+	memset(g, 0, sizeof(*g));
+}
+
+static void send_gpadl_created(struct vmbnet_host *h, uint32_t relid, uint32_t id, int status)
+{
+	struct vmb_msg_gpadl_created m = {
+		.hdr.msgtype = VMB_MSG_GPADL_CREATED,
+		.child_relid = relid,
+		.gpadl = id,
+		.creation_status = (uint32_t)status,
+	};
+
+	host_send(h, &m, sizeof(m));
+}
+
+/* Take the pfns of a GPADL_HEADER or _BODY; create it once all are in. */
+static void gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g,
+			   const uint8_t *pfns, uint32_t n)
+{
+	uint32_t id = g->id, relid = g->relid;
+
+	if (n > g->npages - g->received) {
+		host_guest_error(h, "GPADL: more pfns than the range needs");
+		gpadl_free(h, g);
+		send_gpadl_created(h, relid, id, -EINVAL);
+		return;
+	}
+	memcpy(g->pfns + g->received, pfns, (size_t)n * sizeof(uint64_t));
+	g->received += n;
+	if (g->received < g->npages)
+		return;
+	for (uint32_t i = 0; i < g->npages; i++) {
+		if (!h->ops->page_ok(h->opaque, g->pfns[i])) {
+			host_guest_error(h, "GPADL: pfn outside guest RAM");
+			gpadl_free(h, g);
+			send_gpadl_created(h, relid, id, -EFAULT);
+			return;
+		}
+	}
+	g->created = true;
+	host_trace(h, "gpadl-created", id, g->npages);
+	send_gpadl_created(h, relid, id, 0);
+}
+
+static void msg_gpadl_header(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_gpadl_header m;
+	struct vmb_gpa_range r;
+	struct vmbnet_gpadl *g = NULL;
+	uint32_t npages, n;
+	int err = -EINVAL;
+
+	if (len < GPADL_HDR_PFNS_OFF || (len - GPADL_HDR_PFNS_OFF) % sizeof(uint64_t)) {
+		host_guest_error(h, "GPADL_HEADER: bad length");
+		return; /* no handle to answer to */
+	}
+	memcpy(&m, msg, sizeof(m));
+	memcpy(&r, msg + sizeof(m), sizeof(r));
+	npages = VMB_GPA_RANGE_PFNS(r.byte_offset, r.byte_count);
+	n = (len - GPADL_HDR_PFNS_OFF) / sizeof(uint64_t);
+	if (!host_chan(h, m.child_relid) || !m.gpadl || m.range_count != 1 ||
+	    r.byte_offset || !r.byte_count || r.byte_count % VMB_PAGE_SIZE ||
+	    m.range_buflen != sizeof(r) + (uint64_t)npages * sizeof(uint64_t)) {
+		host_guest_error(h, "GPADL_HEADER: bad relid, handle or range");
+	} else if (host_find_gpadl(h, m.gpadl)) {
+		host_guest_error(h, "GPADL_HEADER: handle already in use");
+	} else if (npages > VMBNET_GPADL_MAX_PAGES ||
+		   h->stats.gpadl_pages + npages > VMBNET_GPADL_TOTAL_PAGES) {
+		host_guest_error(h, "GPADL_HEADER: over the GPADL memory cap");
+		err = -ENOSPC;
+	} else {
+		for (unsigned int i = 0; i < VMBNET_MAX_GPADLS && !g; i++)
+			if (!h->gpadl[i].id)
+				g = &h->gpadl[i];
+		if (!g) {
+			host_guest_error(h, "GPADL_HEADER: too many GPADLs");
+			err = -ENOSPC;
+		}
+	}
+	if (g) {
+		g->pfns = calloc(npages, sizeof(uint64_t));
+		if (!g->pfns)
+			err = -ENOMEM;
+	}
+	if (!g || !g->pfns) {
+		if (m.gpadl)
+			send_gpadl_created(h, m.child_relid, m.gpadl, err);
+		return;
+	}
+	g->id = m.gpadl;
+	g->relid = m.child_relid;
+	g->npages = npages;
+	h->stats.gpadl_pages += npages;
+	gpadl_add_pfns(h, g, msg + GPADL_HDR_PFNS_OFF, n);
+}
+
+static void msg_gpadl_body(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_gpadl_body m;
+	struct vmbnet_gpadl *g;
+
+	if (len < GPADL_BODY_PFNS_OFF || (len - GPADL_BODY_PFNS_OFF) % sizeof(uint64_t)) {
+		host_guest_error(h, "GPADL_BODY: bad length");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	g = host_find_gpadl(h, m.gpadl);
+	if (!g || g->created) {
+		host_guest_error(h, "GPADL_BODY: no GPADL in creation with this handle");
+		return;
+	}
+	if (m.msgnumber != g->next_body) {
+		uint32_t id = g->id, relid = g->relid;
+
+		host_guest_error(h, "GPADL_BODY: out of sequence");
+		gpadl_free(h, g);
+		send_gpadl_created(h, relid, id, -EINVAL);
+		return;
+	}
+	g->next_body++;
+	gpadl_add_pfns(h, g, msg + GPADL_BODY_PFNS_OFF,
+		       (len - GPADL_BODY_PFNS_OFF) / sizeof(uint64_t));
+}
+
+static void msg_gpadl_teardown(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_gpadl_teardown m;
+	struct vmb_msg_gpadl_torndown r = { .hdr.msgtype = VMB_MSG_GPADL_TORNDOWN };
+	struct vmbnet_gpadl *g;
+
+	if (len < sizeof(m)) {
+		host_guest_error(h, "GPADL_TEARDOWN: short");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	g = host_find_gpadl(h, m.gpadl);
+	if (!g || g->users) {
+		host_guest_error(h, g ? "GPADL_TEARDOWN: GPADL still used by an open channel"
+				      : "GPADL_TEARDOWN: unknown handle");
+		return;
+	}
+	host_trace(h, "gpadl-torndown", m.gpadl, g->npages);
+	gpadl_free(h, g);
+	r.gpadl = m.gpadl;
+	host_send(h, &r, sizeof(r));
+}
+
+/* Map the ring GPADL (physically contiguous) and attach both endpoints. */
+static int chan_attach(struct vmbnet_channel *ch, struct vmbnet_gpadl *g, uint32_t down)
+{
+	struct vmbnet_host *h = ch->host;
+	uint64_t up_len = (uint64_t)down * VMB_PAGE_SIZE;
+	uint64_t down_len = (uint64_t)(g->npages - down) * VMB_PAGE_SIZE;
+
+	if (down < 2 || g->npages - down < 2)
+		return -EINVAL;
+	for (uint32_t i = 1; i < g->npages; i++)
+		if (g->pfns[i] != g->pfns[0] + i)
+			return -EINVAL; /* vmbnet-pci wants contiguous ring memory */
+	ch->ring_len = (uint64_t)g->npages * VMB_PAGE_SIZE;
+	ch->ring_mem = h->ops->map(h->opaque, g->pfns[0] << VMB_PAGE_SHIFT, ch->ring_len);
+	if (!ch->ring_mem)
+		return -EFAULT;
+	if (vmb_ring_attach_consumer(&ch->in, ch->ring_mem, up_len) ||
+	    vmb_ring_attach_producer(&ch->out, (uint8_t *)ch->ring_mem + up_len, down_len)) {
+		h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
+		ch->ring_mem = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void msg_open(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_open_channel m;
+	struct vmb_msg_open_result r = { .hdr.msgtype = VMB_MSG_OPEN_RESULT };
+	struct vmbnet_channel *ch;
+	struct vmbnet_gpadl *g;
+	int err;
+
+	if (len < sizeof(m)) {
+		host_guest_error(h, "OPEN_CHANNEL: short");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	r.child_relid = m.child_relid;
+	r.openid = m.openid;
+	ch = host_chan(h, m.child_relid);
+	g = host_find_gpadl(h, m.ringbuffer_gpadl);
+	if (!ch || ch->state != VMBNET_CHAN_OFFERED || !g || !g->created ||
+	    g->relid != m.child_relid) {
+		host_guest_error(h, "OPEN_CHANNEL: bad relid, state or ring GPADL");
+		err = -EINVAL;
+	} else if ((err = chan_attach(ch, g, m.downstream_ring_offset))) {
+		host_guest_error(h, "OPEN_CHANNEL: ring GPADL unusable");
+	} else {
+		memset(&ch->stats, 0, sizeof(ch->stats));
+		ch->gpadl = g->id;
+		g->users++;
+		ch->state = VMBNET_CHAN_OPEN;
+		err = h->handler->open(ch);
+		if (err) {
+			ch->state = VMBNET_CHAN_OFFERED;
+			g->users--;
+			h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
+			ch->ring_mem = NULL;
+		}
+	}
+	host_trace(h, "channel-open", m.child_relid, (uint32_t)err);
+	r.status = (uint32_t)err;
+	host_send(h, &r, sizeof(r));
+}
+
+static void chan_close(struct vmbnet_channel *ch)
+{
+	struct vmbnet_host *h = ch->host;
+	struct vmbnet_gpadl *g;
+
+	if (ch->state == VMBNET_CHAN_OFFERED)
+		return;
+	h->handler->close(ch);
+	g = host_find_gpadl(h, ch->gpadl);
+	if (g)
+		g->users--;
+	h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
+	ch->ring_mem = NULL;
+	ch->gpadl = 0;
+	ch->state = VMBNET_CHAN_OFFERED;
+	host_trace(h, "channel-closed", ch->relid, 0);
+}
+
+static void msg_close(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_close_channel m;
+	struct vmbnet_channel *ch;
+
+	if (len < sizeof(m)) {
+		host_guest_error(h, "CLOSE_CHANNEL: short");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	ch = host_chan(h, m.child_relid);
+	if (!ch || ch->state == VMBNET_CHAN_OFFERED) {
+		host_guest_error(h, "CLOSE_CHANNEL: channel not open");
+		return;
+	}
+	chan_close(ch);
+}
+
+static void msg_initiate(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_initiate_contact m;
+	struct vmb_msg_version_response r = { .hdr.msgtype = VMB_MSG_VERSION_RESPONSE };
+
+	if (len < sizeof(m)) {
+		host_guest_error(h, "INITIATE_CONTACT: short");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	r.version_supported = m.version_requested == VMB_PROTO_VERSION_1_0;
+	h->connected = r.version_supported;
+	host_trace(h, "version", m.version_requested, r.version_supported);
+	host_send(h, &r, sizeof(r));
+}
+
+static void msg_request_offers(struct vmbnet_host *h)
+{
+	struct vmb_msg_hdr done = { .msgtype = VMB_MSG_ALL_OFFERS_DELIVERED };
+
+	if (!h->connected) {
+		host_guest_error(h, "REQUEST_OFFERS before INITIATE_CONTACT");
+		return;
+	}
+	for (uint32_t i = 0; i < h->nchan; i++) {
+		struct vmb_msg_offer o = { .hdr.msgtype = VMB_MSG_OFFER_CHANNEL };
+
+		o.if_type = vmbnet_netvsc_guid;
+		memcpy(o.if_instance.b, h->mac, sizeof(h->mac));
+		o.if_instance.b[15] = (uint8_t)i;
+		o.sub_channel_index = (uint16_t)i;
+		o.child_relid = h->chan[i].relid;
+		o.connection_id = i; /* = doorbell index */
+		o.is_dedicated_interrupt = 1;
+		host_send(h, &o, sizeof(o));
+	}
+	host_send(h, &done, sizeof(done));
+}
+
+void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len)
+{
+	struct vmb_msg_hdr hdr;
+	struct vmb_msg_hdr unload = { .msgtype = VMB_MSG_UNLOAD_RESPONSE };
+
+	h->stats.msgs_in++;
+	if (len < sizeof(hdr) || len > VMB_MSG_MAX) {
+		host_guest_error(h, "message length out of range");
+		return;
+	}
+	memcpy(&hdr, msg, sizeof(hdr));
+	if (!h->connected && hdr.msgtype != VMB_MSG_INITIATE_CONTACT) {
+		host_guest_error(h, "message before INITIATE_CONTACT");
+		return;
+	}
+	switch (hdr.msgtype) {
+	case VMB_MSG_INITIATE_CONTACT: msg_initiate(h, msg, len); break;
+	case VMB_MSG_REQUEST_OFFERS: msg_request_offers(h); break;
+	case VMB_MSG_GPADL_HEADER: msg_gpadl_header(h, msg, len); break;
+	case VMB_MSG_GPADL_BODY: msg_gpadl_body(h, msg, len); break;
+	case VMB_MSG_GPADL_TEARDOWN: msg_gpadl_teardown(h, msg, len); break;
+	case VMB_MSG_OPEN_CHANNEL: msg_open(h, msg, len); break;
+	case VMB_MSG_CLOSE_CHANNEL: msg_close(h, msg, len); break;
+	case VMB_MSG_UNLOAD:
+		vmbnet_host_reset(h);
+		h->stats.msgs_in++; /* reset cleared nothing of the stats; count once */
+		h->stats.msgs_in--;
+		host_send(h, &unload, sizeof(unload));
+		break;
+	default:
+		host_guest_error(h, "unknown channel message type");
+		break;
+	}
+}
+
+void vmbnet_host_doorbell(struct vmbnet_host *h, uint32_t index)
+{
+	struct vmbnet_channel *ch;
+
+	if (index >= h->nchan) {
+		host_guest_error(h, "doorbell of a channel the device does not have");
+		return;
+	}
+	ch = &h->chan[index];
+	ch->stats.doorbells++;
+	if (ch->state != VMBNET_CHAN_OPEN) {
+		ch->stats.doorbells_spurious++;
+		return;
+	}
+	h->handler->doorbell(ch);
+}
+
+void vmbnet_chan_notify(struct vmbnet_channel *ch)
+{
+	ch->stats.interrupts++;
+	ch->host->ops->notify(ch->host->opaque, VMB_PCI_VEC_CHANNEL(ch->index));
+}
+
+void vmbnet_chan_guest_error(struct vmbnet_channel *ch, const char *what, bool fatal)
+{
+	host_guest_error(ch->host, what);
+	if (fatal && ch->state == VMBNET_CHAN_OPEN) {
+		ch->state = VMBNET_CHAN_BROKEN;
+		host_trace(ch->host, "channel-broken", ch->relid, 0);
+	}
+}
+
+void vmbnet_host_reset(struct vmbnet_host *h)
+{
+	for (uint32_t i = 0; i < h->nchan; i++)
+		chan_close(&h->chan[i]);
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++)
+		if (h->gpadl[i].id)
+			gpadl_free(h, &h->gpadl[i]);
+	h->connected = false;
+	h->msgq_head = h->msgq_count = 0;
+	host_trace(h, "reset", 0, 0);
+}
+
+int vmbnet_host_init(struct vmbnet_host *h, uint32_t nchan, const uint8_t mac[6],
+		     const struct vmbnet_host_ops *ops, void *opaque,
+		     const struct vmbnet_chan_handler *handler)
+{
+	if (!nchan || nchan > VMB_PCI_MAX_CHANNELS || !ops || !ops->map || !ops->unmap ||
+	    !ops->page_ok || !ops->notify || !handler)
+		return -EINVAL;
+	memset(h, 0, sizeof(*h));
+	h->ops = ops;
+	h->opaque = opaque;
+	h->handler = handler;
+	h->nchan = nchan;
+	memcpy(h->mac, mac, sizeof(h->mac));
+	for (uint32_t i = 0; i < nchan; i++) {
+		h->chan[i].host = h;
+		h->chan[i].index = i;
+		h->chan[i].relid = i + 1;
+	}
+	return 0;
+}
+
+void vmbnet_host_fini(struct vmbnet_host *h)
+{
+	vmbnet_host_reset(h);
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmbnet host control plane: the VMBus-style channel messages a guest sends
+ * through vmbnet-pci's message page (version, offers, GPADLs, open, close,
+ * unload), the GPADL table, and channel state. Plain C with no QEMU or DPDK
+ * types: the embedding device supplies guest-memory access and interrupts
+ * through struct vmbnet_host_ops, and a datapath (the in-QEMU NIC or the
+ * hand-off to an external backend) plugs in through struct
+ * vmbnet_chan_handler.
+ *
+ * Everything the guest sends is copied, then checked. A bad message is
+ * counted, logged through ops->guest_error, and answered with an error status
+ * where the protocol has one; it never crashes or leaks.
+ */
+#ifndef VMBNET_HOST_H
+#define VMBNET_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmbnet/vmb_pci.h"
+#include "vmbnet/vmb_ring.h"
+#include "vmbnet/vmb_wire.h"
+
+#define VMBNET_MAX_GPADLS 64
+#define VMBNET_GPADL_MAX_PAGES 16384 /* 64 MiB per GPADL */
+#define VMBNET_GPADL_TOTAL_PAGES 65536 /* 256 MiB for all GPADLs together */
+#define VMBNET_MSGQ_LEN 64 /* host -> guest messages waiting to be popped */
+#define VMBNET_MSG_SLOT 256 /* bytes; every host message fits */
+
+struct vmbnet_host;
+struct vmbnet_channel;
+
+/* What the embedding device provides. All return 0 or negative errno. */
+struct vmbnet_host_ops {
+	/* Map @len bytes of guest memory at @gpa for the life of a channel;
+	 * NULL when the range is not plain, contiguous guest RAM.
+	 */
+	void *(*map)(void *opaque, uint64_t gpa, uint64_t len);
+	void (*unmap)(void *opaque, void *ptr, uint64_t len);
+	/* Is the page at @pfn guest RAM? */
+	bool (*page_ok)(void *opaque, uint64_t pfn);
+	/* Raise interrupt vector @vec (VMB_PCI_VEC_*). */
+	void (*notify)(void *opaque, unsigned int vec);
+	/* A guest mistake: already counted; log it. */
+	void (*guest_error)(void *opaque, const char *what);
+	/* State change, for trace events. */
+	void (*trace)(void *opaque, const char *event, uint32_t a, uint32_t b);
+};
+
+/* A datapath serving open channels. */
+struct vmbnet_chan_handler {
+	/* The channel's rings are attached; start serving. 0 or -errno. */
+	int (*open)(struct vmbnet_channel *ch);
+	/* Guest rang the doorbell. */
+	void (*doorbell)(struct vmbnet_channel *ch);
+	/* Stop serving: complete everything in flight (with an error status
+	 * where it cannot finish) and stop touching the rings.
+	 */
+	void (*close)(struct vmbnet_channel *ch);
+};
+
+struct vmbnet_gpadl {
+	uint32_t id; /* guest's handle; 0 = free slot */
+	uint32_t relid; /* channel it was created for */
+	uint32_t npages;
+	uint32_t received; /* pfns received so far */
+	uint32_t next_body; /* expected GPADL_BODY msgnumber */
+	bool created; /* all pfns in and checked */
+	uint16_t users; /* open channels using it */
+	uint64_t *pfns;
+};
+
+enum vmbnet_chan_state {
+	VMBNET_CHAN_OFFERED, /* offered (or closed): waiting for OPEN */
+	VMBNET_CHAN_OPEN,
+	VMBNET_CHAN_BROKEN, /* guest broke the ring protocol; needs CLOSE */
+};
+
+struct vmbnet_chan_stats {
+	uint64_t doorbells; /* guest -> host signals */
+	uint64_t doorbells_spurious; /* signals the ring rules made unnecessary */
+	uint64_t interrupts; /* host -> guest signals */
+};
+
+struct vmbnet_channel {
+	struct vmbnet_host *host;
+	uint32_t index; /* 0..nchan-1; doorbell index and vector 1 + index */
+	uint32_t relid; /* index + 1 */
+	enum vmbnet_chan_state state;
+	uint32_t gpadl; /* ring GPADL while open */
+	void *ring_mem; /* mapped ring GPADL */
+	uint64_t ring_len;
+	struct vmb_ring in; /* guest -> host: we consume */
+	struct vmb_ring out; /* host -> guest: we produce */
+	struct vmbnet_chan_stats stats;
+	void *priv; /* the datapath's per-channel state */
+};
+
+struct vmbnet_host_stats {
+	uint64_t guest_errors;
+	uint64_t msgs_in;
+	uint64_t msgs_out;
+	uint64_t msgs_dropped; /* queue full: guest is not popping */
+	uint64_t gpadl_pages; /* currently registered */
+};
+
+struct vmbnet_host {
+	const struct vmbnet_host_ops *ops;
+	void *opaque;
+	const struct vmbnet_chan_handler *handler;
+	uint32_t nchan;
+	uint8_t mac[6];
+	bool connected; /* INITIATE_CONTACT accepted */
+	struct vmbnet_channel chan[VMB_PCI_MAX_CHANNELS];
+	struct vmbnet_gpadl gpadl[VMBNET_MAX_GPADLS];
+	/* host -> guest message queue */
+	uint8_t msgq[VMBNET_MSGQ_LEN][VMBNET_MSG_SLOT];
+	uint16_t msgq_len[VMBNET_MSGQ_LEN];
+	uint32_t msgq_head, msgq_count;
+	struct vmbnet_host_stats stats;
+};
+
+/* Set up for @nchan channels (1..VMB_PCI_MAX_CHANNELS). 0 or -EINVAL. */
+int vmbnet_host_init(struct vmbnet_host *h, uint32_t nchan, const uint8_t mac[6],
+		     const struct vmbnet_host_ops *ops, void *opaque,
+		     const struct vmbnet_chan_handler *handler);
+
+/* A guest message of @len bytes (already copied out of the message page). */
+void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len);
+
+/* Pop the next host message into @buf (VMB_MSG_MAX bytes). Returns its
+ * length, 0 when none is waiting.
+ */
+uint32_t vmbnet_host_pop(struct vmbnet_host *h, void *buf);
+
+/* Guest rang channel @index's doorbell. */
+void vmbnet_host_doorbell(struct vmbnet_host *h, uint32_t index);
+
+/* Device reset / unload: close every channel (completing what is in
+ * flight), drop every GPADL, forget the connection and queued messages.
+ */
+void vmbnet_host_reset(struct vmbnet_host *h);
+
+/* Tear down and free; the host may be initialized again afterwards. */
+void vmbnet_host_fini(struct vmbnet_host *h);
+
+/* For datapaths: count a guest error on @ch and, if @fatal, mark it broken. */
+void vmbnet_chan_guest_error(struct vmbnet_channel *ch, const char *what, bool fatal);
+
+/* For datapaths: signal the guest that @ch's host -> guest ring has data or
+ * space (vector 1 + index).
+ */
+void vmbnet_chan_notify(struct vmbnet_channel *ch);
+
+/* For datapaths: the pfns of GPADL @id on @ch's relid, with its page count. */
+const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid,
+					     uint32_t id);
+
+/* The interface GUID offered for the NIC (netvsc's class GUID). */
+extern const struct vmb_guid vmbnet_netvsc_guid;
+
+#endif /* VMBNET_HOST_H */
