@@ -154,8 +154,6 @@ static bool vmb_page_registered(const struct vmb_mem_region *mem,
 	uint64_t gpa = pfn << VMB_PAGE_SHIFT;
 	unsigned int i;
 
-	if (pfn > (UINT64_MAX >> VMB_PAGE_SHIFT))
-		return false;
 	for (i = 0; i < nmem; i++)
 		if (gpa >= mem[i].gpa && gpa - mem[i].gpa < mem[i].size &&
 		    mem[i].size - (gpa - mem[i].gpa) >= VMB_PAGE_SIZE)
@@ -184,7 +182,8 @@ static int vmb_gpa_range(struct vmb_ring *r, const struct vmb_pkt *p,
 
 		if (vmb_ext_read(r, p, off, p->data_off, &pfn, sizeof(pfn)))
 			return -EIO;
-		if (!vmb_page_registered(mem, nmem, pfn))
+		if (pfn > (UINT64_MAX >> VMB_PAGE_SHIFT) ||
+		    (nmem && !vmb_page_registered(mem, nmem, pfn)))
 			return __vmb_ring_fail(r, VMB_RING_ERR_PFN);
 		segs[i].gpa = (pfn << VMB_PAGE_SHIFT) + page_off;
 		segs[i].len = left < chunk ? left : chunk;

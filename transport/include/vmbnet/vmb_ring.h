@@ -144,6 +144,8 @@ struct vmb_pkt;
  * Returns the number of pieces, or -EIO (endpoint broken: malformed ranges,
  * or a PFN outside @mem), or -ENOSPC when @max_segs is too small (the ring
  * stays usable). Both range encodings (page buffers and multi-page) parse.
+ * With @nmem 0 the PFNs are not checked here: the caller must check every
+ * piece itself before touching it (QEMU asks its memory map).
  */
 int vmb_gpa_parse(struct vmb_ring *r, const struct vmb_pkt *p,
 		  const struct vmb_mem_region *mem, unsigned int nmem,
@@ -301,6 +303,18 @@ static inline int vmb_ring_write(struct vmb_ring *r, uint16_t type,
 	r->stats.packets++;
 	r->stats.bytes += pkt_len;
 	return 0;
+}
+
+/*
+ * vmb_ring_tx_room() - would @need bytes (packets plus trailers, as
+ * vmb_ring_write() counts them) fit now? 0, -EAGAIN, or -EIO (broken).
+ * Lets a producer check before it takes work it must answer.
+ */
+static inline int vmb_ring_tx_room(struct vmb_ring *r, uint32_t need)
+{
+	if (r->error)
+		return -EIO;
+	return __vmb_ring_reserve(r, need);
 }
 
 /* Shorthand for an inband packet with one contiguous payload. */

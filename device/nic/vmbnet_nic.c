@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmbnet NIC: NVSP on the channel rings, guest buffers, the receive path.
+ * RNDIS message handling is in vmbnet_rndis.c. See vmbnet_nic.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbnet_nic.h"
+#include "vmbnet_nic_priv.h"
+
+/* Worst case one guest packet makes us write: its completion (NVSP message
+ * padded to 40) and a control reply through a transfer-page packet.
+ */
+#define COMP_BYTES (sizeof(struct vmb_pkt_desc) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE)
+#define XFER_BYTES (sizeof(struct vmb_pkt_desc) + sizeof(struct vmb_xfer_page_hdr) + \
+		    sizeof(struct vmb_xfer_range) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE)
+#define REPLY_ROOM (COMP_BYTES + XFER_BYTES)
+
+/* ---- guest buffers ------------------------------------------------------ */
+
+static int gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid,
+		    uint32_t id)
+{
+	const struct vmbnet_gpadl *g = vmbnet_host_gpadl(h, relid, id);
+
+	if (!g || b->pages)
+		return -EINVAL;
+	b->pages = calloc(g->npages, sizeof(*b->pages));
+	if (!b->pages)
+		return -ENOMEM;
+	b->gpadl = id;
+	for (b->npages = 0; b->npages < g->npages; b->npages++) {
+		b->pages[b->npages] = h->ops->map(h->opaque, g->pfns[b->npages] << VMB_PAGE_SHIFT,
+						  VMB_PAGE_SIZE);
+		if (!b->pages[b->npages])
+			return -EFAULT; /* caller unmaps what was mapped */
+	}
+	return 0;
+}
+
+static void gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b)
+{
+	for (uint32_t i = 0; i < b->npages; i++)
+		h->ops->unmap(h->opaque, b->pages[i], VMB_PAGE_SIZE);
+	free(b->pages);
+	memset(b, 0, sizeof(*b));
+}
+
+static uint64_t gbuf_len(const struct vmbnet_gbuf *b)
+{
+	return (uint64_t)b->npages * VMB_PAGE_SIZE;
+}
+
+/* Describe @len bytes at @off as page pieces. Caller checked the bounds. */
+int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len,
+		    struct iovec *iov, int max)
+{
+	int n = 0;
+
+	while (len && n < max) {
+		uint64_t in_page = VMB_PAGE_SIZE - (off & (VMB_PAGE_SIZE - 1));
+		uint64_t chunk = len < in_page ? len : in_page;
+
+		iov[n].iov_base = b->pages[off >> VMB_PAGE_SHIFT] + (off & (VMB_PAGE_SIZE - 1));
+		iov[n].iov_len = chunk;
+		n++;
+		off += chunk;
+		len -= chunk;
+	}
+	return len ? -ENOSPC : n;
+}
+
+static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *src,
+		       uint64_t len)
+{
+	struct iovec iov[VMBNET_RX_SECTION_BYTES / VMB_PAGE_SIZE + 2];
+	int n = vmbnet_gbuf_iov(b, off, len, iov, (int)(sizeof(iov) / sizeof(iov[0])));
+
+	for (int i = 0; i < n; i++) {
+		memcpy(iov[i].iov_base, src, iov[i].iov_len);
+		src = (const uint8_t *)src + iov[i].iov_len;
+	}
+}
+
+/* ---- writing to the guest ----------------------------------------------- */
+
+/* Complete guest packet @tid with NVSP message @msg; room was checked. */
+static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *msg,
+			 uint32_t len)
+{
+	uint8_t buf[NVSP_MSG_SIZE] = { 0 };
+	struct vmb_sg sg = { buf, NVSP_MSG_SIZE };
+
+	memcpy(buf, msg, len < sizeof(buf) ? len : sizeof(buf));
+	if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, tid, NULL, 0, &sg, 1) == 0)
+		nc->nic->stats.completions++;
+}
+
+void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
+			       uint32_t status)
+{
+	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, status };
+
+	if (!(p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED))
+		return;
+	if (status != NVSP_STAT_SUCCESS)
+		nc->nic->stats.completions_failed++;
+	nic_complete(nc, p->trans_id, &c, sizeof(c));
+}
+
+/* Slots for data leave VMBNET_RX_CTRL_RESERVE free for control replies. */
+static int rx_slot_get(struct vmbnet_nic_chan *nc, bool control)
+{
+	if (nc->rx_nfree <= (control ? 0 : VMBNET_RX_CTRL_RESERVE))
+		return -1;
+	nc->rx_nfree--;
+	nc->rx_busy[nc->rx_free[nc->rx_nfree]] = 1;
+	return (int)nc->rx_free[nc->rx_nfree];
+}
+
+/*
+ * Lend receive slot @slot (holding @len bytes of RNDIS message) to the guest
+ * with a transfer-page packet. The guest gives it back with a completion
+ * whose trans_id is slot + 1. Ring room was checked by the caller.
+ */
+static void rx_send_slot(struct vmbnet_nic_chan *nc, uint32_t slot, uint32_t len,
+			 uint32_t channel_type)
+{
+	struct {
+		struct vmb_xfer_page_hdr h;
+		struct vmb_xfer_range r;
+	} ext = { { NVSP_RECV_BUF_ID, 0, 0, 1 }, { len, slot * VMBNET_RX_SECTION_BYTES } };
+	uint8_t msg[NVSP_MSG_SIZE] = { 0 };
+	struct nvsp_rndis_pkt m = { NVSP_MSG_SEND_RNDIS_PKT, channel_type, NVSP_SECTION_NONE, 0 };
+	struct vmb_sg sg = { msg, sizeof(msg) };
+
+	memcpy(msg, &m, sizeof(m));
+	vmb_ring_write(&nc->ch->out, VMB_PKT_DATA_XFER_PAGES,
+		       VMB_PKT_FLAG_COMPLETION_REQUESTED, (uint64_t)slot + 1, &ext,
+		       sizeof(ext), &sg, 1);
+}
+
+int vmbnet_nic_send_control(struct vmbnet_nic_chan *nc, const void *msg, uint32_t len)
+{
+	int slot;
+
+	if (!nc->rx_buf.pages || len > VMBNET_RX_SECTION_BYTES ||
+	    vmb_ring_tx_room(&nc->ch->out, XFER_BYTES))
+		return -EAGAIN;
+	slot = rx_slot_get(nc, true);
+	if (slot < 0)
+		return -EAGAIN;
+	gbuf_write(&nc->rx_buf, (uint64_t)slot * VMBNET_RX_SECTION_BYTES, msg, len);
+	rx_send_slot(nc, (uint32_t)slot, len, NVSP_CHANNEL_CONTROL);
+	return 0;
+}
+
+/* The guest returned receive slot tid - 1. */
+static void rx_slot_put(struct vmbnet_nic_chan *nc, uint64_t tid)
+{
+	uint64_t slot = tid - 1;
+
+	if (!tid || slot >= nc->rx_slots || !nc->rx_busy[slot]) {
+		nc->nic->stats.unknown_completions++;
+		vmbnet_chan_guest_error(nc->ch, "completion for a receive slot not lent", false);
+		return;
+	}
+	nc->rx_busy[slot] = 0;
+	nc->rx_free[nc->rx_nfree++] = (uint32_t)slot;
+}
+
+long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov,
+			int iovcnt, const struct vmbnet_frame_meta *meta)
+{
+	struct vmbnet_nic_chan *nc = chan < VMB_PCI_MAX_CHANNELS ? &nic->chan[chan] : NULL;
+	uint8_t hdr[VMBNET_RNDIS_RX_HDR_MAX], frame[VMBNET_MAX_FRAME];
+	uint32_t hlen, flen = 0;
+	int slot;
+
+	if (!nc || !nc->ch || nc->ch->state != VMBNET_CHAN_OPEN || !nc->rndis_ready ||
+	    !nic->link_up) {
+		nic->stats.rx_dropped++;
+		return -1;
+	}
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > sizeof(frame) - flen) {
+			nic->stats.rx_dropped++;
+			return -1;
+		}
+		memcpy(frame + flen, iov[i].iov_base, iov[i].iov_len);
+		flen += (uint32_t)iov[i].iov_len;
+	}
+	hlen = vmbnet_rndis_rx_header(hdr, flen, meta);
+	if (hlen + flen > VMBNET_RX_SECTION_BYTES) {
+		nic->stats.rx_dropped++;
+		return -1;
+	}
+	if (vmb_ring_tx_room(&nc->ch->out, XFER_BYTES) || (slot = rx_slot_get(nc, false)) < 0) {
+		vmb_ring_tx_want_space(&nc->ch->out, XFER_BYTES);
+		nc->needs_doorbell = true;
+		nic->stats.stalls++;
+		return 0;
+	}
+	gbuf_write(&nc->rx_buf, (uint64_t)slot * VMBNET_RX_SECTION_BYTES, hdr, hlen);
+	gbuf_write(&nc->rx_buf, (uint64_t)slot * VMBNET_RX_SECTION_BYTES + hlen, frame, flen);
+	rx_send_slot(nc, (uint32_t)slot, hlen + flen, NVSP_CHANNEL_DATA);
+	if (vmb_ring_tx_publish(&nc->ch->out))
+		vmbnet_chan_notify(nc->ch);
+	nic->stats.rx_packets++;
+	nic->stats.rx_bytes += flen;
+	return flen;
+}
+
+/* ---- NVSP from the guest ------------------------------------------------- */
+
+static void nvsp_init(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const uint8_t *msg)
+{
+	struct nvsp_init m;
+	struct nvsp_init_complete c = { NVSP_MSG_INIT_COMPLETE, 0, 0, NVSP_STAT_SUCCESS };
+
+	memcpy(&m, msg, sizeof(m));
+	if (m.min_version > NVSP_VERSION_61)
+		c.status = NVSP_STAT_PROTOCOL_TOO_OLD; /* the guest is newer than us */
+	else if (m.max_version < NVSP_VERSION_61)
+		c.status = NVSP_STAT_PROTOCOL_TOO_NEW;
+	else
+		nc->nvsp_version = NVSP_VERSION_61;
+	c.negotiated_version = nc->nvsp_version;
+	if (p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)
+		nic_complete(nc, p->trans_id, &c, sizeof(c));
+}
+
+static uint32_t nvsp_recv_buf(struct vmbnet_nic_chan *nc, const uint8_t *msg,
+			      struct nvsp_recv_buf_complete *c)
+{
+	struct vmbnet_host *h = nc->ch->host;
+	struct nvsp_send_buf m;
+
+	memcpy(&m, msg, sizeof(m));
+	if (!nc->nvsp_version || nc->rx_buf.pages || m.id != NVSP_RECV_BUF_ID)
+		return NVSP_STAT_FAIL;
+	if (gbuf_map(h, &nc->rx_buf, nc->ch->relid, m.gpadl)) {
+		gbuf_unmap(h, &nc->rx_buf);
+		return NVSP_STAT_FAIL;
+	}
+	nc->rx_slots = (uint32_t)(gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES);
+	nc->rx_free = calloc(nc->rx_slots, sizeof(*nc->rx_free));
+	nc->rx_busy = calloc(nc->rx_slots, 1);
+	if (nc->rx_slots <= VMBNET_RX_CTRL_RESERVE || !nc->rx_free || !nc->rx_busy) {
+		vmbnet_nic_release_bufs(nc);
+		return NVSP_STAT_FAIL;
+	}
+	for (uint32_t i = 0; i < nc->rx_slots; i++)
+		nc->rx_free[i] = nc->rx_slots - 1 - i;
+	nc->rx_nfree = nc->rx_slots;
+	c->num_sections = 1;
+	c->sub_alloc_size = VMBNET_RX_SECTION_BYTES;
+	c->num_sub_allocs = nc->rx_slots;
+	c->end_offset = nc->rx_slots * VMBNET_RX_SECTION_BYTES;
+	return NVSP_STAT_SUCCESS;
+}
+
+static uint32_t nvsp_send_buf(struct vmbnet_nic_chan *nc, const uint8_t *msg)
+{
+	struct nvsp_send_buf m;
+
+	memcpy(&m, msg, sizeof(m));
+	if (!nc->nvsp_version || nc->tx_buf.pages)
+		return NVSP_STAT_FAIL;
+	if (gbuf_map(nc->ch->host, &nc->tx_buf, nc->ch->relid, m.gpadl)) {
+		gbuf_unmap(nc->ch->host, &nc->tx_buf);
+		return NVSP_STAT_FAIL;
+	}
+	nc->tx_sections = (uint32_t)(gbuf_len(&nc->tx_buf) / VMBNET_TX_SECTION_BYTES);
+	return NVSP_STAT_SUCCESS;
+}
+
+/* An RNDIS message in send-buffer section @m->section_index. */
+static int nvsp_rndis_in_section(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
+				 const struct nvsp_rndis_pkt *m)
+{
+	struct iovec iov[VMBNET_TX_SECTION_BYTES / VMB_PAGE_SIZE + 2];
+	int n;
+
+	if (m->section_index >= nc->tx_sections || !m->section_size ||
+	    m->section_size > VMBNET_TX_SECTION_BYTES) {
+		vmbnet_chan_guest_error(nc->ch, "RNDIS packet: bad send section", false);
+		vmbnet_nic_complete_rndis(nc, p, NVSP_STAT_INVALID_RNDIS_PKT);
+		return 0;
+	}
+	n = vmbnet_gbuf_iov(&nc->tx_buf, (uint64_t)m->section_index * VMBNET_TX_SECTION_BYTES,
+			    m->section_size, iov, (int)(sizeof(iov) / sizeof(iov[0])));
+	return vmbnet_rndis_message(nc, p, iov, n, m->channel_type);
+}
+
+/* An inband NVSP message (payload copied and zero-padded to 40 bytes). */
+static int nvsp_inband(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
+{
+	uint8_t msg[NVSP_MSG_SIZE] = { 0 };
+	uint32_t len = vmb_pkt_data_len(p), type;
+	union {
+		struct nvsp_recv_buf_complete r;
+		struct nvsp_send_buf_complete s;
+	} c;
+
+	vmb_ring_pkt_copy(&nc->ch->in, p, p->data_off, msg, len < sizeof(msg) ? len : sizeof(msg));
+	memcpy(&type, msg, sizeof(type));
+	memset(&c, 0, sizeof(c));
+	switch (type) {
+	case NVSP_MSG_INIT:
+		nvsp_init(nc, p, msg);
+		return 0;
+	case NVSP_MSG_SEND_NDIS_VER:
+	case NVSP_MSG_SEND_NDIS_CONFIG:
+		return 0; /* informational; Linux asks no completion */
+	case NVSP_MSG_SEND_RECV_BUF:
+		c.r.type = NVSP_MSG_SEND_RECV_BUF_COMPLETE;
+		c.r.status = nvsp_recv_buf(nc, msg, &c.r);
+		break;
+	case NVSP_MSG_SEND_SEND_BUF:
+		c.s.type = NVSP_MSG_SEND_SEND_BUF_COMPLETE;
+		c.s.status = nvsp_send_buf(nc, msg);
+		c.s.section_size = c.s.status == NVSP_STAT_SUCCESS ? VMBNET_TX_SECTION_BYTES : 0;
+		break;
+	case NVSP_MSG_SEND_RNDIS_PKT: {
+		struct nvsp_rndis_pkt m;
+
+		memcpy(&m, msg, sizeof(m));
+		return nvsp_rndis_in_section(nc, p, &m);
+	}
+	default:
+		vmbnet_chan_guest_error(nc->ch, "unknown NVSP message", false);
+		c.s.type = type;
+		c.s.status = NVSP_STAT_FAIL;
+		break;
+	}
+	if (p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)
+		nic_complete(nc, p->trans_id, &c, sizeof(c));
+	return 0;
+}
+
+/* A GPA-direct packet: NVSP 107 inline, the RNDIS message in the ranges. */
+static int nvsp_gpa_direct(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
+{
+	struct vmbnet_host *h = nc->ch->host;
+	struct vmb_gpa_seg segs[VMBNET_MAX_FRAME / VMB_PAGE_SIZE + 4];
+	struct iovec iov[sizeof(segs) / sizeof(segs[0])];
+	struct nvsp_rndis_pkt m = { 0 };
+	uint32_t len = vmb_pkt_data_len(p);
+	int n, i, ret;
+
+	vmb_ring_pkt_copy(&nc->ch->in, p, p->data_off, &m, len < sizeof(m) ? len : sizeof(m));
+	n = vmb_gpa_parse(&nc->ch->in, p, NULL, 0, segs, sizeof(segs) / sizeof(segs[0]));
+	if (n == -EIO)
+		return -EIO;
+	if (m.type != NVSP_MSG_SEND_RNDIS_PKT || n < 0) {
+		vmbnet_chan_guest_error(nc->ch, "GPA-direct packet: not an RNDIS packet "
+					"or too many pages", false);
+		vmbnet_nic_complete_rndis(nc, p, NVSP_STAT_INVALID_RNDIS_PKT);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		iov[i].iov_len = segs[i].len;
+		iov[i].iov_base = h->ops->page_ok(h->opaque, segs[i].gpa >> VMB_PAGE_SHIFT) ?
+			h->ops->map(h->opaque, segs[i].gpa, segs[i].len) : NULL;
+		if (!iov[i].iov_base)
+			break;
+	}
+	if (i < n) {
+		vmbnet_chan_guest_error(nc->ch, "GPA-direct packet: page outside guest RAM", true);
+		ret = -EIO;
+	} else {
+		ret = vmbnet_rndis_message(nc, p, iov, n, m.channel_type);
+	}
+	while (i-- > 0)
+		h->ops->unmap(h->opaque, iov[i].iov_base, iov[i].iov_len);
+	return ret;
+}
+
+/* One guest packet. 0 = consumed, -EIO = channel broken. */
+static int nic_packet(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
+{
+	switch (p->type) {
+	case VMB_PKT_COMP:
+		rx_slot_put(nc, p->trans_id);
+		return 0;
+	case VMB_PKT_DATA_INBAND:
+		return nvsp_inband(nc, p);
+	case VMB_PKT_DATA_GPA_DIRECT:
+		return nvsp_gpa_direct(nc, p);
+	default:
+		vmbnet_chan_guest_error(nc->ch, "transfer-page packet from the guest", false);
+		vmbnet_nic_complete_rndis(nc, p, NVSP_STAT_FAIL);
+		return 0;
+	}
+}
+
+/* ---- the channel loop ---------------------------------------------------- */
+
+/* Drain the guest's ring while every answer can be written at once. */
+static void nic_poll(struct vmbnet_nic_chan *nc)
+{
+	struct vmbnet_channel *ch = nc->ch;
+	uint32_t max = ch->in.size / (sizeof(struct vmb_pkt_desc) + VMB_TRAILER_SIZE);
+	bool signal, more = true;
+	struct vmb_pkt p;
+	uint32_t n = 0;
+	int ret;
+
+	nc->needs_doorbell = false;
+	vmb_ring_rx_mask(&ch->in);
+	while (more && ch->state == VMBNET_CHAN_OPEN) {
+		while (n < max) {
+			if (vmb_ring_tx_room(&ch->out, REPLY_ROOM) &&
+			    vmb_ring_tx_want_space(&ch->out, REPLY_ROOM)) {
+				nc->nic->stats.stalls++;
+				nc->needs_doorbell = true;
+				break;
+			}
+			ret = vmb_ring_peek(&ch->in, &p);
+			if (ret == 0)
+				ret = nic_packet(nc, &p);
+			if (ret == -EIO) {
+				vmbnet_chan_guest_error(ch, "guest broke the ring protocol", true);
+				break;
+			}
+			if (ret)
+				break; /* -EAGAIN: empty */
+			vmb_ring_advance(&ch->in, &p);
+			n++;
+		}
+		signal = vmb_ring_rx_release(&ch->in);
+		signal |= vmb_ring_tx_publish(&ch->out);
+		if (signal)
+			vmbnet_chan_notify(ch);
+		more = !nc->needs_doorbell && n < max && vmb_ring_rx_unmask(&ch->in);
+		if (more)
+			vmb_ring_rx_mask(&ch->in);
+	}
+	vmb_ring_rx_unmask(&ch->in);
+}
+
+static void nic_doorbell(struct vmbnet_channel *ch)
+{
+	struct vmbnet_nic_chan *nc = ch->priv;
+	bool was_stalled = nc->needs_doorbell;
+
+	vmb_ring_rx_signal_received(&ch->in);
+	nic_poll(nc);
+	vmbnet_rndis_flush_indication(nc);
+	if (was_stalled && !nc->needs_doorbell && nc->nic->ops->rx_ready)
+		nc->nic->ops->rx_ready(nc->nic->opaque, ch->index);
+}
+
+void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc)
+{
+	struct vmbnet_host *h = nc->ch->host;
+
+	gbuf_unmap(h, &nc->rx_buf);
+	gbuf_unmap(h, &nc->tx_buf);
+	free(nc->rx_free);
+	free(nc->rx_busy);
+	nc->rx_free = NULL;
+	nc->rx_busy = NULL;
+	nc->rx_slots = nc->rx_nfree = nc->tx_sections = 0;
+}
+
+static int nic_open(struct vmbnet_channel *ch)
+{
+	struct vmbnet_nic_chan *nc = ch->priv;
+	struct vmbnet_nic *nic = nc->nic;
+
+	memset(nc, 0, sizeof(*nc));
+	nc->nic = nic;
+	nc->ch = ch;
+	return 0;
+}
+
+/*
+ * Close: answer every completion-requested packet still in the guest's ring
+ * with a failure, as far as the host -> guest ring has room (the guest
+ * driver fails whatever is left when its close returns), then let go of the
+ * guest's buffers.
+ */
+static void nic_close(struct vmbnet_channel *ch)
+{
+	struct vmbnet_nic_chan *nc = ch->priv;
+	struct vmb_pkt p;
+
+	while (!vmb_ring_tx_room(&ch->out, COMP_BYTES) && vmb_ring_peek(&ch->in, &p) == 0) {
+		if (p.type != VMB_PKT_COMP)
+			vmbnet_nic_complete_rndis(nc, &p, NVSP_STAT_FAIL);
+		vmb_ring_advance(&ch->in, &p);
+	}
+	vmb_ring_rx_release(&ch->in);
+	if (vmb_ring_tx_publish(&ch->out))
+		vmbnet_chan_notify(ch);
+	vmbnet_nic_release_bufs(nc);
+	nc->rndis_ready = false;
+	nc->nvsp_version = 0;
+}
+
+const struct vmbnet_chan_handler vmbnet_nic_handler = {
+	.open = nic_open,
+	.doorbell = nic_doorbell,
+	.close = nic_close,
+};
+
+void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t mtu,
+		     const struct vmbnet_nic_ops *ops, void *opaque)
+{
+	memset(nic, 0, sizeof(*nic));
+	nic->host = host;
+	nic->mtu = mtu;
+	nic->ops = ops;
+	nic->opaque = opaque;
+	nic->link_up = true;
+	for (uint32_t i = 0; i < VMB_PCI_MAX_CHANNELS; i++) {
+		nic->chan[i].nic = nic;
+		host->chan[i].priv = &nic->chan[i];
+	}
+}
+
+void vmbnet_nic_set_link(struct vmbnet_nic *nic, bool up)
+{
+	if (nic->link_up == up)
+		return;
+	nic->link_up = up;
+	for (uint32_t i = 0; i < nic->host->nchan; i++) {
+		nic->chan[i].link_indication_pending = true;
+		vmbnet_rndis_flush_indication(&nic->chan[i]);
+	}
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interfaces between vmbnet_nic.c and vmbnet_rndis.c. */
+#ifndef VMBNET_NIC_PRIV_H
+#define VMBNET_NIC_PRIV_H
+
+#include "vmbnet_nic.h"
+
+/* RNDIS PACKET header + per-packet info the host puts before a received frame. */
+#define VMBNET_RNDIS_RX_HDR_MAX 128
+
+/* Page pieces of @len bytes at @off of a mapped guest buffer. */
+int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len,
+		    struct iovec *iov, int max);
+
+/* Complete guest packet @p (if it asked) with NVSP 108 and @status. */
+void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
+			       uint32_t status);
+
+/* Send an RNDIS control message to the guest through a receive slot.
+ * 0, or -EAGAIN when no slot or ring room is free.
+ */
+int vmbnet_nic_send_control(struct vmbnet_nic_chan *nc, const void *msg, uint32_t len);
+
+/* Drop the guest's send and receive buffers. */
+void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc);
+
+/* Handle one RNDIS message spread over @iov and complete @p. 0 or -EIO. */
+int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
+			 const struct iovec *iov, int iovcnt, uint32_t channel_type);
+
+/* Build the RNDIS PACKET header for a received frame of @frame_len bytes
+ * into @hdr (VMBNET_RNDIS_RX_HDR_MAX bytes). Returns the header length.
+ */
+uint32_t vmbnet_rndis_rx_header(uint8_t *hdr, uint32_t frame_len,
+				const struct vmbnet_frame_meta *meta);
+
+/* Send a pending link-status indication if there is room now. */
+void vmbnet_rndis_flush_indication(struct vmbnet_nic_chan *nc);
+
+#endif /* VMBNET_NIC_PRIV_H */
