@@ -142,12 +142,16 @@ static void rx_send_slot(struct vmbnet_nic_chan *nc, uint32_t slot, uint32_t len
 		       sizeof(ext), &sg, 1);
 }
 
+bool vmbnet_nic_control_room(struct vmbnet_nic_chan *nc)
+{
+	return nc->rx_buf.pages && nc->rx_nfree && !vmb_ring_tx_room(&nc->ch->out, XFER_BYTES);
+}
+
 int vmbnet_nic_send_control(struct vmbnet_nic_chan *nc, const void *msg, uint32_t len)
 {
 	int slot;
 
-	if (!nc->rx_buf.pages || len > VMBNET_RX_SECTION_BYTES ||
-	    vmb_ring_tx_room(&nc->ch->out, XFER_BYTES))
+	if (len > VMBNET_RX_SECTION_BYTES || !vmbnet_nic_control_room(nc))
 		return -EAGAIN;
 	slot = rx_slot_get(nc, true);
 	if (slot < 0)

@@ -16,6 +16,9 @@ int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len,
 void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 			       uint32_t status);
 
+/* Could a control reply be sent right now (slot and ring room)? */
+bool vmbnet_nic_control_room(struct vmbnet_nic_chan *nc);
+
 /* Send an RNDIS control message to the guest through a receive slot.
  * 0, or -EAGAIN when no slot or ring room is free.
  */

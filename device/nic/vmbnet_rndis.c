@@ -255,7 +255,7 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 	uint8_t reply[CONTROL_REPLY_MAX];
 	uint64_t total = 0;
 	struct rndis_hdr rh;
-	uint32_t status = NVSP_STAT_SUCCESS, rlen;
+	uint32_t status = NVSP_STAT_SUCCESS, rlen = 0;
 
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
@@ -272,19 +272,25 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 			vmbnet_chan_guest_error(nc->ch, "RNDIS packet: bad offsets or ppi", false);
 	} else if (rh.msg_type >= RNDIS_MSG_INIT && rh.msg_type <= RNDIS_MSG_KEEPALIVE &&
 		   rh.msg_type != RNDIS_MSG_INDICATE) {
-		nc->nic->stats.control_msgs++;
-		rlen = rndis_control(nc, iov, iovcnt, rh.msg_type, rh.msg_len, reply);
-		if (rlen && vmbnet_nic_send_control(nc, reply, rlen)) {
+		/* Completion first, then the reply: the request is consumed
+		 * before its answer arrives. Room for both was checked.
+		 */
+		if (!vmbnet_nic_control_room(nc)) {
 			vmbnet_chan_guest_error(nc->ch, "RNDIS control: guest holds every "
 						"receive slot", false);
 			status = NVSP_STAT_BUSY;
+		} else {
+			nc->nic->stats.control_msgs++;
+			rlen = rndis_control(nc, iov, iovcnt, rh.msg_type, rh.msg_len, reply);
 		}
 	} else {
 		vmbnet_chan_guest_error(nc->ch, "RNDIS message: unknown type", false);
 		status = NVSP_STAT_INVALID_RNDIS_PKT;
 	}
-	(void)channel_type; /* the RNDIS type says it all; kept for tracing */
+	(void)channel_type; /* the RNDIS type says it all */
 	vmbnet_nic_complete_rndis(nc, p, status);
+	if (rlen)
+		vmbnet_nic_send_control(nc, reply, rlen);
 	return 0;
 }
 
