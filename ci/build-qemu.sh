@@ -67,22 +67,26 @@ done
 ln -sfn "$repo/device" "$src/hw/vmbnet/device"
 ln -sfn "$repo/transport" "$src/hw/vmbnet/transport"
 
-# 4. Configure once per variant, then build.
-if [ ! -f "$bld/build.ninja" ]; then
-    extra=()
-    case "$variant" in
-    default) ;;
-    sanitize) extra+=(--enable-sanitizers) ;;
-    *) die "unknown variant '$variant' (default or sanitize)" ;;
-    esac
-    command -v ccache >/dev/null && extra+=(--cc="ccache gcc" --cxx="ccache g++")
+# 4. Configure once per variant and option set, then build.
+args=(--target-list=x86_64-softmmu --disable-docs --disable-tools --disable-user
+      --disable-werror --disable-install-blobs --disable-gtk --disable-sdl
+      --disable-vnc --disable-opengl --disable-spice --enable-slirp
+      --meson=/usr/bin/meson)
+case "$variant" in
+default) ;;
+sanitize) args+=(--enable-sanitizers) ;;
+*) die "unknown variant '$variant' (default or sanitize)" ;;
+esac
+command -v ccache >/dev/null && args+=(--cc="ccache gcc" --cxx="ccache g++")
+args_hash=$(printf '%s\n' "${args[@]}" | sha256sum | cut -c1-16)
+if [ ! -f "$bld/build.ninja" ] || [ "$(cat "$bld/args.stamp" 2>/dev/null)" != "$args_hash" ]; then
     say "configuring ($variant)"
+    rm -rf "$bld"
     mkdir -p "$bld"
-    (cd "$bld" && PATH=/usr/bin:$PATH "$src/configure" --target-list=x86_64-softmmu --disable-docs \
-        --disable-tools --disable-user --disable-werror --disable-install-blobs \
-        --disable-gtk --disable-sdl --disable-vnc --disable-opengl --disable-spice \
-        --meson=/usr/bin/meson "${extra[@]}" >configure.log 2>&1) ||
-        { tail -n 20 "$bld/configure.log" >&2; die "configure failed (log: $bld/configure.log)"; }
+    (cd "$bld" && PATH=/usr/bin:$PATH "$src/configure" "${args[@]}" >configure.log 2>&1) ||
+        { grep -E 'ERROR' "$bld/configure.log" | head -n 3 >&2
+          die "configure failed (log: $bld/configure.log)"; }
+    echo "$args_hash" > "$bld/args.stamp"
 fi
 say "building ($variant)"
 ninja -C "$bld" qemu-system-x86_64 2>&1 |

@@ -19,7 +19,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
     build-essential cmake ninja-build meson pkg-config ccache dpkg-dev
     python3 python3-venv flex bison libglib2.0-dev libpixman-1-dev libfdt-dev
-    zlib1g-dev
+    zlib1g-dev libslirp-dev
     libdpdk-dev dpdk-dev dpdk
     libjansson-dev libpcap-dev tcpdump gnuplot-nox
     clang-14 libclang-rt-14-dev llvm-14

@@ -18,6 +18,8 @@
 		    sizeof(struct vmb_xfer_range) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE)
 #define REPLY_ROOM (COMP_BYTES + XFER_BYTES)
 
+static bool nic_wait_room(struct vmbnet_nic_chan *nc, uint32_t need);
+
 /* ---- guest buffers ------------------------------------------------------ */
 
 static int gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid,
@@ -201,8 +203,11 @@ long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iove
 		nic->stats.rx_dropped++;
 		return -1;
 	}
-	if (vmb_ring_tx_room(&nc->ch->out, XFER_BYTES) || (slot = rx_slot_get(nc, false)) < 0) {
-		vmb_ring_tx_want_space(&nc->ch->out, XFER_BYTES);
+	if (vmb_ring_tx_room(&nc->ch->out, XFER_BYTES) && !nic_wait_room(nc, XFER_BYTES))
+		return 0;
+	slot = rx_slot_get(nc, false);
+	if (slot < 0) {
+		/* the guest's next completion frees a slot and rings the bell */
 		nc->needs_doorbell = true;
 		nic->stats.stalls++;
 		return 0;
@@ -403,6 +408,22 @@ static int nic_packet(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
 
 /* ---- the channel loop ---------------------------------------------------- */
 
+/*
+ * The host -> guest ring lacks @need bytes: publish what is written (the
+ * guest measures free space from the published index), then ask the guest to
+ * ring the doorbell once it has made room. True if the room is there now.
+ */
+static bool nic_wait_room(struct vmbnet_nic_chan *nc, uint32_t need)
+{
+	if (vmb_ring_tx_publish(&nc->ch->out))
+		vmbnet_chan_notify(nc->ch);
+	if (vmb_ring_tx_want_space(&nc->ch->out, need) == 0)
+		return true;
+	nc->nic->stats.stalls++;
+	nc->needs_doorbell = true;
+	return false;
+}
+
 /* Drain the guest's ring while every answer can be written at once. */
 static void nic_poll(struct vmbnet_nic_chan *nc)
 {
@@ -417,12 +438,8 @@ static void nic_poll(struct vmbnet_nic_chan *nc)
 	vmb_ring_rx_mask(&ch->in);
 	while (more && ch->state == VMBNET_CHAN_OPEN) {
 		while (n < max) {
-			if (vmb_ring_tx_room(&ch->out, REPLY_ROOM) &&
-			    vmb_ring_tx_want_space(&ch->out, REPLY_ROOM)) {
-				nc->nic->stats.stalls++;
-				nc->needs_doorbell = true;
+			if (vmb_ring_tx_room(&ch->out, REPLY_ROOM) && !nic_wait_room(nc, REPLY_ROOM))
 				break;
-			}
 			ret = vmb_ring_peek(&ch->in, &p);
 			if (ret == 0)
 				ret = nic_packet(nc, &p);

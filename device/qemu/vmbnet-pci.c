@@ -19,9 +19,13 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
+#include "qemu/main-loop.h"
+#include "exec/address-spaces.h"
 #include "trace.h"
 
 #include "vmbnet/vmb_pci.h"
+#include "vmbnet_host.h"
+#include "vmbnet_nic.h"
 
 #define TYPE_VMBNET_PCI "vmbnet-pci"
 OBJECT_DECLARE_SIMPLE_TYPE(VmbnetPciState, VMBNET_PCI)
@@ -36,17 +40,22 @@ struct VmbnetPciState {
     PCIDevice parent_obj;
 
     MemoryRegion regs;
-    MemoryRegion msix_bar;
+    NICState *nic_state;
 
     /* properties */
-    MACAddr mac;
+    NICConf conf;
     uint32_t queues; /* channels offered */
     uint32_t mtu;
     uint32_t ring_pages;
 
     /* guest-visible state */
     uint32_t irq_status; /* INTx cause bits, one per vector */
-    bool link_up;
+    uint8_t msg_tx[VMB_MSG_MAX]; /* guest -> host message being written */
+    uint8_t msg_rx[VMB_MSG_MAX]; /* host -> guest message last popped */
+
+    /* the VMBus-style host and the NIC behind its channels (device/nic) */
+    struct vmbnet_host host;
+    struct vmbnet_nic nic;
 };
 
 static void vmbnet_pci_update_intx(VmbnetPciState *s)
@@ -60,8 +69,175 @@ static void vmbnet_pci_update_intx(VmbnetPciState *s)
 
 static uint32_t vmbnet_pci_status(VmbnetPciState *s)
 {
-    return s->link_up ? VMB_STATUS_LINK_UP : 0;
+    uint32_t st = s->nic.link_up ? VMB_STATUS_LINK_UP : 0;
+
+    if (s->host.msgq_count) {
+        st |= VMB_STATUS_MSG_PENDING;
+    }
+    for (uint32_t i = 0; i < s->host.nchan; i++) {
+        if (s->host.chan[i].state == VMBNET_CHAN_BROKEN) {
+            st |= VMB_STATUS_BROKEN;
+        }
+    }
+    return st;
 }
+
+/* ---- what device/nic needs from QEMU ---------------------------------- */
+
+static AddressSpace *vmbnet_pci_as(VmbnetPciState *s)
+{
+    return pci_get_address_space(PCI_DEVICE(s));
+}
+
+static bool vmbnet_pci_page_ok(void *opaque, uint64_t pfn)
+{
+    VmbnetPciState *s = opaque;
+    hwaddr xlat, len = VMB_PAGE_SIZE;
+    MemoryRegion *mr;
+
+    if (pfn > (UINT64_MAX >> VMB_PAGE_SHIFT)) {
+        return false;
+    }
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(vmbnet_pci_as(s), pfn << VMB_PAGE_SHIFT, &xlat,
+                                 &len, true, MEMTXATTRS_UNSPECIFIED);
+    return memory_region_is_ram(mr) && !memory_region_is_rom(mr) &&
+           len == VMB_PAGE_SIZE;
+}
+
+/* Callers checked every page with vmbnet_pci_page_ok(): no bounce buffers. */
+static void *vmbnet_pci_map(void *opaque, uint64_t gpa, uint64_t len)
+{
+    VmbnetPciState *s = opaque;
+    hwaddr plen = len;
+    void *p;
+
+    p = address_space_map(vmbnet_pci_as(s), gpa, &plen, true,
+                          MEMTXATTRS_UNSPECIFIED);
+    if (p && plen != len) {
+        address_space_unmap(vmbnet_pci_as(s), p, plen, true, 0);
+        p = NULL;
+    }
+    return p;
+}
+
+static void vmbnet_pci_unmap(void *opaque, void *ptr, uint64_t len)
+{
+    VmbnetPciState *s = opaque;
+
+    address_space_unmap(vmbnet_pci_as(s), ptr, len, true, len);
+}
+
+static void vmbnet_pci_notify(void *opaque, unsigned int vec)
+{
+    VmbnetPciState *s = opaque;
+    PCIDevice *pdev = PCI_DEVICE(s);
+
+    trace_vmbnet_pci_irq(vec);
+    if (msix_enabled(pdev)) {
+        msix_notify(pdev, vec);
+        return;
+    }
+    s->irq_status |= 1u << vec;
+    vmbnet_pci_update_intx(s);
+}
+
+static void vmbnet_pci_guest_error(void *opaque, const char *what)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "vmbnet-pci: %s\n", what);
+}
+
+static void vmbnet_pci_trace(void *opaque, const char *event, uint32_t a,
+                             uint32_t b)
+{
+    trace_vmbnet_pci_event(event, a, b);
+}
+
+static const struct vmbnet_host_ops vmbnet_pci_host_ops = {
+    .map = vmbnet_pci_map,
+    .unmap = vmbnet_pci_unmap,
+    .page_ok = vmbnet_pci_page_ok,
+    .notify = vmbnet_pci_notify,
+    .guest_error = vmbnet_pci_guest_error,
+    .trace = vmbnet_pci_trace,
+};
+
+/* ---- datapath A: frames to and from the QEMU netdev ------------------- */
+
+static NetClientState *vmbnet_pci_queue(VmbnetPciState *s, uint32_t chan)
+{
+    return qemu_get_subqueue(s->nic_state, chan % s->conf.peers.queues ?: 0);
+}
+
+static int vmbnet_pci_tx(void *opaque, uint32_t chan, const struct iovec *iov,
+                         int iovcnt, const struct vmbnet_frame_meta *meta)
+{
+    VmbnetPciState *s = opaque;
+
+    trace_vmbnet_pci_tx(chan, iov_size(iov, iovcnt));
+    qemu_sendv_packet(vmbnet_pci_queue(s, chan), iov, iovcnt);
+    return 0;
+}
+
+static void vmbnet_pci_rx_ready(void *opaque, uint32_t chan)
+{
+    VmbnetPciState *s = opaque;
+
+    qemu_flush_queued_packets(vmbnet_pci_queue(s, chan));
+}
+
+static const struct vmbnet_nic_ops vmbnet_pci_nic_ops = {
+    .tx = vmbnet_pci_tx,
+    .rx_ready = vmbnet_pci_rx_ready,
+};
+
+/* Frames from netdev queue q go to channel q, or channel 0 if q is closed. */
+static uint32_t vmbnet_pci_rx_chan(VmbnetPciState *s, NetClientState *nc)
+{
+    uint32_t q = nc->queue_index;
+
+    if (q < s->host.nchan && s->host.chan[q].state == VMBNET_CHAN_OPEN &&
+        s->nic.chan[q].rndis_ready) {
+        return q;
+    }
+    return 0;
+}
+
+static ssize_t vmbnet_pci_receive_iov(NetClientState *nc,
+                                      const struct iovec *iov, int iovcnt)
+{
+    VmbnetPciState *s = qemu_get_nic_opaque(nc);
+    uint32_t chan = vmbnet_pci_rx_chan(s, nc);
+    long ret = vmbnet_nic_receive(&s->nic, chan, iov, iovcnt, NULL);
+
+    trace_vmbnet_pci_rx(chan, iov_size(iov, iovcnt), ret);
+    /* 0: no room, QEMU holds the frame until rx_ready flushes the queue */
+    return ret < 0 ? (ssize_t)iov_size(iov, iovcnt) : ret;
+}
+
+static ssize_t vmbnet_pci_receive(NetClientState *nc, const uint8_t *buf,
+                                  size_t size)
+{
+    const struct iovec iov = { .iov_base = (uint8_t *)buf, .iov_len = size };
+
+    return vmbnet_pci_receive_iov(nc, &iov, 1);
+}
+
+static void vmbnet_pci_link_status_changed(NetClientState *nc)
+{
+    VmbnetPciState *s = qemu_get_nic_opaque(nc);
+
+    trace_vmbnet_pci_link(!nc->link_down);
+    vmbnet_nic_set_link(&s->nic, !nc->link_down);
+}
+
+static NetClientInfo vmbnet_pci_net_info = {
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(NICState),
+    .receive = vmbnet_pci_receive,
+    .receive_iov = vmbnet_pci_receive_iov,
+    .link_status_changed = vmbnet_pci_link_status_changed,
+};
 
 static uint64_t vmbnet_pci_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -88,16 +264,22 @@ static uint64_t vmbnet_pci_mmio_read(void *opaque, hwaddr addr, unsigned size)
         val = s->irq_status;
         break;
     case VMB_REG_MAC_LO:
-        val = ldl_le_p(&s->mac.a[0]);
+        val = ldl_le_p(&s->conf.macaddr.a[0]);
         break;
     case VMB_REG_MAC_HI:
-        val = lduw_le_p(&s->mac.a[4]);
+        val = lduw_le_p(&s->conf.macaddr.a[4]);
         break;
     case VMB_REG_MTU:
         val = s->mtu;
         break;
     case VMB_REG_RING_PAGES:
         val = s->ring_pages;
+        break;
+    case VMB_REG_MSG_RECV:
+        val = vmbnet_host_pop(&s->host, s->msg_rx);
+        break;
+    case VMB_REG_MSG_RX ... VMB_REG_MSG_RX + VMB_MSG_MAX - 4:
+        val = ldl_le_p(s->msg_rx + (addr - VMB_REG_MSG_RX));
         break;
     default:
         qemu_log_mask(LOG_GUEST_ERROR,
@@ -114,6 +296,7 @@ static void vmbnet_pci_reset(DeviceState *dev)
     VmbnetPciState *s = VMBNET_PCI(dev);
 
     trace_vmbnet_pci_reset();
+    vmbnet_host_reset(&s->host);
     s->irq_status = 0;
     vmbnet_pci_update_intx(s);
 }
@@ -133,6 +316,22 @@ static void vmbnet_pci_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     case VMB_REG_IRQ_STATUS:
         s->irq_status &= ~(uint32_t)val;
         vmbnet_pci_update_intx(s);
+        break;
+    case VMB_REG_MSG_SEND:
+        if (val > VMB_MSG_MAX) {
+            s->host.stats.guest_errors++;
+            qemu_log_mask(LOG_GUEST_ERROR, "vmbnet-pci: MSG_SEND length %"
+                          PRIu64 " over %d\n", val, VMB_MSG_MAX);
+            break;
+        }
+        vmbnet_host_message(&s->host, s->msg_tx, (uint32_t)val);
+        break;
+    case VMB_REG_MSG_TX ... VMB_REG_MSG_TX + VMB_MSG_MAX - 4:
+        stl_le_p(s->msg_tx + (addr - VMB_REG_MSG_TX), (uint32_t)val);
+        break;
+    case VMB_REG_DOORBELL_BASE ...
+         VMB_REG_DOORBELL(VMB_PCI_MAX_CHANNELS) - 4:
+        vmbnet_host_doorbell(&s->host, (addr - VMB_REG_DOORBELL_BASE) / 4);
         break;
     default:
         qemu_log_mask(LOG_GUEST_ERROR,
@@ -177,6 +376,60 @@ static bool vmbnet_pci_check_props(VmbnetPciState *s, Error **errp)
     return true;
 }
 
+/*
+ * Counters as read-only QOM properties: "qom-get <path> stat-guest-errors"
+ * over QMP or HMP. Per channel: stat-chN-doorbells and friends.
+ */
+static void vmbnet_pci_add_counters(VmbnetPciState *s)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } dev[] = {
+        { "stat-guest-errors", offsetof(VmbnetPciState, host.stats.guest_errors) },
+        { "stat-msgs-in", offsetof(VmbnetPciState, host.stats.msgs_in) },
+        { "stat-msgs-out", offsetof(VmbnetPciState, host.stats.msgs_out) },
+        { "stat-msgs-dropped", offsetof(VmbnetPciState, host.stats.msgs_dropped) },
+        { "stat-gpadl-pages", offsetof(VmbnetPciState, host.stats.gpadl_pages) },
+        { "stat-tx-packets", offsetof(VmbnetPciState, nic.stats.tx_packets) },
+        { "stat-tx-bytes", offsetof(VmbnetPciState, nic.stats.tx_bytes) },
+        { "stat-tx-errors", offsetof(VmbnetPciState, nic.stats.tx_errors) },
+        { "stat-rx-packets", offsetof(VmbnetPciState, nic.stats.rx_packets) },
+        { "stat-rx-bytes", offsetof(VmbnetPciState, nic.stats.rx_bytes) },
+        { "stat-rx-dropped", offsetof(VmbnetPciState, nic.stats.rx_dropped) },
+        { "stat-completions", offsetof(VmbnetPciState, nic.stats.completions) },
+        { "stat-completions-failed",
+          offsetof(VmbnetPciState, nic.stats.completions_failed) },
+        { "stat-stalls", offsetof(VmbnetPciState, nic.stats.stalls) },
+        { "stat-unknown-completions",
+          offsetof(VmbnetPciState, nic.stats.unknown_completions) },
+        { "stat-control-msgs", offsetof(VmbnetPciState, nic.stats.control_msgs) },
+    };
+    Object *obj = OBJECT(s);
+
+    for (size_t i = 0; i < ARRAY_SIZE(dev); i++) {
+        object_property_add_uint64_ptr(obj, dev[i].name,
+                                       (uint64_t *)((uint8_t *)s + dev[i].off),
+                                       OBJ_PROP_FLAG_READ);
+    }
+    for (uint32_t c = 0; c < s->queues; c++) {
+        struct vmbnet_channel *ch = &s->host.chan[c];
+        g_autofree char *db = g_strdup_printf("stat-ch%u-doorbells", c);
+        g_autofree char *sp = g_strdup_printf("stat-ch%u-doorbells-spurious", c);
+        g_autofree char *irq = g_strdup_printf("stat-ch%u-interrupts", c);
+        g_autofree char *err = g_strdup_printf("stat-ch%u-ring-errors", c);
+
+        object_property_add_uint64_ptr(obj, db, &ch->stats.doorbells,
+                                       OBJ_PROP_FLAG_READ);
+        object_property_add_uint64_ptr(obj, sp, &ch->stats.doorbells_spurious,
+                                       OBJ_PROP_FLAG_READ);
+        object_property_add_uint64_ptr(obj, irq, &ch->stats.interrupts,
+                                       OBJ_PROP_FLAG_READ);
+        object_property_add_uint64_ptr(obj, err, &ch->in.stats.protocol_errors,
+                                       OBJ_PROP_FLAG_READ);
+    }
+}
+
 static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
 {
     VmbnetPciState *s = VMBNET_PCI(pdev);
@@ -184,7 +437,7 @@ static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
     if (!vmbnet_pci_check_props(s, errp)) {
         return;
     }
-    qemu_macaddr_default_if_unset(&s->mac);
+    qemu_macaddr_default_if_unset(&s->conf.macaddr);
     pci_config_set_interrupt_pin(pdev->config, 1);
 
     memory_region_init_io(&s->regs, OBJECT(s), &vmbnet_pci_mmio_ops, s,
@@ -199,12 +452,25 @@ static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
         }
     } /* else INTx only: the guest sees no MSI-X capability */
 
-    s->link_up = true;
+    vmbnet_host_init(&s->host, s->queues, s->conf.macaddr.a,
+                     &vmbnet_pci_host_ops, s, &vmbnet_nic_handler);
+    vmbnet_nic_init(&s->nic, &s->host, s->mtu, &vmbnet_pci_nic_ops, s);
+    s->nic_state = qemu_new_nic(&vmbnet_pci_net_info, &s->conf,
+                                object_get_typename(OBJECT(s)),
+                                DEVICE(s)->id, &DEVICE(s)->mem_reentrancy_guard,
+                                s);
+    qemu_format_nic_info_str(qemu_get_queue(s->nic_state), s->conf.macaddr.a);
+    s->nic.link_up = !qemu_get_queue(s->nic_state)->link_down;
+    vmbnet_pci_add_counters(s);
     trace_vmbnet_pci_realize(s->queues, s->mtu);
 }
 
 static void vmbnet_pci_exit(PCIDevice *pdev)
 {
+    VmbnetPciState *s = VMBNET_PCI(pdev);
+
+    vmbnet_host_fini(&s->host);
+    qemu_del_nic(s->nic_state);
     if (msix_present(pdev)) {
         msix_unuse_all_vectors(pdev);
         msix_uninit_exclusive_bar(pdev);
@@ -219,13 +485,14 @@ static const VMStateDescription vmstate_vmbnet_pci = {
         VMSTATE_PCI_DEVICE(parent_obj, VmbnetPciState),
         VMSTATE_MSIX(parent_obj, VmbnetPciState),
         VMSTATE_UINT32(irq_status, VmbnetPciState),
-        VMSTATE_BOOL(link_up, VmbnetPciState),
+        VMSTATE_UINT8_ARRAY(msg_tx, VmbnetPciState, VMB_MSG_MAX),
+        VMSTATE_UINT8_ARRAY(msg_rx, VmbnetPciState, VMB_MSG_MAX),
         VMSTATE_END_OF_LIST()
     }
 };
 
 static Property vmbnet_pci_properties[] = {
-    DEFINE_PROP_MACADDR("mac", VmbnetPciState, mac),
+    DEFINE_NIC_PROPERTIES(VmbnetPciState, conf),
     DEFINE_PROP_UINT32("queues", VmbnetPciState, queues, 1),
     DEFINE_PROP_UINT32("mtu", VmbnetPciState, mtu, VMBNET_DEFAULT_MTU),
     DEFINE_PROP_UINT32("ring-pages", VmbnetPciState, ring_pages,

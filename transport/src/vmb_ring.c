@@ -102,7 +102,8 @@ int vmb_ring_tx_want_space(struct vmb_ring *r, uint32_t need)
 
 	if (r->error)
 		return -EIO;
-	if (need >= r->size)
+	/* The consumer measures free space from the published write_index. */
+	if (need >= r->size || r->pub_index != r->priv_index)
 		return -EINVAL;
 	if (!(vmb_read_once(r->hdr->feature_bits) & VMB_RING_FEAT_PENDING_SEND_SZ))
 		return -EOPNOTSUPP;
@@ -141,9 +142,9 @@ void vmb_ring_rx_signal_received(struct vmb_ring *r)
 static int vmb_ext_read(struct vmb_ring *r, const struct vmb_pkt *p,
 			uint32_t *off, uint32_t end, void *dst, uint32_t len)
 {
-	if (len > end - *off)
+	if (len > end - *off || vmb_ring_pkt_copy(r, p, *off, dst, len))
 		return __vmb_ring_fail(r, VMB_RING_ERR_RANGE);
-	vmb_ring_pkt_copy(r, p, *off, dst, len);
+	vmb_compiler_barrier(); /* check the copy, never re-read shared memory */
 	*off += len;
 	return 0;
 }
@@ -165,7 +166,7 @@ static bool vmb_page_registered(const struct vmb_mem_region *mem,
 static int vmb_gpa_range(struct vmb_ring *r, const struct vmb_pkt *p,
 			 uint32_t *off, const struct vmb_gpa_range *rg,
 			 const struct vmb_mem_region *mem, unsigned int nmem,
-			 struct vmb_gpa_seg *segs, unsigned int room)
+			 struct vmb_gpa_seg *segs, unsigned int room, unsigned int done)
 {
 	uint32_t npfn, left = rg->byte_count, page_off = rg->byte_offset, i;
 	uint64_t pfn;
@@ -173,7 +174,7 @@ static int vmb_gpa_range(struct vmb_ring *r, const struct vmb_pkt *p,
 	if (!rg->byte_count || rg->byte_offset >= VMB_PAGE_SIZE)
 		return __vmb_ring_fail(r, VMB_RING_ERR_RANGE);
 	npfn = VMB_GPA_RANGE_PFNS(rg->byte_offset, rg->byte_count);
-	if (npfn > VMB_GPA_MAX_PFNS)
+	if (npfn > VMB_GPA_MAX_PFNS - done) /* the cap is per packet */
 		return __vmb_ring_fail(r, VMB_RING_ERR_RANGE);
 	if (npfn > room)
 		return -ENOSPC;
@@ -182,7 +183,7 @@ static int vmb_gpa_range(struct vmb_ring *r, const struct vmb_pkt *p,
 
 		if (vmb_ext_read(r, p, off, p->data_off, &pfn, sizeof(pfn)))
 			return -EIO;
-		if (pfn > (UINT64_MAX >> VMB_PAGE_SHIFT) ||
+		if (pfn > VMB_MAX_PFN ||
 		    (nmem && !vmb_page_registered(mem, nmem, pfn)))
 			return __vmb_ring_fail(r, VMB_RING_ERR_PFN);
 		segs[i].gpa = (pfn << VMB_PAGE_SHIFT) + page_off;
@@ -215,7 +216,7 @@ int vmb_gpa_parse(struct vmb_ring *r, const struct vmb_pkt *p,
 		if (vmb_ext_read(r, p, &off, p->data_off, &rg, sizeof(rg)))
 			return -EIO;
 		ret = vmb_gpa_range(r, p, &off, &rg, mem, nmem, segs + n,
-				    max_segs - n);
+				    max_segs - n, n);
 		if (ret < 0)
 			return ret;
 		n += (unsigned int)ret;

@@ -84,6 +84,41 @@ int main(void)
 	VT_EQ(vt_hdr(&t)->pending_send_sz, 0);
 	VT_EQ(put(&t, id), 0);
 
+	/* Asking for two packets' worth: the release that frees one is not
+	 * enough and stays silent, the one that frees the second signals.
+	 */
+	while (put(&t, ++id) == 0)
+		;
+	vmb_ring_tx_publish(&t.tx);
+	VT_EQ(vmb_ring_tx_want_space(&t.tx, 2 * PKT_BYTES), -EAGAIN);
+	{
+		uint64_t before = t.rx.stats.signals_sent;
+		struct vmb_pkt p;
+
+		VT_EQ(vmb_ring_peek(&t.rx, &p), 0);
+		vmb_ring_advance(&t.rx, &p);
+		VT_EQ(vmb_ring_rx_release(&t.rx), false);
+		VT_EQ(vmb_ring_peek(&t.rx, &p), 0);
+		vmb_ring_advance(&t.rx, &p);
+		VT_EQ(vmb_ring_rx_release(&t.rx), true);
+		VT_EQ(t.rx.stats.signals_sent, before + 1);
+	}
+	vmb_ring_tx_signal_received(&t.tx);
+
+	/* want_space with packets written but not published would wait for a
+	 * signal the consumer can never send: refused.
+	 */
+	{
+		struct vmb_pkt p;
+
+		VT_EQ(vmb_ring_peek(&t.rx, &p), 0);
+		vmb_ring_advance(&t.rx, &p);
+		vmb_ring_rx_release(&t.rx);
+		VT_EQ(put(&t, ++id), 0);
+		VT_EQ(vmb_ring_tx_want_space(&t.tx, PKT_BYTES), -EINVAL);
+		vmb_ring_tx_publish(&t.tx);
+	}
+
 	/* Requests that can never be met are refused. */
 	VT_EQ(vmb_ring_tx_want_space(&t.tx, size), -EINVAL);
 	{

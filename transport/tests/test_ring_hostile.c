@@ -162,7 +162,7 @@ static void run(const char *name, struct vt_ring *t)
 	} else if (!strcmp(name, "gpa_ranges_past_extension")) {
 		struct gpa1 g = GPA1(10, 0, RAM_PFN, RAM_PFN);
 
-		g.h.range_count = 2; /* the second range head is past offset8 */
+		g.h.range_count = 2; /* the second range's pfn lies past offset8 */
 		put_gpa(t, &g, sizeof(g));
 		expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
 	} else if (!strcmp(name, "gpa_pfns_past_extension")) {
@@ -195,6 +195,46 @@ static void run(const char *name, struct vt_ring *t)
 
 		put_gpa(t, &g, sizeof(g));
 		expect_broken(t, gpa(t), VMB_RING_ERR_PFN);
+	} else if (!strcmp(name, "gpa_pfn_above_max")) {
+		struct gpa1 g = GPA1(10, 0, VMB_MAX_PFN + 1, 0);
+
+		struct vmb_gpa_seg segs[4];
+
+		/* Also without a region table: the PFN width is checked first. */
+		put_gpa(t, &g, sizeof(g));
+		VT_EQ(peek(t, &p), 0);
+		expect_broken(t, vmb_gpa_parse(&t->rx, &p, NULL, 0, segs, 4), VMB_RING_ERR_PFN);
+	} else if (!strcmp(name, "gpa_too_many_pfns_per_packet")) {
+		/* Two ranges of 200 pages: each under the cap, together over it. */
+		static struct {
+			struct vmb_gpa_direct_hdr h;
+			struct vmb_gpa_range r0;
+			uint64_t p0[200];
+			struct vmb_gpa_range r1;
+			uint64_t p1[200];
+		} g;
+		struct vmb_gpa_seg segs[512];
+
+		g.h.range_count = 2;
+		g.r0.byte_count = g.r1.byte_count = 200 * VMB_PAGE_SIZE;
+		for (int i = 0; i < 200; i++)
+			g.p0[i] = g.p1[i] = RAM_PFN + i;
+		put_gpa(t, &g, sizeof(g));
+		VT_EQ(peek(t, &p), 0);
+		expect_broken(t, vmb_gpa_parse(&t->rx, &p, &guest_ram, 1, segs, 512),
+			      VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "unmask_bad_write_index")) {
+		vt_hdr(t)->write_index = SIZE + 64;
+		VT_EQ(vmb_ring_rx_unmask(&t->rx), true); /* the next peek says why */
+		expect_broken(t, peek(t, &p), VMB_RING_ERR_INDEX);
+	} else if (!strcmp(name, "release_bad_write_index")) {
+		put_inband(t, 0, 1);
+		VT_EQ(peek(t, &p), 0);
+		vmb_ring_advance(&t->rx, &p);
+		vt_hdr(t)->pending_send_sz = 100;
+		vt_hdr(t)->write_index = 5;
+		VT_EQ(vmb_ring_rx_release(&t->rx), false);
+		expect_broken(t, -EIO, VMB_RING_ERR_INDEX);
 	} else if (!strcmp(name, "gpa_second_page_outside")) {
 		struct gpa1 g = GPA1(VMB_PAGE_SIZE, 8, RAM_PFN + 255, RAM_PFN + 256);
 
@@ -213,6 +253,28 @@ static void run(const char *name, struct vt_ring *t)
 		vmb_ring_tx_publish(&t->tx);
 		VT_EQ(peek(t, &p), 0);
 		expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8050, &h, r, 4),
+			      VMB_RING_ERR_RANGE);
+	} else if (!strcmp(name, "xfer_range_count_zero") ||
+		   !strcmp(name, "xfer_range_count_huge") ||
+		   !strcmp(name, "xfer_byte_count_zero")) {
+		struct {
+			struct vmb_xfer_page_hdr h;
+			struct vmb_xfer_range r;
+		} x = { { 0, 0, 0, 1 }, { 100, 0 } };
+		struct vmb_xfer_page_hdr h;
+		struct vmb_xfer_range r[VMB_XFER_MAX_RANGES + 1];
+
+		if (!strcmp(name, "xfer_range_count_zero"))
+			x.h.range_count = 0;
+		else if (!strcmp(name, "xfer_range_count_huge"))
+			x.h.range_count = VMB_XFER_MAX_RANGES + 1;
+		else
+			x.r.byte_count = 0;
+		VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x,
+				     sizeof(x), NULL, 0), 0);
+		vmb_ring_tx_publish(&t->tx);
+		VT_EQ(peek(t, &p), 0);
+		expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8192, &h, r, VMB_XFER_MAX_RANGES + 1),
 			      VMB_RING_ERR_RANGE);
 	} else if (!strcmp(name, "xfer_ranges_past_extension")) {
 		struct {

@@ -106,12 +106,29 @@ static void check_gpa_and_xfer(struct vt_ring *t)
 	VT_EQ(t->rx.stats.protocol_errors, 0);
 }
 
+/* The producer refuses what the peer would have to treat as an attack. */
+static void check_write_refuses(struct vt_ring *t)
+{
+	uint64_t v = 0;
+	struct vmb_sg sg = { &v, sizeof(v) };
+
+	VT_EQ(vmb_ring_write(&t->tx, 0x5, 0, 1, NULL, 0, &sg, 1), -EINVAL);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_INBAND, 0x4, 1, NULL, 0, &sg, 1), -EINVAL);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_COMP, 0, 0, NULL, 0, &sg, 1), -EINVAL);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_INBAND, VMB_PKT_FLAG_COMPLETION_REQUESTED,
+			     0, NULL, 0, &sg, 1), -EINVAL);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_GPA_DIRECT, 0, 1, NULL, 0, &sg, 1), -EINVAL);
+	VT_EQ(t->tx.stats.packets, 0);
+	VT_EQ(t->tx.error, 0);
+}
+
 int main(void)
 {
 	struct vt_ring t;
 	uint64_t id = 1;
 
 	vt_ring_init(&t, 2 * VMB_PAGE_SIZE);
+	check_write_refuses(&t);
 	check_gpa_and_xfer(&t);
 	/* Enough odd-sized packets to wrap the 8 KiB data area many times,
 	 * so descriptors, payloads and trailers each land across the end.

@@ -16,12 +16,14 @@
 #define vmb_mb() virt_mb()
 #define vmb_read_once(x) READ_ONCE(x)
 #define vmb_write_once(x, v) WRITE_ONCE(x, v)
+#define vmb_compiler_barrier() barrier()
 #else
 #define vmb_load_acquire(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define vmb_store_release(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 #define vmb_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define vmb_read_once(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define vmb_write_once(x, v) __atomic_store_n(&(x), v, __ATOMIC_RELAXED)
+#define vmb_compiler_barrier() __asm__ __volatile__("" ::: "memory")
 #endif
 
 #endif /* VMBNET_VMB_BARRIER_H */

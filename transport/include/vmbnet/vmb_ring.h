@@ -162,7 +162,7 @@ int vmb_xfer_parse(struct vmb_ring *r, const struct vmb_pkt *p,
 
 /* ---- internals ---------------------------------------------------------- */
 
-#define VMB_ALIGN8(x) (((x) + (VMB_PKT_ALIGN - 1)) & ~(uint32_t)(VMB_PKT_ALIGN - 1))
+#define VMB_ALIGN8(x) (((x) + (VMB_PKT_ALIGN - 1)) & ~(__typeof__(x))(VMB_PKT_ALIGN - 1))
 
 static inline int __vmb_ring_fail(struct vmb_ring *r, uint32_t why)
 {
@@ -244,7 +244,6 @@ static inline int __vmb_ring_reserve(struct vmb_ring *r, uint32_t need)
 	r->peer_cache = read;
 	if (__vmb_ring_free(r, read) > need)
 		return 0;
-	r->stats.full++;
 	return -EAGAIN;
 }
 
@@ -276,13 +275,23 @@ static inline int vmb_ring_write(struct vmb_ring *r, uint16_t type,
 		return -EIO;
 	for (i = 0; i < nsg; i++)
 		payload += sg[i].len;
-	pkt_len = sizeof(desc) + ext_len + VMB_ALIGN8(payload);
+	pkt_len = (uint64_t)sizeof(desc) + ext_len + VMB_ALIGN8(payload);
 	if ((ext_len & (VMB_PKT_ALIGN - 1)) || pkt_len > VMB_PKT_MAX_LEN ||
 	    pkt_len + VMB_TRAILER_SIZE >= r->size || payload > VMB_PKT_MAX_LEN)
 		return -EINVAL;
+	/* Refuse to write what the peer must treat as a protocol violation. */
+	if ((type != VMB_PKT_DATA_INBAND && type != VMB_PKT_COMP &&
+	     type != VMB_PKT_DATA_XFER_PAGES && type != VMB_PKT_DATA_GPA_DIRECT) ||
+	    (flags & ~VMB_PKT_FLAGS_KNOWN) ||
+	    (!trans_id && (type == VMB_PKT_COMP || (flags & VMB_PKT_FLAG_COMPLETION_REQUESTED))) ||
+	    ((type == VMB_PKT_DATA_XFER_PAGES || type == VMB_PKT_DATA_GPA_DIRECT) && ext_len < 8))
+		return -EINVAL;
 	ret = __vmb_ring_reserve(r, (uint32_t)pkt_len + VMB_TRAILER_SIZE);
-	if (ret)
+	if (ret) {
+		if (ret == -EAGAIN)
+			r->stats.full++;
 		return ret;
+	}
 
 	desc.type = type;
 	desc.offset8 = (uint16_t)((sizeof(desc) + ext_len) / VMB_PKT_ALIGN);
@@ -434,6 +443,7 @@ static inline int vmb_ring_peek(struct vmb_ring *r, struct vmb_pkt *p)
 	if (avail < sizeof(d) + VMB_TRAILER_SIZE)
 		return __vmb_ring_fail(r, VMB_RING_ERR_SHORT);
 	__vmb_ring_copy_from(r, start, &d, sizeof(d));
+	vmb_compiler_barrier(); /* check the copy, never re-read shared memory */
 	ret = __vmb_ring_check_desc(r, &d, avail);
 	if (ret)
 		return ret;
@@ -538,17 +548,19 @@ static inline void vmb_ring_rx_mask(struct vmb_ring *r)
 /*
  * vmb_ring_rx_unmask() - re-enable signals after draining.
  *
- * Returns true when packets arrived while signals were masked: the producer
- * may have decided not to signal, so the caller must drain again (the
- * lost-wakeup re-check). -EIO style breakage also returns true so that the
- * caller's next peek reports it.
+ * Returns true when the caller must not sleep: packets arrived while
+ * signals were masked (the producer may have decided not to signal: the
+ * lost-wakeup re-check), or consumed space is not released yet (the
+ * producer judges "empty" by the published read_index, so a consumer that
+ * sleeps before releasing would never be signalled). Breakage also returns
+ * true so that the caller's next peek reports it.
  */
 static inline bool vmb_ring_rx_unmask(struct vmb_ring *r)
 {
 	vmb_write_once(r->hdr->interrupt_mask, 0);
 	/* Pairs with vmb_mb() in vmb_ring_tx_publish(). */
 	vmb_mb();
-	if (r->error || __vmb_ring_peer_write(r))
+	if (r->error || r->pub_index != r->priv_index || __vmb_ring_peer_write(r))
 		return true;
 	return r->peer_cache != r->priv_index;
 }

@@ -122,6 +122,7 @@ struct vmb_gpa_range {
 	((uint32_t)((((uint64_t)(off) + (cnt)) + VMB_PAGE_SIZE - 1) >> VMB_PAGE_SHIFT))
 #define VMB_GPA_MAX_RANGES 64 /* per packet; more is a protocol error */
 #define VMB_GPA_MAX_PFNS 256 /* per packet, all ranges together */
+#define VMB_MAX_PFN ((1ull << 40) - 1) /* 52-bit guest physical addresses */
 
 _Static_assert(sizeof(struct vmb_gpa_direct_hdr) == 8, "gpa direct header");
 _Static_assert(sizeof(struct vmb_gpa_range) == 8, "gpa range head");
