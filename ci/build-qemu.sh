@@ -66,6 +66,7 @@ for l in meson.build Kconfig trace-events; do
 done
 ln -sfn "$repo/device" "$src/hw/vmbnet/device"
 ln -sfn "$repo/transport" "$src/hw/vmbnet/transport"
+ln -sfn "$repo/device/qemu/tests/vmbnet-test.c" "$src/tests/qtest/vmbnet-test.c"
 
 # 4. Configure once per variant and option set, then build.
 args=(--target-list=x86_64-softmmu --disable-docs --disable-tools --disable-user
@@ -89,7 +90,7 @@ if [ ! -f "$bld/build.ninja" ] || [ "$(cat "$bld/args.stamp" 2>/dev/null)" != "$
     echo "$args_hash" > "$bld/args.stamp"
 fi
 say "building ($variant)"
-ninja -C "$bld" qemu-system-x86_64 2>&1 |
+ninja -C "$bld" qemu-system-x86_64 tests/qtest/vmbnet-test 2>&1 |
     awk '/^\[[0-9]+\/[0-9]+\]/ { n++; if (n % 200 == 0) { print "build-qemu: " $1; fflush() } next } { print }' 
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || die "ninja failed ($variant)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: install what is missing, build everything (patched QEMU,
 # guest image, host code), run CTest in the default build, then the host
-# tests under ASan+UBSan and the ring stress test under TSan.
+# tests under ASan+UBSan, the ring stress test under TSan, and the device
+# qtest against a QEMU built with --enable-sanitizers.
 # Ends with one line: "N passed, N failed".
 #
 # usage: ci/test.sh [--no-sanitizers]
@@ -41,6 +42,7 @@ run_preset default
 if [ "$sanitizers" = 1 ]; then
     run_preset asan
     run_preset tsan
+    run_preset qemu-sanitize
 fi
 echo "test: finished in $((SECONDS - start))s"
 echo "$passed passed, $failed failed"

@@ -418,6 +418,7 @@ static void vmbnet_pci_add_counters(VmbnetPciState *s)
         g_autofree char *sp = g_strdup_printf("stat-ch%u-doorbells-spurious", c);
         g_autofree char *irq = g_strdup_printf("stat-ch%u-interrupts", c);
         g_autofree char *err = g_strdup_printf("stat-ch%u-ring-errors", c);
+        g_autofree char *rsp = g_strdup_printf("stat-ch%u-ring-spurious", c);
 
         object_property_add_uint64_ptr(obj, db, &ch->stats.doorbells,
                                        OBJ_PROP_FLAG_READ);
@@ -426,6 +427,8 @@ static void vmbnet_pci_add_counters(VmbnetPciState *s)
         object_property_add_uint64_ptr(obj, irq, &ch->stats.interrupts,
                                        OBJ_PROP_FLAG_READ);
         object_property_add_uint64_ptr(obj, err, &ch->in.stats.protocol_errors,
+                                       OBJ_PROP_FLAG_READ);
+        object_property_add_uint64_ptr(obj, rsp, &ch->in.stats.signals_spurious,
                                        OBJ_PROP_FLAG_READ);
     }
 }
