@@ -166,7 +166,9 @@ static const struct vmbnet_host_ops vmbnet_pci_host_ops = {
 
 static NetClientState *vmbnet_pci_queue(VmbnetPciState *s, uint32_t chan)
 {
-    return qemu_get_subqueue(s->nic_state, chan % s->conf.peers.queues ?: 0);
+    uint32_t queues = s->conf.peers.queues;
+
+    return qemu_get_subqueue(s->nic_state, queues ? chan % queues : 0);
 }
 
 static int vmbnet_pci_tx(void *opaque, uint32_t chan, const struct iovec *iov,

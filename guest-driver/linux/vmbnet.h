@@ -3,22 +3,74 @@
 #ifndef VMBNET_H
 #define VMBNET_H
 
+#include <linux/netdevice.h>
 #include <linux/pci.h>
 #include <linux/types.h>
 
+#include "vmbnet/vmb_nvsp.h"
 #include "vmbnet/vmb_pci.h"
+#include "vmbnet/vmb_ring.h"
 
 #define VMBNET_DRV_NAME "vmbnet"
+#define VMBNET_RX_BUF_PAGES 64 /* 256 KiB receive buffer per channel */
+#define VMBNET_TX_BUF_PAGES 16 /* 64 KiB send buffer per channel */
+#define VMBNET_CTRL_TIMEOUT_MS 2000 /* one control-plane or NVSP answer */
+#define VMBNET_GPADL_HDR_PFNS ((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_header) - \
+				sizeof(struct vmb_gpa_range)) / sizeof(u64))
+#define VMBNET_GPADL_BODY_PFNS ((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_body)) / sizeof(u64))
+/* tx completion ids: send section + 1; control requests use the top range */
+#define VMBNET_TID_CONTROL (1ull << 40)
+
+struct vmbnet_dev;
+
+/* A DMA-coherent guest buffer shared with the host through a GPADL. */
+struct vmbnet_shbuf {
+	void *va;
+	dma_addr_t dma;
+	u32 pages;
+	u32 gpadl;
+};
+
+struct vmbnet_chan_stats {
+	u64 tx_packets, tx_bytes, tx_busy, tx_failed;
+	u64 rx_packets, rx_bytes, rx_dropped;
+	u64 interrupts, doorbells;
+};
+
+struct vmbnet_chan {
+	struct vmbnet_dev *vd;
+	u32 index; /* 0..num_channels-1: doorbell, vector 1 + index */
+	u32 relid;
+	bool open;
+	struct vmbnet_shbuf ring;
+	u32 up_pages;
+	struct vmb_ring up; /* guest -> host: we produce (under tx_lock) */
+	struct vmb_ring down; /* host -> guest: we consume (NAPI) */
+	spinlock_t tx_lock;
+	struct napi_struct napi;
+	int irq;
+	struct vmbnet_shbuf rx_buf, tx_buf;
+	u32 rx_slot_size;
+	u32 tx_section_size, tx_sections;
+	unsigned long *tx_map; /* busy send sections */
+	struct vmbnet_chan_stats stats;
+};
 
 struct vmbnet_dev {
 	struct pci_dev *pdev;
+	struct net_device *ndev;
 	void __iomem *regs; /* BAR0 */
 	u32 version; /* VMB_REG_VERSION */
 	u32 features; /* VMB_REG_FEATURES */
 	u32 num_channels; /* channels the device offers */
 	u32 mtu;
+	u32 ring_pages; /* per direction */
 	u8 mac[6];
 	int nvec; /* MSI-X vectors allocated, or 1 for INTx */
+	struct mutex ctrl_lock; /* message page */
+	u32 next_gpadl;
+	u32 nchan; /* channels in use */
+	struct vmbnet_chan chan[VMB_PCI_MAX_CHANNELS];
 };
 
 static inline u32 vmbnet_rd(const struct vmbnet_dev *vd, u32 reg)
@@ -30,5 +82,23 @@ static inline void vmbnet_wr(const struct vmbnet_dev *vd, u32 reg, u32 val)
 {
 	iowrite32(val, vd->regs + reg);
 }
+
+/* vmbnet_main.c: the message page */
+int vmbnet_ctrl_call(struct vmbnet_dev *vd, const void *msg, u32 len, u32 want_type,
+		     void *reply, u32 reply_len);
+int vmbnet_ctrl_send(struct vmbnet_dev *vd, const void *msg, u32 len);
+
+/* vmbnet_chan.c: channels */
+int vmbnet_chan_open(struct vmbnet_chan *ch);
+void vmbnet_chan_close(struct vmbnet_chan *ch);
+void vmbnet_chan_doorbell(struct vmbnet_chan *ch);
+int vmbnet_chan_send_sync(struct vmbnet_chan *ch, const void *msg, u32 len,
+			  void *reply, u32 reply_len);
+
+/* vmbnet_net.c: the netdev */
+int vmbnet_net_probe(struct vmbnet_dev *vd);
+void vmbnet_net_remove(struct vmbnet_dev *vd);
+int vmbnet_rndis_request(struct vmbnet_chan *ch, u32 type, u32 oid, const void *in,
+			 u32 in_len, void *out, u32 out_len);
 
 #endif /* VMBNET_H */
