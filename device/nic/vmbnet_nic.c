@@ -13,7 +13,8 @@
 /* Worst case one guest packet makes us write: its completion (NVSP message
  * padded to 40) and a control reply through a transfer-page packet.
  */
-#define COMP_BYTES (sizeof(struct vmb_pkt_desc) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE)
+#define COMP_BYTES (sizeof(struct vmb_pkt_desc) + VMBNET_ECHO_OFF + VMBNET_PPI_MAX + \
+		    VMB_TRAILER_SIZE)
 #define XFER_BYTES (sizeof(struct vmb_pkt_desc) + sizeof(struct vmb_xfer_page_hdr) + \
 		    sizeof(struct vmb_xfer_range) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE)
 #define REPLY_ROOM (COMP_BYTES + XFER_BYTES)
@@ -100,16 +101,32 @@ static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *m
 		nc->nic->stats.completions++;
 }
 
-void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
-			       uint32_t status)
+void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
+			      uint32_t status, const void *ppi, uint32_t ppi_len)
 {
+	uint8_t buf[VMBNET_ECHO_OFF + VMBNET_PPI_MAX] = { 0 };
 	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, status };
+	uint32_t len = VMBNET_ECHO_OFF + ppi_len;
+	struct vmb_sg sg = { buf, len < NVSP_MSG_SIZE ? NVSP_MSG_SIZE : len };
 
 	if (!(p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED))
 		return;
 	if (status != NVSP_STAT_SUCCESS)
 		nc->nic->stats.completions_failed++;
-	nic_complete(nc, p->trans_id, &c, sizeof(c));
+	if (ppi_len > VMBNET_PPI_MAX)
+		ppi_len = 0;
+	memcpy(buf, &c, sizeof(c));
+	memcpy(buf + sizeof(c), &ppi_len, sizeof(ppi_len));
+	if (ppi_len)
+		memcpy(buf + VMBNET_ECHO_OFF, ppi, ppi_len);
+	if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, p->trans_id, NULL, 0, &sg, 1) == 0)
+		nc->nic->stats.completions++;
+}
+
+void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
+			       uint32_t status)
+{
+	vmbnet_nic_complete_echo(nc, p, status, NULL, 0);
 }
 
 /* Slots for data leave VMBNET_RX_CTRL_RESERVE free for control replies. */

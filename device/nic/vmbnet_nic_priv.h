@@ -16,6 +16,10 @@ int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len,
 void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 			       uint32_t status);
 
+/* ... and with the per-packet info the host parsed echoed after it. */
+void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
+			      uint32_t status, const void *ppi, uint32_t ppi_len);
+
 /* Could a control reply be sent right now (slot and ring room)? */
 bool vmbnet_nic_control_room(struct vmbnet_nic_chan *nc);
 

@@ -14,7 +14,7 @@
 #include "vmbnet_nic_priv.h"
 
 #define RNDIS_BODY 8u /* RNDIS offsets count from the end of the header */
-#define PPI_AREA_MAX 256u
+#define PPI_AREA_MAX VMBNET_PPI_MAX
 #define CONTROL_REPLY_MAX 128u
 #define LINK_SPEED_100BPS 100000000u /* 10 Gbit/s in units of 100 bit/s */
 #define RNDIS_OID_TCP_OFFLOAD_PARAMETERS 0xfc01020cu
@@ -95,12 +95,11 @@ static bool parse_ppi(const uint8_t *area, uint32_t len, struct vmbnet_frame_met
 
 /* A PACKET message: one frame for the network. Returns the NVSP status. */
 static uint32_t rndis_packet(struct vmbnet_nic_chan *nc, const struct iovec *iov, int n,
-			     uint32_t msg_len)
+			     uint32_t msg_len, uint8_t *ppi, uint32_t *ppi_len)
 {
 	struct vmbnet_nic *nic = nc->nic;
 	struct vmbnet_frame_meta meta = { 0 };
 	struct iovec frame[VMBNET_MAX_FRAME / VMB_PAGE_SIZE + 8];
-	uint8_t ppi[PPI_AREA_MAX];
 	struct rndis_packet pk;
 	uint64_t body_len = msg_len - RNDIS_BODY;
 	int fn;
@@ -116,6 +115,7 @@ static uint32_t rndis_packet(struct vmbnet_nic_chan *nc, const struct iovec *iov
 	if (pk.ppi_len && (!iov_read(iov, n, RNDIS_BODY + pk.ppi_offset, ppi, pk.ppi_len) ||
 			   !parse_ppi(ppi, pk.ppi_len, &meta)))
 		return NVSP_STAT_INVALID_RNDIS_PKT;
+	*ppi_len = pk.ppi_len; /* checked: echoed with the completion */
 	fn = iov_sub(iov, n, RNDIS_BODY + pk.data_offset, pk.data_len, frame,
 		     (int)(sizeof(frame) / sizeof(frame[0])));
 	if (fn < 0)
@@ -252,10 +252,10 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 			 const struct iovec *iov, int iovcnt, uint32_t channel_type)
 {
-	uint8_t reply[CONTROL_REPLY_MAX];
+	uint8_t reply[CONTROL_REPLY_MAX], ppi[PPI_AREA_MAX];
 	uint64_t total = 0;
 	struct rndis_hdr rh;
-	uint32_t status = NVSP_STAT_SUCCESS, rlen = 0;
+	uint32_t status = NVSP_STAT_SUCCESS, rlen = 0, ppi_len = 0;
 
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
@@ -266,7 +266,7 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 		return 0;
 	}
 	if (rh.msg_type == RNDIS_MSG_PACKET) {
-		status = nc->rndis_ready ? rndis_packet(nc, iov, iovcnt, rh.msg_len)
+		status = nc->rndis_ready ? rndis_packet(nc, iov, iovcnt, rh.msg_len, ppi, &ppi_len)
 					 : NVSP_STAT_FAIL;
 		if (status == NVSP_STAT_INVALID_RNDIS_PKT)
 			vmbnet_chan_guest_error(nc->ch, "RNDIS packet: bad offsets or ppi", false);
@@ -288,7 +288,7 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 		status = NVSP_STAT_INVALID_RNDIS_PKT;
 	}
 	(void)channel_type; /* the RNDIS type says it all */
-	vmbnet_nic_complete_rndis(nc, p, status);
+	vmbnet_nic_complete_echo(nc, p, status, ppi, ppi_len);
 	if (rlen)
 		vmbnet_nic_send_control(nc, reply, rlen);
 	return 0;

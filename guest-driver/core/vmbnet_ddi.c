@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmbnet DDI core, layers 1 and 2: packets with external data and
+ * NET_BUFFER_LIST sends. See vmbnet_ddi.h for the contracts.
+ */
+#include "vmbnet_ddi_priv.h"
+
+/* ---- packet objects ------------------------------------------------------ */
+
+int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port,
+		     void *opaque, uint32_t nslots)
+{
+	uint64_t pfn0;
+	uint32_t i;
+
+	memset(c, 0, sizeof(*c));
+	if (!nslots || nslots > (1u << 20))
+		return -EINVAL;
+	c->port = port;
+	c->opaque = opaque;
+	c->nslots = nslots;
+	c->pkts = port->alloc(opaque, (size_t)nslots * sizeof(*c->pkts));
+	c->hdr_area = port->dma_alloc(opaque, (size_t)nslots * VMBNET_HDR_BYTES, &pfn0);
+	if (!c->pkts || !c->hdr_area) {
+		vmbnet_core_fini(c);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nslots; i++) {
+		struct vmbnet_vmbpacket *p = &c->pkts[i];
+		uint64_t off = (uint64_t)i * VMBNET_HDR_BYTES;
+
+		p->core = c;
+		p->slot = i;
+		p->hdr = c->hdr_area + off;
+		p->hdr_pfn = pfn0 + (off >> VMB_PAGE_SHIFT);
+		p->next_queued = i + 2 <= nslots ? i + 2 : 0; /* free list */
+	}
+	c->free_head = 1;
+	return 0;
+}
+
+void vmbnet_core_fini(struct vmbnet_core *c)
+{
+	if (c->hdr_area)
+		c->port->dma_free(c->opaque, c->hdr_area, (size_t)c->nslots * VMBNET_HDR_BYTES);
+	if (c->pkts)
+		c->port->free(c->opaque, c->pkts);
+	c->pkts = NULL;
+	c->hdr_area = NULL;
+}
+
+struct vmbnet_vmbpacket *vmbnet_packet_alloc(struct vmbnet_core *c, vmbnet_packet_done_fn done,
+					     void *ctx)
+{
+	struct vmbnet_vmbpacket *p = NULL;
+
+	c->port->lock(c->opaque);
+	if (c->free_head) {
+		p = &c->pkts[c->free_head - 1];
+		c->free_head = p->next_queued;
+		p->next_queued = 0;
+		p->state = VMBNET_PKT_IDLE;
+		c->in_use++;
+	}
+	c->port->unlock(c->opaque);
+	if (p) {
+		p->done = done;
+		p->ctx = ctx;
+		p->nbl = NULL;
+		p->nbl_done = NULL;
+	}
+	return p;
+}
+
+/* Caller holds the lock. */
+static void packet_put(struct vmbnet_vmbpacket *p)
+{
+	struct vmbnet_core *c = p->core;
+
+	p->state = VMBNET_PKT_FREE;
+	p->next_queued = c->free_head;
+	c->free_head = p->slot + 1;
+	c->in_use--;
+}
+
+void vmbnet_packet_free(struct vmbnet_vmbpacket *p)
+{
+	struct vmbnet_core *c = p->core;
+
+	c->port->lock(c->opaque);
+	if (p->state == VMBNET_PKT_IDLE)
+		packet_put(p);
+	c->port->unlock(c->opaque);
+}
+
+/* ---- building the GPA-direct extension ----------------------------------- */
+
+/* Append one range of @len bytes at @off inside @m. */
+static int32_t ext_add_range(struct vmbnet_vmbpacket *p, const struct vmbnet_mdl *m,
+			     uint32_t off, uint32_t len, uint32_t *ranges, uint32_t *pfns)
+{
+	uint64_t start = (uint64_t)m->ByteOffset + off;
+	uint32_t first = (uint32_t)(start >> VMB_PAGE_SHIFT);
+	struct vmb_gpa_range r = { len, (uint32_t)(start & (VMB_PAGE_SIZE - 1)) };
+	uint32_t n = VMB_GPA_RANGE_PFNS(r.byte_offset, len);
+
+	if (first + (uint64_t)n > m->PfnCount || !m->Pfns)
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	if (*ranges == VMBNET_EXT_MAX_RANGES || *pfns + n > VMBNET_EXT_MAX_PFNS)
+		return VMBNET_STATUS_INSUFFICIENT_RESOURCES;
+	memcpy(p->ext + p->ext_len, &r, sizeof(r));
+	p->ext_len += sizeof(r);
+	memcpy(p->ext + p->ext_len, m->Pfns + first, (size_t)n * sizeof(uint64_t));
+	p->ext_len += n * sizeof(uint64_t);
+	(*ranges)++;
+	*pfns += n;
+	return VMBNET_STATUS_SUCCESS;
+}
+
+/* Append @len bytes of the MDL chain starting @off bytes into it. */
+static int32_t ext_add_chain(struct vmbnet_vmbpacket *p, const struct vmbnet_mdl *m,
+			     uint32_t off, uint32_t len, uint32_t *ranges, uint32_t *pfns)
+{
+	int32_t st;
+
+	for (; m && off >= m->ByteCount; m = m->Next)
+		off -= m->ByteCount;
+	while (len) {
+		uint32_t take;
+
+		if (!m)
+			return VMBNET_STATUS_INVALID_PARAMETER; /* past the chain */
+		take = m->ByteCount - off < len ? m->ByteCount - off : len;
+		if (take) {
+			st = ext_add_range(p, m, off, take, ranges, pfns);
+			if (st)
+				return st;
+		}
+		len -= take;
+		off = 0;
+		m = m->Next;
+	}
+	return VMBNET_STATUS_SUCCESS;
+}
+
+static void ext_begin(struct vmbnet_vmbpacket *p)
+{
+	p->ext_len = sizeof(struct vmb_gpa_direct_hdr);
+}
+
+static void ext_end(struct vmbnet_vmbpacket *p, uint32_t ranges)
+{
+	struct vmb_gpa_direct_hdr h = { 0, ranges };
+
+	memcpy(p->ext, &h, sizeof(h));
+}
+
+static uint64_t chain_bytes(const struct vmbnet_mdl *m)
+{
+	uint64_t n = 0;
+
+	for (; m; m = m->Next)
+		n += m->ByteCount;
+	return n;
+}
+
+/* ---- sending and completing ---------------------------------------------- */
+
+static uint64_t slot_tid(const struct vmbnet_vmbpacket *p)
+{
+	return VMBNET_TID_DDI + p->slot;
+}
+
+/* Queue tail append; caller holds the lock. */
+static void queue_push(struct vmbnet_core *c, struct vmbnet_vmbpacket *p)
+{
+	p->state = VMBNET_PKT_QUEUED;
+	p->next_queued = 0;
+	if (c->queue_tail)
+		c->pkts[c->queue_tail - 1].next_queued = p->slot + 1;
+	else
+		c->queue_head = p->slot + 1;
+	c->queue_tail = p->slot + 1;
+	c->stats.queued++;
+}
+
+static int port_send(struct vmbnet_core *c, struct vmbnet_vmbpacket *p)
+{
+	struct vmb_sg sg = { p->inline_buf, p->inline_len };
+
+	return c->port->send(c->opaque, VMB_PKT_DATA_GPA_DIRECT,
+			     VMB_PKT_FLAG_COMPLETION_REQUESTED, slot_tid(p), p->ext, p->ext_len,
+			     &sg, 1);
+}
+
+/* Send a fully built packet, or queue it behind others waiting for room. */
+int32_t vmbnet_core_submit(struct vmbnet_vmbpacket *p)
+{
+	struct vmbnet_core *c = p->core;
+	int32_t st = VMBNET_STATUS_SUCCESS;
+	int ret = -EAGAIN;
+
+	c->port->lock(c->opaque);
+	p->sent_ns = c->port->now_ns(c->opaque);
+	if (!c->queue_head)
+		ret = port_send(c, p);
+	if (ret == 0) {
+		p->state = VMBNET_PKT_SENT;
+		c->stats.sent++;
+	} else if (ret == -EAGAIN) {
+		queue_push(c, p); /* sent at the next kick, in order */
+	} else {
+		c->stats.rejected++;
+		st = VMBNET_STATUS_UNSUCCESSFUL; /* channel gone; nothing sent */
+	}
+	c->port->unlock(c->opaque);
+	return st;
+}
+
+void vmbnet_core_kick(struct vmbnet_core *c)
+{
+	c->port->lock(c->opaque);
+	while (c->queue_head) {
+		struct vmbnet_vmbpacket *p = &c->pkts[c->queue_head - 1];
+
+		if (port_send(c, p))
+			break;
+		c->queue_head = p->next_queued;
+		if (!c->queue_head)
+			c->queue_tail = 0;
+		p->state = VMBNET_PKT_SENT;
+		c->stats.sent++;
+	}
+	c->port->unlock(c->opaque);
+}
+
+int32_t vmbnet_packet_send_ext_mdl(struct vmbnet_vmbpacket *p, const void *buf, uint32_t len,
+				   const struct vmbnet_mdl *mdl, uint32_t mdl_offset,
+				   uint32_t mdl_length, uint32_t flags)
+{
+	uint32_t ranges = 0, pfns = 0;
+	uint64_t avail;
+	int32_t st;
+
+	if (!p || p->state != VMBNET_PKT_IDLE || !mdl || (flags & ~VMBNET_FLAGS_KNOWN) ||
+	    !(flags & VMBNET_FLAG_WAIT_FOR_COMPLETION) || len > VMBNET_INLINE_MAX ||
+	    (len && !buf))
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	if (flags & VMBNET_FLAG_FORCE_MDL_LENGTH) {
+		/* First MDL only; up to the end of its last page. */
+		uint64_t page_end = ((uint64_t)mdl->ByteOffset + mdl->ByteCount + VMB_PAGE_SIZE - 1) &
+				    ~(uint64_t)(VMB_PAGE_SIZE - 1);
+
+		avail = page_end - mdl->ByteOffset;
+		if (!mdl_length)
+			mdl_length = mdl->ByteCount > mdl_offset ? mdl->ByteCount - mdl_offset : 0;
+	} else {
+		avail = chain_bytes(mdl);
+		if (!mdl_length)
+			mdl_length = avail > mdl_offset ? (uint32_t)(avail - mdl_offset) : 0;
+	}
+	if (!mdl_length || mdl_offset > avail || mdl_length > avail - mdl_offset)
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	/* PAGED_BUFFER or not: the inline bytes are copied now. */
+	memcpy(p->inline_buf, buf, len);
+	p->inline_len = len;
+	ext_begin(p);
+	if (flags & VMBNET_FLAG_FORCE_MDL_LENGTH)
+		st = ext_add_range(p, mdl, mdl_offset, mdl_length, &ranges, &pfns);
+	else
+		st = ext_add_chain(p, mdl, mdl_offset, mdl_length, &ranges, &pfns);
+	if (st)
+		return st;
+	ext_end(p, ranges);
+	return vmbnet_core_submit(p);
+}
+
+static int32_t nvsp_to_status(uint32_t s)
+{
+	switch (s) {
+	case NVSP_STAT_SUCCESS: return VMBNET_STATUS_SUCCESS;
+	case NVSP_STAT_INVALID_RNDIS_PKT: return VMBNET_STATUS_INVALID_PARAMETER;
+	case NVSP_STAT_BUSY: return VMBNET_STATUS_DEVICE_BUSY;
+	default: return VMBNET_STATUS_UNSUCCESSFUL;
+	}
+}
+
+/* Finish @p outside the lock: callbacks, then the slot goes back. */
+static void packet_finish(struct vmbnet_vmbpacket *p, int32_t status, const void *payload,
+			  uint32_t len, uint64_t latency)
+{
+	struct vmbnet_core *c = p->core;
+
+	if (c->on_complete)
+		c->on_complete(c->on_complete_arg, latency, status);
+	p->done(p, status, payload, len);
+}
+
+void vmbnet_core_complete(struct vmbnet_core *c, uint64_t trans_id, const void *payload,
+			  uint32_t len)
+{
+	uint64_t slot = trans_id - VMBNET_TID_DDI, latency;
+	struct vmbnet_vmbpacket *p;
+	uint32_t nvsp[2] = { 0, NVSP_STAT_FAIL };
+	int32_t status;
+
+	c->port->lock(c->opaque);
+	if (!vmbnet_core_owns(trans_id) || slot >= c->nslots ||
+	    c->pkts[slot].state != VMBNET_PKT_SENT) {
+		c->stats.unknown_completions++;
+		c->port->unlock(c->opaque);
+		return;
+	}
+	p = &c->pkts[slot];
+	p->state = VMBNET_PKT_IDLE; /* the owner frees it (VmbPacketFree) */
+	latency = c->port->now_ns(c->opaque) - p->sent_ns;
+	c->stats.completed++;
+	c->stats.latency_ns_sum += latency;
+	memcpy(nvsp, payload, len < sizeof(nvsp) ? len : sizeof(nvsp));
+	status = nvsp_to_status(nvsp[1]);
+	if (status)
+		c->stats.failed++;
+	c->port->unlock(c->opaque);
+	packet_finish(p, status, payload, len, latency);
+}
+
+void vmbnet_core_cancel_all(struct vmbnet_core *c, int32_t status)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nslots; i++) {
+		struct vmbnet_vmbpacket *p = &c->pkts[i];
+		bool was;
+
+		c->port->lock(c->opaque);
+		was = p->state == VMBNET_PKT_SENT || p->state == VMBNET_PKT_QUEUED;
+		if (was) {
+			p->state = VMBNET_PKT_IDLE;
+			c->stats.completed++;
+			c->stats.failed++;
+		}
+		c->port->unlock(c->opaque);
+		if (was)
+			packet_finish(p, status, NULL, 0, 0);
+	}
+	c->port->lock(c->opaque);
+	c->queue_head = c->queue_tail = 0;
+	c->port->unlock(c->opaque);
+}
+
+/* ---- layer 2: NET_BUFFER_LIST -------------------------------------------- */
+
+static const uint32_t info_ppi[VMBNET_INFO_MAX] = {
+	[VMBNET_INFO_CHECKSUM] = RNDIS_PPI_CHECKSUM,
+	[VMBNET_INFO_IPSEC] = RNDIS_PPI_IPSEC,
+	[VMBNET_INFO_LSO] = RNDIS_PPI_LSO,
+	[VMBNET_INFO_8021Q] = RNDIS_PPI_8021Q,
+};
+
+/* The host echoes the ppi it parsed after the NVSP completion: put it back. */
+static void echo_into_nbl(struct vmbnet_nbl *nbl, const uint8_t *payload, uint32_t len)
+{
+	uint32_t ppi_len, off = 0, i;
+
+	if (!nbl || len < VMBNET_ECHO_OFF)
+		return;
+	memcpy(&ppi_len, payload + 8, sizeof(ppi_len));
+	if (ppi_len > len - VMBNET_ECHO_OFF)
+		return;
+	for (i = 0; i < VMBNET_INFO_MAX; i++)
+		nbl->NetBufferListInfo[i] = NULL;
+	payload += VMBNET_ECHO_OFF;
+	while (off + sizeof(struct rndis_ppi) + 4 <= ppi_len) {
+		struct rndis_ppi h;
+		uint32_t v;
+
+		memcpy(&h, payload + off, sizeof(h));
+		if (h.size < sizeof(h) + 4 || h.size > ppi_len - off || h.ppi_offset + 4 > h.size)
+			return;
+		memcpy(&v, payload + off + h.ppi_offset, sizeof(v));
+		for (i = 0; i < VMBNET_INFO_MAX; i++)
+			if (info_ppi[i] == h.type)
+				nbl->NetBufferListInfo[i] = (void *)(uintptr_t)v;
+		off += h.size;
+	}
+}
+
+static void nbl_packet_done(struct vmbnet_vmbpacket *p, int32_t status, const void *payload,
+			    uint32_t len)
+{
+	struct vmbnet_nbl *nbl = p->nbl;
+	void (*done)(void *, struct vmbnet_nbl *, int32_t) = p->nbl_done;
+	void *ctx = p->nbl_ctx;
+
+	if (nbl) {
+		if (!status)
+			echo_into_nbl(nbl, payload, len);
+		nbl->Status = status;
+	}
+	vmbnet_packet_free(p);
+	done(ctx, nbl, status);
+}
+
+/* RNDIS header, ppi and @l2 in the packet's header buffer; returns its length. */
+static uint32_t build_rndis(struct vmbnet_vmbpacket *p, const struct vmbnet_nbl *nbl,
+			    const void *l2, uint32_t l2_len, uint32_t data_len)
+{
+	struct rndis_hdr rh = { RNDIS_MSG_PACKET, 0 };
+	struct rndis_packet pk = { .ppi_offset = sizeof(pk) };
+	uint32_t off = sizeof(rh) + sizeof(pk), i;
+
+	for (i = 0; nbl && i < VMBNET_INFO_MAX; i++) {
+		uint32_t v = (uint32_t)(uintptr_t)nbl->NetBufferListInfo[i];
+		struct rndis_ppi h = { sizeof(h) + sizeof(v), info_ppi[i], sizeof(h) };
+
+		if (!v)
+			continue;
+		memcpy(p->hdr + off, &h, sizeof(h));
+		memcpy(p->hdr + off + sizeof(h), &v, sizeof(v));
+		off += h.size;
+	}
+	pk.ppi_len = off - sizeof(rh) - sizeof(pk);
+	pk.data_offset = off - sizeof(rh);
+	pk.data_len = l2_len + data_len;
+	rh.msg_len = off + pk.data_len;
+	memcpy(p->hdr, &rh, sizeof(rh));
+	memcpy(p->hdr + sizeof(rh), &pk, sizeof(pk));
+	if (l2_len)
+		memcpy(p->hdr + off, l2, l2_len);
+	return off + l2_len;
+}
+
+int32_t vmbnet_core_send_frame(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
+			       const struct vmbnet_mdl *chain, uint32_t off, uint32_t len,
+			       const void *l2, uint32_t l2_len,
+			       void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status),
+			       void *ctx)
+{
+	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA,
+				    NVSP_SECTION_NONE, 0 };
+	struct vmbnet_vmbpacket *p;
+	struct vmbnet_mdl hm = { 0 };
+	uint32_t ranges = 0, pfns = 0, hlen;
+	int32_t st;
+
+	if (!done || !len || l2_len > VMBNET_L2_MAX || (l2_len && !l2))
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	p = vmbnet_packet_alloc(c, nbl_packet_done, NULL);
+	if (!p)
+		return VMBNET_STATUS_INSUFFICIENT_RESOURCES;
+	p->nbl = nbl;
+	p->nbl_done = done;
+	p->nbl_ctx = ctx;
+	hlen = build_rndis(p, nbl, l2, l2_len, len);
+	hm.ByteOffset = (uint32_t)((p->hdr - c->hdr_area) & (VMB_PAGE_SIZE - 1));
+	hm.ByteCount = hlen;
+	hm.Pfns = &p->hdr_pfn;
+	hm.PfnCount = 1; /* VMBNET_HDR_BYTES divides the page: never crosses */
+	memcpy(p->inline_buf, &n, sizeof(n));
+	p->inline_len = sizeof(n);
+	ext_begin(p);
+	st = ext_add_range(p, &hm, 0, hlen, &ranges, &pfns);
+	if (!st)
+		st = ext_add_chain(p, chain, off, len, &ranges, &pfns);
+	if (!st) {
+		ext_end(p, ranges);
+		st = vmbnet_core_submit(p);
+	}
+	if (st)
+		vmbnet_packet_free(p);
+	return st;
+}
+
+int32_t vmbnet_send_nbl(struct vmbnet_core *c, struct vmbnet_nbl *nbl, const void *l2,
+			uint32_t l2_len,
+			void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status), void *ctx)
+{
+	struct vmbnet_nb *nb = nbl ? nbl->FirstNetBuffer : NULL;
+
+	if (!nb || !nb->DataLength)
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	return vmbnet_core_send_frame(c, nbl, nb->MdlChain, nb->DataOffset, nb->DataLength,
+				      l2, l2_len, done, ctx);
+}
