@@ -126,6 +126,11 @@ struct vmbnet_core_port {
 	uint64_t (*now_ns)(void *opaque);
 	/* L2 addresses for injected packets. */
 	void (*macs)(void *opaque, uint8_t src[6], uint8_t dst[6]);
+	/* Describe @len bytes at @va (DMA-able memory) as an MDL with its
+	 * PFNs in @pfns (room for @max). 0 or -EINVAL.
+	 */
+	int (*describe)(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *mdl,
+			uint64_t *pfns, uint32_t max);
 };
 
 /* ---- layer 1: packets with external data --------------------------------- */
@@ -236,12 +241,13 @@ int32_t vmbnet_send_nbl(struct vmbnet_core *c, struct vmbnet_nbl *nbl, const voi
 
 /* ---- layer 3: completion by handle, injection ---------------------------- */
 
-/* Dot11ExtSendPacket: @buf (described by @mdl) is held until the registered
- * completion gets @hSendCompletion back.
+/* Dot11ExtSendPacket: the frame at @buf (DMA-able, @len bytes) is sent by
+ * reference and held until the registered completion gets @hSendCompletion
+ * back, exactly once; only then may the caller free it.
  */
 void vmbnet_dot11_register(struct vmbnet_core *c, void (*completion)(void *arg, void *h),
 			   void *arg);
-int32_t vmbnet_dot11_send_packet(struct vmbnet_core *c, struct vmbnet_mdl *mdl, uint32_t len,
+int32_t vmbnet_dot11_send_packet(struct vmbnet_core *c, void *buf, uint32_t len,
 				 void *hSendCompletion);
 
 #define VMBNET_AF_UNSPEC 0
@@ -269,8 +275,9 @@ struct vmbnet_endpoint {
 	uint8_t local[16];
 };
 
+/* FWPS_INJECT_COMPLETE0; dispatchLevel is a BOOLEAN (1 = atomic context). */
 typedef void (*vmbnet_inject_complete_fn)(void *context, struct vmbnet_nbl *nbl,
-					  bool dispatchLevel);
+					  uint8_t dispatchLevel);
 
 struct vmbnet_inject_handle {
 	struct vmbnet_core *core;

@@ -24,10 +24,12 @@ void vmbnet_dot11_register(struct vmbnet_core *c, void (*completion)(void *arg, 
 	c->dot11_arg = arg;
 }
 
-/* The completion context: the core and the caller's handle. */
+/* The completion context: the core, the caller's handle, the frame's MDL. */
 struct dot11_ctx {
 	struct vmbnet_core *core;
 	void *handle;
+	struct vmbnet_mdl mdl;
+	uint64_t pfns[VMBNET_EXT_MAX_PFNS];
 };
 
 static void dot11_complete(void *arg, struct vmbnet_nbl *nbl, int32_t status)
@@ -40,20 +42,24 @@ static void dot11_complete(void *arg, struct vmbnet_nbl *nbl, int32_t status)
 	c->dot11_completion(c->dot11_arg, handle);
 }
 
-int32_t vmbnet_dot11_send_packet(struct vmbnet_core *c, struct vmbnet_mdl *mdl, uint32_t len,
+int32_t vmbnet_dot11_send_packet(struct vmbnet_core *c, void *buf, uint32_t len,
 				 void *hSendCompletion)
 {
 	struct dot11_ctx *d;
 	int32_t st;
 
-	if (!c->dot11_completion || !mdl || !len)
+	if (!c->dot11_completion || !buf || !len)
 		return VMBNET_STATUS_INVALID_PARAMETER;
 	d = c->port->alloc(c->opaque, sizeof(*d));
 	if (!d)
 		return VMBNET_STATUS_INSUFFICIENT_RESOURCES;
 	d->core = c;
 	d->handle = hSendCompletion;
-	st = vmbnet_core_send_frame(c, NULL, mdl, 0, len, NULL, 0, dot11_complete, d);
+	if (c->port->describe(c->opaque, buf, len, &d->mdl, d->pfns, VMBNET_EXT_MAX_PFNS)) {
+		c->port->free(c->opaque, d);
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	}
+	st = vmbnet_core_send_frame(c, NULL, &d->mdl, 0, len, NULL, 0, dot11_complete, d);
 	if (st)
 		c->port->free(c->opaque, d);
 	return st;
