@@ -5,6 +5,8 @@
 #                --script <name> [--timeout <s>] [--log <file>]
 #                [--results <file>] [--append <kernel args>] [--quiet]
 #                [--show <regex>]   (print only console lines matching it)
+#                [--cases-decide]   (pass once the guest reported a verdict;
+#                                    the per-case CTest results decide)
 #                [-- <extra qemu args>]
 #
 # Reads the serial console line by line: shows progress, passes only on the
@@ -17,7 +19,7 @@ set -uo pipefail
 say() { echo "boot: $*"; }
 die() { echo "boot: error: $*" >&2; exit 2; }
 
-qemu= kernel= initrd= script= timeout=300 log= results= append= quiet=0 show=
+qemu= kernel= initrd= script= timeout=300 log= results= append= quiet=0 show= cases_decide=0
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
     --append) append=$2; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --show) show=$2; shift 2 ;;
+    --cases-decide) cases_decide=1; shift ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown argument '$1'" ;;
     esac
@@ -130,6 +133,11 @@ wait "$qpid"; qrc=$?; qpid=
 # isa-debug-exit: QEMU exits with (code << 1) | 1; the guest writes 0 on pass.
 if [ "$verdict" = pass ] && [ "$qrc" -eq 1 ]; then
     say "PASS ($script) in $(elapsed)s"
+    exit 0
+fi
+if [ "$cases_decide" = 1 ] && [ -n "$verdict" ] && [ "$qrc" -eq 3 ] && [ -s "$results" ]; then
+    say "guest ran to its verdict '$verdict' in $(elapsed)s; the failing cases say why:"
+    awk '$2 == "fail" { print "boot:   failed: " $1 }' "$results"
     exit 0
 fi
 echo "boot: FAIL ($script): verdict '${verdict:-none}', QEMU exit $qrc (console log: $log)" >&2

@@ -16,10 +16,11 @@ kdir=/lib/modules/$kver/build
 
 mkdir -p "$out"
 for f in "$repo"/guest-driver/linux/Kbuild "$repo"/guest-driver/linux/*.[ch] \
-         "$repo"/transport/src/vmb_ring.c; do
+         "$repo"/transport/src/vmb_ring.c "$repo"/guest-driver/core/*.c; do
     ln -sfn "$f" "$out/$(basename "$f")"
 done
 make -s -C "$kdir" M="$out" VMBNET_INCLUDE="$repo/transport/include" \
+    VMBNET_CORE="$repo/guest-driver/core" \
     -j"$(nproc)" modules >"$out/build.log" 2>&1 ||
     { grep -E 'error|warning' "$out/build.log" | head -20 >&2;
       die "vmbnet.ko failed to build against $kver (log: $out/build.log)"; }

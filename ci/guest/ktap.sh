@@ -38,3 +38,21 @@ ktap_skip() {
 ktap_end() {
     [ "$KTAP_FAILED" -eq 0 ]
 }
+
+# ktap_suite <name> <file>: a nested KTAP document (e.g. a module's
+# self-test output) as one case whose subtests are reported as <name>.<case>.
+ktap_suite() {
+    name=$1
+    file=$2
+    KTAP_N=$((KTAP_N + 1))
+    echo "# Subtest: $name"
+    out=$(cat "$file" 2>&1)
+    rc=$?
+    echo "$out" | sed 's/^/    /'
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -q '^ok ' && ! echo "$out" | grep -q '^not ok'; then
+        echo "ok $KTAP_N $name"
+    else
+        echo "not ok $KTAP_N $name"
+        KTAP_FAILED=$((KTAP_FAILED + 1))
+    fi
+}

@@ -21,6 +21,7 @@ int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port,
 	c->nslots = nslots;
 	c->pkts = port->alloc(opaque, (size_t)nslots * sizeof(*c->pkts));
 	c->hdr_area = port->dma_alloc(opaque, (size_t)nslots * VMBNET_HDR_BYTES, &pfn0);
+	c->hdr_pfn0 = pfn0;
 	if (!c->pkts || !c->hdr_area) {
 		vmbnet_core_fini(c);
 		return -ENOMEM;
@@ -42,7 +43,8 @@ int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port,
 void vmbnet_core_fini(struct vmbnet_core *c)
 {
 	if (c->hdr_area)
-		c->port->dma_free(c->opaque, c->hdr_area, (size_t)c->nslots * VMBNET_HDR_BYTES);
+		c->port->dma_free(c->opaque, c->hdr_area, (size_t)c->nslots * VMBNET_HDR_BYTES,
+				  c->hdr_pfn0);
 	if (c->pkts)
 		c->port->free(c->opaque, c->pkts);
 	c->pkts = NULL;

@@ -118,7 +118,7 @@ struct vmbnet_core_port {
 	 * physically contiguous; its first PFN in *pfn.
 	 */
 	void *(*dma_alloc)(void *opaque, size_t len, uint64_t *pfn);
-	void (*dma_free)(void *opaque, void *p, size_t len);
+	void (*dma_free)(void *opaque, void *p, size_t len, uint64_t pfn);
 	void (*lock)(void *opaque); /* protects the core's tables, any context */
 	void (*unlock)(void *opaque);
 	/* Block until @done(arg) is true (completions keep arriving meanwhile). */
@@ -176,6 +176,7 @@ struct vmbnet_core {
 	uint32_t nslots;
 	struct vmbnet_vmbpacket *pkts;
 	uint8_t *hdr_area;
+	uint64_t hdr_pfn0;
 	uint32_t free_head; /* free list through next_queued, slot + 1 */
 	uint32_t queue_head, queue_tail; /* ring-full FIFO, slot + 1 */
 	uint32_t in_use;

@@ -7,6 +7,8 @@
 #include <linux/pci.h>
 #include <linux/types.h>
 
+#include "vmbnet_ddi.h"
+#include "vmbnet_hist.h"
 #include "vmbnet/vmb_nvsp.h"
 #include "vmbnet/vmb_pci.h"
 #include "vmbnet/vmb_ring.h"
@@ -71,6 +73,12 @@ struct vmbnet_dev {
 	u32 next_gpadl;
 	u32 nchan; /* channels in use */
 	struct vmbnet_chan chan[VMB_PCI_MAX_CHANNELS];
+	/* the DDI core on channel 0 (vmbnet_ddi_linux.c) */
+	struct vmbnet_core ddi;
+	spinlock_t ddi_lock;
+	bool ddi_ready;
+	struct dentry *debugfs;
+	struct loadgen *loadgen;
 };
 
 static inline u32 vmbnet_rd(const struct vmbnet_dev *vd, u32 reg)

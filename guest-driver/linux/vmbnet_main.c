@@ -8,6 +8,7 @@
 #include <asm/unaligned.h>
 
 #include "vmbnet.h"
+#include "vmbnet_ddi_linux.h"
 
 /* ---- the message page (replaces SynIC message slots) -------------------- */
 
@@ -223,7 +224,19 @@ static struct pci_driver vmbnet_driver = {
 	.probe = vmbnet_probe,
 	.remove = vmbnet_remove,
 };
-module_pci_driver(vmbnet_driver);
+static int __init vmbnet_init(void)
+{
+	return pci_register_driver(&vmbnet_driver);
+}
+
+static void __exit vmbnet_exit(void)
+{
+	pci_unregister_driver(&vmbnet_driver);
+	vmbnet_ddi_module_exit();
+}
+
+module_init(vmbnet_init);
+module_exit(vmbnet_exit);
 
 MODULE_DESCRIPTION("vmbnet: VMBus-style synthetic NIC on vmbnet-pci");
 MODULE_LICENSE("GPL");

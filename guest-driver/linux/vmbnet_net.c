@@ -13,8 +13,10 @@
 #include <asm/unaligned.h>
 
 #include "vmbnet.h"
+#include "vmbnet_ddi_linux.h"
 
 #define RNDIS_BODY 8
+#define VMBNET_ECHO_MAX (12 + 256) /* NVSP 108 + echoed per-packet info */
 #define TX_HDR_MAX (RNDIS_BODY + sizeof(struct rndis_packet) + sizeof(struct rndis_ppi) + 4)
 /* Room kept in the up ring: a data packet and the slot completions of a poll. */
 #define TX_STOP_ROOM (2 * (16 + NVSP_MSG_SIZE + 8))
@@ -244,34 +246,47 @@ static int vmbnet_poll(struct napi_struct *napi, int budget)
 {
 	struct vmbnet_chan *ch = container_of(napi, struct vmbnet_chan, napi);
 	struct netdev_queue *txq = netdev_get_tx_queue(ch->vd->ndev, ch->index);
-	int done = 0, freed = 0;
+	int done = 0, freed = 0, ddi = 0;
 	struct vmb_pkt p;
 	bool signal;
 	u32 off, len;
 
 	vmb_ring_rx_mask(&ch->down);
 again:
-	spin_lock(&ch->tx_lock);
+	/* The down ring is NAPI's alone; tx_lock guards only the up ring. */
 	while (done < budget && vmb_ring_peek(&ch->down, &p) == 0) {
-		if (p.type == VMB_PKT_COMP) {
+		if (p.type == VMB_PKT_COMP && vmbnet_core_owns(p.trans_id)) {
+			u8 payload[VMBNET_ECHO_MAX];
+			u32 plen = min_t(u32, vmb_pkt_data_len(&p), sizeof(payload));
+
+			vmb_ring_pkt_copy(&ch->down, &p, p.data_off, payload, plen);
+			if (ch->vd->ddi_ready)
+				vmbnet_core_complete(&ch->vd->ddi, p.trans_id, payload, plen);
+			ddi++;
+		} else if (p.type == VMB_PKT_COMP) {
 			u64 sec = p.trans_id - 1;
 
+			spin_lock(&ch->tx_lock);
 			if (sec < ch->tx_sections && test_and_clear_bit(sec, ch->tx_map))
 				freed++;
-		} else if (p.type == VMB_PKT_DATA_XFER_PAGES && !xfer_msg(ch, &p, &off, &len)) {
 			spin_unlock(&ch->tx_lock);
+		} else if (p.type == VMB_PKT_DATA_XFER_PAGES && !xfer_msg(ch, &p, &off, &len)) {
 			vmbnet_rx_msg(ch, ch->rx_buf.va + off, len);
 			spin_lock(&ch->tx_lock);
 			give_back_slot(ch, p.trans_id);
+			spin_unlock(&ch->tx_lock);
 			done++;
 		}
 		vmb_ring_advance(&ch->down, &p);
 	}
+	spin_lock(&ch->tx_lock);
 	signal = vmb_ring_rx_release(&ch->down);
 	signal |= vmb_ring_tx_publish(&ch->up);
 	if (signal)
 		vmbnet_chan_doorbell(ch);
 	spin_unlock(&ch->tx_lock);
+	if (ddi && ch->vd->ddi_ready)
+		vmbnet_core_kick(&ch->vd->ddi); /* sends that waited for room */
 	if (freed && netif_tx_queue_stopped(txq))
 		netif_tx_wake_queue(txq);
 	if (done < budget && napi_complete_done(napi, done)) {
@@ -441,6 +456,9 @@ int vmbnet_net_probe(struct vmbnet_dev *vd)
 	err = register_netdev(ndev);
 	if (err)
 		goto err_irqs;
+	err = vmbnet_ddi_attach(vd);
+	if (err)
+		netdev_warn(ndev, "DDI core unavailable: %d\n", err);
 	netdev_info(ndev, "%u channel(s), link %s\n", vd->nchan, link_up ? "up" : "down");
 	return 0;
 
@@ -460,6 +478,7 @@ void vmbnet_net_remove(struct vmbnet_dev *vd)
 {
 	u32 i;
 
+	vmbnet_ddi_detach(vd);
 	unregister_netdev(vd->ndev);
 	vmbnet_free_irqs(vd);
 	for (i = 0; i < vd->nchan; i++) {

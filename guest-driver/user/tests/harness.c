@@ -70,7 +70,7 @@ static void *port_dma_alloc(void *opaque, size_t len, uint64_t *pfn)
 	return h_dma((uint32_t)len, pfn);
 }
 
-static void port_dma_free(void *opaque, void *p, size_t len)
+static void port_dma_free(void *opaque, void *p, size_t len, uint64_t pfn)
 {
 	/* the fake guest's RAM is freed as a whole */
 }

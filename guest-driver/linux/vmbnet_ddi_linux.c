@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmbnet.ko: the DDI core on channel 0. The Linux side of the core's port
+ * (ring writes under tx_lock, DMA memory, locking, waiting), the load
+ * generator that drives the full send / host / completion cycle, and the
+ * debugfs files that run it and the in-guest self-tests:
+ *
+ *   /sys/kernel/debug/vmbnet/<pci>/selftest  read: run the DDI tests, KTAP
+ *   /sys/kernel/debug/vmbnet/<pci>/loadgen   write "count size window",
+ *                                            read: the last run's results
+ */
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/seq_file.h>
+#include <linux/vmalloc.h>
+
+#include "vmbnet.h"
+#include "vmbnet_ddi_linux.h"
+
+/* ---- the port -------------------------------------------------------------- */
+
+static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
+		     const void *ext, uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg)
+{
+	struct vmbnet_dev *vd = opaque;
+	struct vmbnet_chan *ch = &vd->chan[0];
+	int ret;
+
+	if (!ch->open)
+		return -ENOTCONN;
+	spin_lock_bh(&ch->tx_lock);
+	ret = vmb_ring_write(&ch->up, type, flags, tid, ext, ext_len, sg, nsg);
+	if (!ret && vmb_ring_tx_publish(&ch->up))
+		vmbnet_chan_doorbell(ch);
+	spin_unlock_bh(&ch->tx_lock);
+	return ret;
+}
+
+static bool port_ready(void *opaque)
+{
+	struct vmbnet_dev *vd = opaque;
+
+	return vd->chan[0].open && netif_carrier_ok(vd->ndev);
+}
+
+static bool port_in_atomic(void *opaque)
+{
+	return !in_task() || irqs_disabled();
+}
+
+static void *port_alloc(void *opaque, size_t len)
+{
+	return kvzalloc(len, GFP_ATOMIC);
+}
+
+static void port_free(void *opaque, void *p)
+{
+	kvfree(p);
+}
+
+static void *port_dma_alloc(void *opaque, size_t len, uint64_t *pfn)
+{
+	struct vmbnet_dev *vd = opaque;
+	dma_addr_t dma;
+	void *p = dma_alloc_coherent(&vd->pdev->dev, len, &dma, GFP_KERNEL);
+
+	*pfn = dma >> PAGE_SHIFT;
+	return p;
+}
+
+static void port_dma_free(void *opaque, void *p, size_t len, uint64_t pfn)
+{
+	struct vmbnet_dev *vd = opaque;
+
+	dma_free_coherent(&vd->pdev->dev, len, p, (dma_addr_t)pfn << PAGE_SHIFT);
+}
+
+static void port_lock(void *opaque)
+{
+	spin_lock_bh(&((struct vmbnet_dev *)opaque)->ddi_lock);
+}
+
+static void port_unlock(void *opaque)
+{
+	spin_unlock_bh(&((struct vmbnet_dev *)opaque)->ddi_lock);
+}
+
+static void port_wait(void *opaque, bool (*done)(void *arg), void *arg)
+{
+	while (!done(arg))
+		usleep_range(50, 200); /* completions arrive through NAPI */
+}
+
+static uint64_t port_now(void *opaque)
+{
+	return ktime_get_ns();
+}
+
+static void port_macs(void *opaque, uint8_t src[6], uint8_t dst[6])
+{
+	struct vmbnet_dev *vd = opaque;
+
+	memcpy(src, vd->mac, ETH_ALEN);
+	eth_broadcast_addr(dst);
+}
+
+static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *m,
+			 uint64_t *pfns, uint32_t max)
+{
+	uintptr_t start = (uintptr_t)va & PAGE_MASK;
+	uint32_t n = DIV_ROUND_UP(offset_in_page(va) + len, PAGE_SIZE), i;
+
+	if (!virt_addr_valid(va) || n > max)
+		return -EINVAL; /* linear-map memory only: kmalloc, page allocator */
+	for (i = 0; i < n; i++)
+		pfns[i] = virt_to_phys((void *)(start + i * PAGE_SIZE)) >> PAGE_SHIFT;
+	memset(m, 0, sizeof(*m));
+	m->StartVa = (void *)start;
+	m->ByteOffset = offset_in_page(va);
+	m->ByteCount = len;
+	m->Pfns = pfns;
+	m->PfnCount = n;
+	return 0;
+}
+
+static const struct vmbnet_core_port vmbnet_ddi_port = {
+	.send = port_send, .ready = port_ready, .in_atomic = port_in_atomic,
+	.alloc = port_alloc, .free = port_free, .dma_alloc = port_dma_alloc,
+	.dma_free = port_dma_free, .lock = port_lock, .unlock = port_unlock,
+	.wait = port_wait, .now_ns = port_now, .macs = port_macs, .describe = port_describe,
+};
+
+/* ---- load generator ---------------------------------------------------------- */
+
+struct loadgen {
+	struct vmbnet_dev *vd;
+	u32 size, window;
+	u64 count;
+	atomic64_t done, failed;
+	struct vmbnet_hist *hist;
+	/* frames: one page each, described once */
+	u8 **frames;
+	struct vmbnet_mdl *mdls;
+	u64 *pfns;
+	struct vmbnet_nb *nbs;
+	struct vmbnet_nbl *nbls;
+	u64 elapsed_ns;
+	u64 t0;
+};
+
+static void loadgen_observe(void *arg, uint64_t latency_ns, int32_t status)
+{
+	struct loadgen *lg = arg;
+
+	vmbnet_hist_record(lg->hist, latency_ns); /* one writer: NAPI */
+}
+
+static void loadgen_done(void *ctx, struct vmbnet_nbl *nbl, int32_t status)
+{
+	struct loadgen *lg = ctx;
+
+	if (status)
+		atomic64_inc(&lg->failed);
+	atomic64_inc(&lg->done);
+}
+
+static void loadgen_free(struct loadgen *lg)
+{
+	u32 i;
+
+	for (i = 0; lg->frames && i < lg->window; i++)
+		free_page((unsigned long)lg->frames[i]);
+	kfree(lg->frames);
+	kfree(lg->mdls);
+	kfree(lg->pfns);
+	kfree(lg->nbs);
+	kfree(lg->nbls);
+	vfree(lg->hist);
+}
+
+/* One ready-made NBL per in-flight slot: a frame to the broadcast address. */
+static int loadgen_prepare(struct loadgen *lg)
+{
+	u32 i;
+
+	lg->hist = vzalloc(sizeof(*lg->hist));
+	lg->frames = kcalloc(lg->window, sizeof(*lg->frames), GFP_KERNEL);
+	lg->mdls = kcalloc(lg->window, sizeof(*lg->mdls), GFP_KERNEL);
+	lg->pfns = kcalloc(lg->window, sizeof(*lg->pfns), GFP_KERNEL);
+	lg->nbs = kcalloc(lg->window, sizeof(*lg->nbs), GFP_KERNEL);
+	lg->nbls = kcalloc(lg->window, sizeof(*lg->nbls), GFP_KERNEL);
+	if (!lg->hist || !lg->frames || !lg->mdls || !lg->pfns || !lg->nbs || !lg->nbls)
+		return -ENOMEM;
+	for (i = 0; i < lg->window; i++) {
+		u8 *f = (u8 *)get_zeroed_page(GFP_KERNEL);
+
+		if (!f)
+			return -ENOMEM;
+		lg->frames[i] = f;
+		eth_broadcast_addr(f);
+		memcpy(f + ETH_ALEN, lg->vd->mac, ETH_ALEN);
+		f[12] = 0x88; /* local experimental ethertype 0x88b5 */
+		f[13] = 0xb5;
+		port_describe(lg->vd, f, lg->size, &lg->mdls[i], &lg->pfns[i], 1);
+		lg->nbs[i].MdlChain = &lg->mdls[i];
+		lg->nbs[i].DataLength = lg->size;
+		lg->nbls[i].FirstNetBuffer = &lg->nbs[i];
+	}
+	return 0;
+}
+
+/*
+ * Send @count frames flat out with up to @window in flight, each through the
+ * full cycle: NBL -> RNDIS packet -> ring -> device -> completion callback.
+ */
+static int loadgen_run(struct loadgen *lg)
+{
+	struct vmbnet_core *c = &lg->vd->ddi;
+	u64 sent = 0;
+	int err;
+
+	err = loadgen_prepare(lg);
+	if (err)
+		return err;
+	c->on_complete = loadgen_observe;
+	c->on_complete_arg = lg;
+	lg->t0 = ktime_get_ns();
+	while (atomic64_read(&lg->done) < lg->count) {
+		u64 inflight = sent - atomic64_read(&lg->done);
+
+		if (sent < lg->count && inflight < lg->window) {
+			u32 i = sent % lg->window;
+			int32_t st = vmbnet_send_nbl(c, &lg->nbls[i], NULL, 0, loadgen_done, lg);
+
+			if (st == VMBNET_STATUS_SUCCESS) {
+				sent++;
+				continue;
+			}
+			if (st != VMBNET_STATUS_INSUFFICIENT_RESOURCES) {
+				err = -EIO;
+				break;
+			}
+		}
+		if (time_after64(ktime_get_ns(), lg->t0 + 120ull * NSEC_PER_SEC)) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		cond_resched(); /* completions come in NAPI, at irq exit */
+	}
+	lg->elapsed_ns = ktime_get_ns() - lg->t0;
+	while (sent != (u64)atomic64_read(&lg->done))
+		usleep_range(100, 200); /* nothing may complete into freed frames */
+	c->on_complete = NULL;
+	return err;
+}
+
+static int loadgen_show(struct seq_file *s, void *unused)
+{
+	struct vmbnet_dev *vd = s->private;
+	struct loadgen *lg = vd->loadgen;
+	u32 i;
+
+	if (!lg) {
+		seq_puts(s, "no run yet: write \"count size window\"\n");
+		return 0;
+	}
+	/* Integers only; the host computes pps and percentiles. */
+	seq_printf(s, "frames %llu size %u window %u elapsed_ns %llu failed %lld\n",
+		   lg->count, lg->size, lg->window, lg->elapsed_ns,
+		   (long long)atomic64_read(&lg->failed));
+	seq_printf(s, "hist total %llu min %llu max %llu sum %llu\n", lg->hist->total,
+		   lg->hist->min, lg->hist->max, lg->hist->sum);
+	for (i = 0; i < VMBNET_HIST_LEN; i++)
+		if (lg->hist->counts[i])
+			seq_printf(s, "bucket %u %llu\n", i, lg->hist->counts[i]);
+	return 0;
+}
+
+static int loadgen_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, loadgen_show, inode->i_private);
+}
+
+static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	struct vmbnet_dev *vd = ((struct seq_file *)file->private_data)->private;
+	struct loadgen *lg;
+	char buf[64];
+	u64 count;
+	u32 size, window;
+	int err;
+
+	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
+		return -EINVAL;
+	buf[len] = 0;
+	if (sscanf(buf, "%llu %u %u", &count, &size, &window) != 3 || !count ||
+	    size < ETH_ZLEN || size > ETH_FRAME_LEN || !window || window > vd->ddi.nslots)
+		return -EINVAL;
+	if (vd->loadgen) {
+		loadgen_free(vd->loadgen);
+		kfree(vd->loadgen);
+	}
+	lg = kzalloc(sizeof(*lg), GFP_KERNEL);
+	if (!lg)
+		return -ENOMEM;
+	vd->loadgen = lg;
+	lg->vd = vd;
+	lg->count = count;
+	lg->size = size;
+	lg->window = window;
+	err = loadgen_run(lg);
+	return err ? err : len;
+}
+
+static const struct file_operations loadgen_fops = {
+	.owner = THIS_MODULE,
+	.open = loadgen_open,
+	.read = seq_read,
+	.write = loadgen_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int selftest_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, vmbnet_selftest_show, inode->i_private);
+}
+
+static const struct file_operations selftest_fops = {
+	.owner = THIS_MODULE,
+	.open = selftest_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* ---- attach / detach ---------------------------------------------------------- */
+
+static struct dentry *vmbnet_debugfs_root;
+
+int vmbnet_ddi_attach(struct vmbnet_dev *vd)
+{
+	int err;
+
+	spin_lock_init(&vd->ddi_lock);
+	err = vmbnet_core_init(&vd->ddi, &vmbnet_ddi_port, vd, VMBNET_DDI_SLOTS);
+	if (err)
+		return err;
+	if (!vmbnet_debugfs_root)
+		vmbnet_debugfs_root = debugfs_create_dir(VMBNET_DRV_NAME, NULL);
+	vd->debugfs = debugfs_create_dir(pci_name(vd->pdev), vmbnet_debugfs_root);
+	debugfs_create_file("selftest", 0400, vd->debugfs, vd, &selftest_fops);
+	debugfs_create_file("loadgen", 0600, vd->debugfs, vd, &loadgen_fops);
+	vd->ddi_ready = true;
+	return 0;
+}
+
+void vmbnet_ddi_detach(struct vmbnet_dev *vd)
+{
+	if (!vd->ddi_ready)
+		return;
+	debugfs_remove_recursive(vd->debugfs);
+	vd->ddi_ready = false;
+	/* The channel is closing: whatever is in flight fails, exactly once. */
+	vmbnet_core_cancel_all(&vd->ddi, VMBNET_STATUS_CANCELLED);
+	vmbnet_core_fini(&vd->ddi);
+	if (vd->loadgen) {
+		loadgen_free(vd->loadgen);
+		kfree(vd->loadgen);
+		vd->loadgen = NULL;
+	}
+}
+
+void vmbnet_ddi_module_exit(void)
+{
+	debugfs_remove_recursive(vmbnet_debugfs_root);
+	vmbnet_debugfs_root = NULL;
+}
