@@ -33,6 +33,7 @@ cp "$repo/ci/guest/ktap.sh" "$stage/vmbnet/lib/"
 cp "$repo"/guest-driver/linux/tests/*.sh "$stage/vmbnet/tests/"
 cp "$repo"/ci/guest/selftest-*.sh "$stage/vmbnet/tests/"
 cp "$repo"/perf/guest/*.sh "$stage/vmbnet/jobs/"
+install -m 0755 "$repo/perf/guest/pktgen.sh" "$stage/vmbnet/bin/pktgen.sh"
 for m in "${mods[@]}"; do
     [ -f "$m" ] || die "module $m was not built"
     cp "$m" "$stage/vmbnet/"

@@ -192,7 +192,25 @@ static int port_send(struct vmbnet_core *c, struct vmbnet_vmbpacket *p)
 
 	return c->port->send(c->opaque, VMB_PKT_DATA_GPA_DIRECT,
 			     VMB_PKT_FLAG_COMPLETION_REQUESTED, slot_tid(p), p->ext, p->ext_len,
-			     &sg, 1);
+			     &sg, 1, c->batch > 0);
+}
+
+void vmbnet_core_batch_begin(struct vmbnet_core *c)
+{
+	c->port->lock(c->opaque);
+	c->batch++;
+	c->port->unlock(c->opaque);
+}
+
+void vmbnet_core_batch_end(struct vmbnet_core *c)
+{
+	bool flush;
+
+	c->port->lock(c->opaque);
+	flush = --c->batch == 0;
+	if (flush)
+		c->port->flush(c->opaque);
+	c->port->unlock(c->opaque);
 }
 
 /* Send a fully built packet, or queue it behind others waiting for room. */
@@ -222,6 +240,11 @@ int32_t vmbnet_core_submit(struct vmbnet_vmbpacket *p)
 void vmbnet_core_kick(struct vmbnet_core *c)
 {
 	c->port->lock(c->opaque);
+	if (!c->queue_head) {
+		c->port->unlock(c->opaque);
+		return;
+	}
+	c->batch++; /* one publish for everything that waited */
 	while (c->queue_head) {
 		struct vmbnet_vmbpacket *p = &c->pkts[c->queue_head - 1];
 
@@ -233,6 +256,8 @@ void vmbnet_core_kick(struct vmbnet_core *c)
 		p->state = VMBNET_PKT_SENT;
 		c->stats.sent++;
 	}
+	if (--c->batch == 0)
+		c->port->flush(c->opaque);
 	c->port->unlock(c->opaque);
 }
 

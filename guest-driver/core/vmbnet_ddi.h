@@ -109,7 +109,9 @@ struct vmbnet_core_port {
 	 */
 	int (*send)(void *opaque, uint16_t type, uint16_t flags, uint64_t trans_id,
 		    const void *ext, uint32_t ext_len, const struct vmb_sg *sg,
-		    unsigned int nsg);
+		    unsigned int nsg, bool more);
+	/* Publish what was sent with @more set (one signal decision). */
+	void (*flush)(void *opaque);
 	bool (*ready)(void *opaque); /* link up and channel open */
 	bool (*in_atomic)(void *opaque); /* completing at dispatch level? */
 	void *(*alloc)(void *opaque, size_t len); /* zeroed, may sleep */
@@ -181,6 +183,7 @@ struct vmbnet_core {
 	uint32_t queue_head, queue_tail; /* ring-full FIFO, slot + 1 */
 	uint32_t in_use;
 	struct vmbnet_core_stats stats;
+	uint32_t batch; /* > 0: inside vmbnet_core_batch_begin/end */
 	/* optional observer of every completion, for latency histograms */
 	void (*on_complete)(void *arg, uint64_t latency_ns, int32_t status);
 	void *on_complete_arg;
@@ -222,6 +225,12 @@ static inline bool vmbnet_core_owns(uint64_t trans_id)
 }
 void vmbnet_core_complete(struct vmbnet_core *c, uint64_t trans_id, const void *payload,
 			  uint32_t len);
+/*
+ * Batching, like xmit_more: sends between begin and end are written to the
+ * ring but published (and signalled) once, at end. Nests.
+ */
+void vmbnet_core_batch_begin(struct vmbnet_core *c);
+void vmbnet_core_batch_end(struct vmbnet_core *c);
 /* Ring space appeared: send what waits. */
 void vmbnet_core_kick(struct vmbnet_core *c);
 /* The channel is going away: complete everything with @status. */

@@ -6,7 +6,7 @@
  * debugfs files that run it and the in-guest self-tests:
  *
  *   /sys/kernel/debug/vmbnet/<pci>/selftest  read: run the DDI tests, KTAP
- *   /sys/kernel/debug/vmbnet/<pci>/loadgen   write "count size window",
+ *   /sys/kernel/debug/vmbnet/<pci>/loadgen   write "count size window [batch]",
  *                                            read: the last run's results
  */
 #include <linux/debugfs.h>
@@ -22,7 +22,8 @@
 /* ---- the port -------------------------------------------------------------- */
 
 static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
-		     const void *ext, uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg)
+		     const void *ext, uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg,
+		     bool more)
 {
 	struct vmbnet_dev *vd = opaque;
 	struct vmbnet_chan *ch = &vd->chan[0];
@@ -32,10 +33,20 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
 		return -ENOTCONN;
 	spin_lock_bh(&ch->tx_lock);
 	ret = vmb_ring_write(&ch->up, type, flags, tid, ext, ext_len, sg, nsg);
-	if (!ret && vmb_ring_tx_publish(&ch->up))
+	if (!ret && !more && vmb_ring_tx_publish(&ch->up))
 		vmbnet_chan_doorbell(ch);
 	spin_unlock_bh(&ch->tx_lock);
 	return ret;
+}
+
+static void port_flush(void *opaque)
+{
+	struct vmbnet_chan *ch = &((struct vmbnet_dev *)opaque)->chan[0];
+
+	spin_lock_bh(&ch->tx_lock);
+	if (vmb_ring_tx_publish(&ch->up))
+		vmbnet_chan_doorbell(ch);
+	spin_unlock_bh(&ch->tx_lock);
 }
 
 static bool port_ready(void *opaque)
@@ -126,7 +137,7 @@ static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl
 }
 
 static const struct vmbnet_core_port vmbnet_ddi_port = {
-	.send = port_send, .ready = port_ready, .in_atomic = port_in_atomic,
+	.send = port_send, .flush = port_flush, .ready = port_ready, .in_atomic = port_in_atomic,
 	.alloc = port_alloc, .free = port_free, .dma_alloc = port_dma_alloc,
 	.dma_free = port_dma_free, .lock = port_lock, .unlock = port_unlock,
 	.wait = port_wait, .now_ns = port_now, .macs = port_macs, .describe = port_describe,
@@ -136,7 +147,7 @@ static const struct vmbnet_core_port vmbnet_ddi_port = {
 
 struct loadgen {
 	struct vmbnet_dev *vd;
-	u32 size, window;
+	u32 size, window, batch;
 	u64 count;
 	atomic64_t done, failed;
 	struct vmbnet_hist *hist;
@@ -228,21 +239,27 @@ static int loadgen_run(struct loadgen *lg)
 	c->on_complete_arg = lg;
 	lg->t0 = ktime_get_ns();
 	while (atomic64_read(&lg->done) < lg->count) {
-		u64 inflight = sent - atomic64_read(&lg->done);
+		u64 room = lg->window - (sent - atomic64_read(&lg->done));
+		u32 n = 0;
 
-		if (sent < lg->count && inflight < lg->window) {
-			u32 i = sent % lg->window;
-			int32_t st = vmbnet_send_nbl(c, &lg->nbls[i], NULL, 0, loadgen_done, lg);
+		/* Fill the window in batches: one publish, one signal each. */
+		vmbnet_core_batch_begin(c);
+		while (sent < lg->count && n < room && n < lg->batch) {
+			int32_t st = vmbnet_send_nbl(c, &lg->nbls[sent % lg->window], NULL, 0,
+						     loadgen_done, lg);
 
-			if (st == VMBNET_STATUS_SUCCESS) {
-				sent++;
-				continue;
-			}
-			if (st != VMBNET_STATUS_INSUFFICIENT_RESOURCES) {
+			if (st == VMBNET_STATUS_INSUFFICIENT_RESOURCES)
+				break;
+			if (st) {
 				err = -EIO;
 				break;
 			}
+			sent++;
+			n++;
 		}
+		vmbnet_core_batch_end(c);
+		if (err)
+			break;
 		if (time_after64(ktime_get_ns(), lg->t0 + 120ull * NSEC_PER_SEC)) {
 			err = -ETIMEDOUT;
 			break;
@@ -267,8 +284,8 @@ static int loadgen_show(struct seq_file *s, void *unused)
 		return 0;
 	}
 	/* Integers only; the host computes pps and percentiles. */
-	seq_printf(s, "frames %llu size %u window %u elapsed_ns %llu failed %lld\n",
-		   lg->count, lg->size, lg->window, lg->elapsed_ns,
+	seq_printf(s, "frames %llu size %u window %u batch %u elapsed_ns %llu failed %lld\n",
+		   lg->count, lg->size, lg->window, lg->batch, lg->elapsed_ns,
 		   (long long)atomic64_read(&lg->failed));
 	seq_printf(s, "hist total %llu min %llu max %llu sum %llu\n", lg->hist->total,
 		   lg->hist->min, lg->hist->max, lg->hist->sum);
@@ -290,14 +307,16 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 	struct loadgen *lg;
 	char buf[64];
 	u64 count;
-	u32 size, window;
+	u32 size, window, batch;
 	int err;
 
 	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
 		return -EINVAL;
 	buf[len] = 0;
-	if (sscanf(buf, "%llu %u %u", &count, &size, &window) != 3 || !count ||
-	    size < ETH_ZLEN || size > ETH_FRAME_LEN || !window || window > vd->ddi.nslots)
+	batch = 32;
+	if (sscanf(buf, "%llu %u %u %u", &count, &size, &window, &batch) < 3 || !count ||
+	    size < ETH_ZLEN || size > ETH_FRAME_LEN || !window || window > vd->ddi.nslots ||
+	    !batch)
 		return -EINVAL;
 	if (vd->loadgen) {
 		loadgen_free(vd->loadgen);
@@ -311,6 +330,7 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 	lg->count = count;
 	lg->size = size;
 	lg->window = window;
+	lg->batch = batch;
 	err = loadgen_run(lg);
 	return err ? err : len;
 }

@@ -26,8 +26,19 @@ static const struct vmbnet_nic_ops net_ops = { .tx = net_tx };
 
 /* ---- the core's port -------------------------------------------------------- */
 
+static void port_flush(void *opaque)
+{
+	if (vmb_ring_tx_publish(&H.up)) {
+		if (H.host_runs)
+			vmbnet_host_doorbell(&H.host, 0);
+		else
+			H.doorbells_pending++;
+	}
+}
+
 static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
-		     const void *ext, uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg)
+		     const void *ext, uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg,
+		     bool more)
 {
 	int ret;
 
@@ -36,12 +47,8 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
 	ret = vmb_ring_write(&H.up, type, flags, tid, ext, ext_len, sg, nsg);
 	if (ret)
 		return ret;
-	if (vmb_ring_tx_publish(&H.up)) {
-		if (H.host_runs)
-			vmbnet_host_doorbell(&H.host, 0);
-		else
-			H.doorbells_pending++;
-	}
+	if (!more)
+		port_flush(opaque);
 	return 0;
 }
 
@@ -114,7 +121,7 @@ static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl
 }
 
 static const struct vmbnet_core_port port = {
-	.send = port_send, .ready = port_ready, .in_atomic = port_in_atomic,
+	.send = port_send, .flush = port_flush, .ready = port_ready, .in_atomic = port_in_atomic,
 	.alloc = port_alloc, .free = port_free, .dma_alloc = port_dma_alloc,
 	.dma_free = port_dma_free, .lock = port_lock, .unlock = port_unlock,
 	.wait = port_wait, .now_ns = port_now, .macs = port_macs, .describe = port_describe,

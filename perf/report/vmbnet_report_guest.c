@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmbnet-report: turn the main job's guest console logs into the table,
+ * reports/guest-cycle.json and one .hgrm latency file per DDI run.
+ *
+ * usage: vmbnet-report --out DIR <label>=<console.log>...
+ *   label: what the boot was, e.g. "vmbnet/udp", "virtio-net/null"
+ *
+ * Reads "vmbnet-result: <name> key=value..." and "vmbnet-hist: <name>
+ * <bucket> <count>" lines. Fails when a log has no results at all: the
+ * measurement was not made.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbnet_hist.h"
+#include "vmbnet_report.h"
+
+#define MAX_RUNS 32
+
+struct run {
+	char label[64]; /* device/backend */
+	char name[32]; /* ddi-64, vmbnet-pktgen, ... */
+	uint64_t frames, size, window, batch, elapsed_ns, failed, pps, burst;
+	struct vmbnet_hist *hist;
+};
+
+static struct run runs[MAX_RUNS];
+static int nruns;
+
+static uint64_t kv(const char *line, const char *key)
+{
+	char pat[48];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(line, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
+}
+
+static struct run *find(const char *label, const char *name, bool create)
+{
+	for (int i = 0; i < nruns; i++)
+		if (!strcmp(runs[i].label, label) && !strcmp(runs[i].name, name))
+			return &runs[i];
+	if (!create || nruns == MAX_RUNS)
+		return NULL;
+	snprintf(runs[nruns].label, sizeof(runs[nruns].label), "%s", label);
+	snprintf(runs[nruns].name, sizeof(runs[nruns].name), "%s", name);
+	return &runs[nruns++];
+}
+
+static int parse(const char *label, const char *path)
+{
+	char line[512], name[64];
+	int found = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *r = strstr(line, "vmbnet-result: ");
+		const char *h = strstr(line, "vmbnet-hist: ");
+		unsigned int bucket;
+		uint64_t count;
+		struct run *x;
+
+		if (r && sscanf(r + 15, "%63s", name) == 1 && !strstr(name, "-hist")) {
+			x = find(label, name, true);
+			if (!x)
+				break;
+			x->frames = kv(r, "frames");
+			x->size = kv(r, "size");
+			x->window = kv(r, "window");
+			x->batch = kv(r, "batch");
+			x->elapsed_ns = kv(r, "elapsed_ns");
+			x->failed = kv(r, "failed");
+			x->burst = kv(r, "burst");
+			x->pps = kv(r, "pps");
+			if (!x->pps && x->elapsed_ns)
+				x->pps = x->frames * 1000000000ull / x->elapsed_ns;
+			found++;
+		} else if (h && sscanf(h + 13, "%63s %u %" SCNu64, name, &bucket, &count) == 3 &&
+			   bucket < VMBNET_HIST_LEN) {
+			x = find(label, name, true);
+			if (!x)
+				break;
+			if (!x->hist)
+				x->hist = calloc(1, sizeof(*x->hist));
+			x->hist->counts[bucket] += count;
+			x->hist->total += count;
+			if (vmbnet_hist_value(bucket) > x->hist->max)
+				x->hist->max = vmbnet_hist_value(bucket);
+		}
+	}
+	fclose(f);
+	if (!found)
+		fprintf(stderr, "vmbnet-report: no results in %s (%s)\n", path, label);
+	return found ? 0 : -1;
+}
+
+/* HdrHistogram's .hgrm percentile distribution, values in microseconds. */
+static void write_hgrm(const struct run *x, const char *dir)
+{
+	char path[4096];
+	double level = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/guest-cycle-%s-%s.hgrm", dir, x->name, x->label);
+	for (char *p = path + strlen(dir) + 1; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount",
+		"1/(1-Percentile)");
+	for (;;) {
+		uint32_t ppm = (uint32_t)(level * 10000.0 + 0.5);
+		uint64_t v = vmbnet_hist_at(x->hist, ppm > 1000000 ? 1000000 : ppm);
+		uint64_t cnt = (uint64_t)((double)x->hist->total * level / 100.0 + 0.5);
+
+		if (level >= 100.0) {
+			fprintf(f, "%12.3f %14.12f %10" PRIu64 "\n", v / 1000.0, 1.0, x->hist->total);
+			break;
+		}
+		fprintf(f, "%12.3f %14.12f %10" PRIu64 " %14.2f\n", v / 1000.0, level / 100.0, cnt,
+			1.0 / (1.0 - level / 100.0));
+		/* 5 ticks per half distance to 100 %, as HdrHistogram reports */
+		{
+			double half = 100.0 - level, step = 1;
+
+			while (half <= 50.0 / step && step < 1e12)
+				step *= 2;
+			level += 100.0 / (10.0 * step);
+			if (100.0 - level < 1e-7 || (double)x->hist->total * (100.0 - level) / 100.0 < 0.5)
+				level = 100.0;
+		}
+	}
+	fprintf(f, "#[Max     = %12.3f, Total count    = %12" PRIu64 "]\n", x->hist->max / 1000.0,
+		x->hist->total);
+	fprintf(f, "#[Buckets = %12d, SubBuckets     = %12d]\n", VMBNET_HIST_MAX_SHIFT + 1,
+		VMBNET_HIST_SUB);
+	fclose(f);
+}
+
+static const struct run *peer_pktgen(const char *device_backend)
+{
+	for (int i = 0; i < nruns; i++)
+		if (!strcmp(runs[i].label, device_backend) && strstr(runs[i].name, "pktgen"))
+			return &runs[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *out = ".";
+	struct vmbnet_report rep;
+	const struct run *virtio_udp, *virtio_null;
+	int i, c, bad = 0;
+
+	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { 0 } };
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'o') {
+			fprintf(stderr, "usage: %s --out DIR label=console.log...\n", argv[0]);
+			return 2;
+		}
+		out = optarg;
+	}
+	for (i = optind; i < argc; i++) {
+		char label[64];
+		const char *eq = strchr(argv[i], '=');
+
+		if (!eq || eq - argv[i] >= (long)sizeof(label)) {
+			fprintf(stderr, "vmbnet-report: expected label=log, got '%s'\n", argv[i]);
+			return 2;
+		}
+		snprintf(label, sizeof(label), "%.*s", (int)(eq - argv[i]), argv[i]);
+		bad |= parse(label, eq + 1) != 0;
+	}
+	if (!nruns)
+		return 1;
+	virtio_udp = peer_pktgen("virtio-net/udp");
+	virtio_null = peer_pktgen("virtio-net/null");
+	vmbnet_report_init(&rep, "guest-cycle");
+	printf("\nvmbnet main job: QEMU TCG (q35, -cpu max, 1 vCPU), %s\n", vmbnet_cpu_model());
+	printf("%-22s %-16s %6s %10s %9s %9s %9s %9s %9s  %s\n", "device/backend", "run", "bytes",
+	       "pps", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "vs virtio pktgen");
+	for (i = 0; i < nruns; i++) {
+		const struct run *x = &runs[i];
+		const struct run *peer = strstr(x->label, "/null") ? virtio_null : virtio_udp;
+		json_t *res = vmbnet_report_result(&rep);
+		char ratio[32] = "";
+
+		if (peer && peer != x && peer->pps)
+			snprintf(ratio, sizeof(ratio), "%.2fx", (double)x->pps / (double)peer->pps);
+		printf("%-22s %-16s %6" PRIu64 " %10" PRIu64, x->label, x->name, x->size, x->pps);
+		json_object_set_new(res, "config", json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}",
+			"device_backend", x->label, "run", x->name, "frame_bytes", (json_int_t)x->size,
+			"window", (json_int_t)x->window, "batch", (json_int_t)(x->batch ?: x->burst),
+			"frames", (json_int_t)x->frames));
+		json_object_set_new(res, "pps", json_integer((json_int_t)x->pps));
+		if (x->hist && x->hist->total) {
+			uint64_t p[4] = { vmbnet_hist_at(x->hist, 500000), vmbnet_hist_at(x->hist, 900000),
+					  vmbnet_hist_at(x->hist, 990000), vmbnet_hist_at(x->hist, 999000) };
+
+			printf(" %9.1f %9.1f %9.1f %9.1f %9.1f", p[0] / 1e3, p[1] / 1e3, p[2] / 1e3,
+			       p[3] / 1e3, x->hist->max / 1e3);
+			json_object_set_new(res, "latency_ns", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+				"p50", (json_int_t)p[0], "p90", (json_int_t)p[1], "p99", (json_int_t)p[2],
+				"p999", (json_int_t)p[3], "max", (json_int_t)x->hist->max));
+			write_hgrm(x, out);
+		} else {
+			printf(" %9s %9s %9s %9s %9s", "-", "-", "-", "-", "-");
+		}
+		printf("  %s\n", ratio);
+		if (peer && peer != x && peer->pps) {
+			json_object_set_new(res, "peer", json_pack("{s:s, s:I}", "name", peer->label,
+				"pps", (json_int_t)peer->pps));
+			json_object_set_new(res, "ratio_to_peer", json_real((double)x->pps / peer->pps));
+		}
+		if (x->failed)
+			printf("  (%" PRIu64 " completions carried a failure status)\n", x->failed);
+	}
+	printf("targets: DDI cycle >= 10x virtio-net pktgen (UDP backend); vmbnet pktgen >= 2x it\n");
+	c = vmbnet_report_write(&rep, out);
+	vmbnet_report_fini(&rep);
+	return bad || c ? 1 : 0;
+}
