@@ -77,6 +77,7 @@ struct vmbnet_dev {
 	struct vmbnet_core ddi;
 	spinlock_t ddi_lock;
 	bool ddi_ready;
+	bool ddi_stopping; /* remove in progress: the load generator stops */
 	struct dentry *debugfs;
 	struct loadgen *loadgen;
 };

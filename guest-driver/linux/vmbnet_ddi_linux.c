@@ -6,13 +6,15 @@
  * debugfs files that run it and the in-guest self-tests:
  *
  *   /sys/kernel/debug/vmbnet/<pci>/selftest  read: run the DDI tests, KTAP
- *   /sys/kernel/debug/vmbnet/<pci>/loadgen   write "count size window [batch]",
- *                                            read: the last run's results
+ *   /sys/kernel/debug/vmbnet/<pci>/loadgen   write "count size window [batch]"
+ *                                            starts a run in a kernel thread;
+ *                                            read: "running", or the results
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
+#include <linux/kthread.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
 
@@ -159,6 +161,9 @@ struct loadgen {
 	struct vmbnet_nbl *nbls;
 	u64 elapsed_ns;
 	u64 t0;
+	struct task_struct *task;
+	bool finished; /* results valid */
+	int err;
 };
 
 static void loadgen_observe(void *arg, uint64_t latency_ns, int32_t status)
@@ -260,6 +265,10 @@ static int loadgen_run(struct loadgen *lg)
 		vmbnet_core_batch_end(c);
 		if (err)
 			break;
+		if (READ_ONCE(lg->vd->ddi_stopping)) {
+			err = -ESHUTDOWN; /* the device is being removed */
+			break;
+		}
 		if (time_after64(ktime_get_ns(), lg->t0 + 120ull * NSEC_PER_SEC)) {
 			err = -ETIMEDOUT;
 			break;
@@ -273,6 +282,32 @@ static int loadgen_run(struct loadgen *lg)
 	return err;
 }
 
+/* The run lives in a thread so that remove can stop it at any time. */
+static int loadgen_thread(void *arg)
+{
+	struct loadgen *lg = arg;
+
+	lg->err = loadgen_run(lg);
+	smp_store_release(&lg->finished, true);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+/* Stop a run (if any), free it. */
+static void loadgen_stop(struct vmbnet_dev *vd)
+{
+	struct loadgen *lg = vd->loadgen;
+
+	if (!lg)
+		return;
+	if (lg->task)
+		kthread_stop(lg->task);
+	loadgen_free(lg);
+	kfree(lg);
+	vd->loadgen = NULL;
+}
+
 static int loadgen_show(struct seq_file *s, void *unused)
 {
 	struct vmbnet_dev *vd = s->private;
@@ -280,7 +315,15 @@ static int loadgen_show(struct seq_file *s, void *unused)
 	u32 i;
 
 	if (!lg) {
-		seq_puts(s, "no run yet: write \"count size window\"\n");
+		seq_puts(s, "no run yet: write \"count size window [batch]\"\n");
+		return 0;
+	}
+	if (!smp_load_acquire(&lg->finished)) {
+		seq_puts(s, "running\n");
+		return 0;
+	}
+	if (lg->err) {
+		seq_printf(s, "error %d\n", lg->err);
 		return 0;
 	}
 	/* Integers only; the host computes pps and percentiles. */
@@ -318,10 +361,9 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 	    size < ETH_ZLEN || size > ETH_FRAME_LEN || !window || window > vd->ddi.nslots ||
 	    !batch)
 		return -EINVAL;
-	if (vd->loadgen) {
-		loadgen_free(vd->loadgen);
-		kfree(vd->loadgen);
-	}
+	if (vd->loadgen && !smp_load_acquire(&vd->loadgen->finished))
+		return -EBUSY; /* one run at a time */
+	loadgen_stop(vd);
 	lg = kzalloc(sizeof(*lg), GFP_KERNEL);
 	if (!lg)
 		return -ENOMEM;
@@ -331,8 +373,14 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 	lg->size = size;
 	lg->window = window;
 	lg->batch = batch;
-	err = loadgen_run(lg);
-	return err ? err : len;
+	lg->task = kthread_run(loadgen_thread, lg, "vmbnet-loadgen");
+	if (IS_ERR(lg->task)) {
+		err = PTR_ERR(lg->task);
+		lg->task = NULL;
+		loadgen_stop(vd);
+		return err;
+	}
+	return len;
 }
 
 static const struct file_operations loadgen_fops = {
@@ -382,16 +430,14 @@ void vmbnet_ddi_detach(struct vmbnet_dev *vd)
 {
 	if (!vd->ddi_ready)
 		return;
-	debugfs_remove_recursive(vd->debugfs);
+	debugfs_remove_recursive(vd->debugfs); /* no new runs, no readers */
+	/* A run in flight stops while the channel still completes its sends. */
+	WRITE_ONCE(vd->ddi_stopping, true);
+	loadgen_stop(vd);
 	vd->ddi_ready = false;
 	/* The channel is closing: whatever is in flight fails, exactly once. */
 	vmbnet_core_cancel_all(&vd->ddi, VMBNET_STATUS_CANCELLED);
 	vmbnet_core_fini(&vd->ddi);
-	if (vd->loadgen) {
-		loadgen_free(vd->loadgen);
-		kfree(vd->loadgen);
-		vd->loadgen = NULL;
-	}
 }
 
 void vmbnet_ddi_module_exit(void)

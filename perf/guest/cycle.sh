@@ -20,7 +20,13 @@ for spec in "64 400000" "512 200000" "1514 100000"; do
     set -- $spec
     size=$1 count=$2
     echo "vmbnet-job: DDI cycle, $count frames of $size bytes, window 128, batch 32"
-    echo "$count $size 128 32" > "$lg" || die "loadgen failed at size $size"
+    echo "$count $size 128 32" > "$lg" || die "loadgen refused the run at size $size"
+    i=0
+    while grep -q '^running' "$lg"; do
+        i=$((i + 1)); [ "$i" -lt 1800 ] || die "loadgen still running after 180 s"
+        sleep 0.1
+    done
+    grep -q '^frames' "$lg" || die "loadgen: $(cat "$lg")"
     cat "$lg" | awk -v n="ddi-$size" '
         /^frames/ { printf "vmbnet-result: %s frames=%s size=%s window=%s batch=%s elapsed_ns=%s failed=%s\n", n, $2, $4, $6, $8, $10, $12 }
         /^hist/ { printf "vmbnet-result: %s-hist total=%s min=%s max=%s sum=%s\n", n, $3, $5, $7, $9 }
