@@ -89,7 +89,55 @@ static void gpadl_free(struct vmbnet_host *h, struct vmbnet_gpadl *g)
 {
 	h->stats.gpadl_pages -= g->npages;
 	free(g->pfns);
+	free(g->sorted);
 	memset(g, 0, sizeof(*g));
+}
+
+static int cmp_pfn(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Do two ascending pfn lists share a page? */
+static bool pfns_meet(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb)
+{
+	uint32_t i = 0, j = 0;
+
+	while (i < na && j < nb) {
+		if (a[i] == b[j])
+			return true;
+		if (a[i] < b[j])
+			i++;
+		else
+			j++;
+	}
+	return false;
+}
+
+/*
+ * A page may belong to one GPADL only, once: a ring that shares a page with
+ * a receive buffer would have the host overwrite its own indices. Sorted
+ * copies make the check linear per pair of GPADLs.
+ */
+static bool gpadl_overlaps(struct vmbnet_host *h, struct vmbnet_gpadl *g)
+{
+	g->sorted = malloc((size_t)g->npages * sizeof(uint64_t));
+	if (!g->sorted)
+		return true;
+	memcpy(g->sorted, g->pfns, (size_t)g->npages * sizeof(uint64_t));
+	qsort(g->sorted, g->npages, sizeof(uint64_t), cmp_pfn);
+	for (uint32_t i = 1; i < g->npages; i++)
+		if (g->sorted[i] == g->sorted[i - 1])
+			return true;
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
+		struct vmbnet_gpadl *o = &h->gpadl[i];
+
+		if (o != g && o->created && pfns_meet(g->sorted, g->npages, o->sorted, o->npages))
+			return true;
+	}
+	return false;
 }
 
 static void send_gpadl_created(struct vmbnet_host *h, uint32_t relid, uint32_t id, int status)
@@ -127,6 +175,12 @@ static void gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g,
 			send_gpadl_created(h, relid, id, -EFAULT);
 			return;
 		}
+	}
+	if (gpadl_overlaps(h, g)) {
+		host_guest_error(h, "GPADL: page listed twice or owned by another GPADL");
+		gpadl_free(h, g);
+		send_gpadl_created(h, relid, id, -EEXIST);
+		return;
 	}
 	g->created = true;
 	host_trace(h, "gpadl-created", id, g->npages);

@@ -70,6 +70,7 @@ struct vmbnet_gpadl {
 	bool created; /* all pfns in and checked */
 	uint16_t users; /* open channels using it */
 	uint64_t *pfns;
+	uint64_t *sorted; /* pfns in ascending order, for the overlap check */
 };
 
 enum vmbnet_chan_state {

@@ -99,9 +99,12 @@ static void run(const char *name)
 		vmbnet_host_reset(&h); /* frees the half-built ones */
 		fg_connect(&h);
 	} else if (!strcmp(name, "gpadl_too_many")) {
+		uint64_t base = fg_alloc(&g, VMBNET_MAX_GPADLS + 1);
+		uint64_t extra = base + VMBNET_MAX_GPADLS;
+
 		for (uint32_t id = 1; id <= VMBNET_MAX_GPADLS; id++)
-			VT_EQ(fg_gpadl_contig(&h, 1, id, ring_pfn, 1), 0);
-		gpadl_hdr(1000, 1, VMB_PAGE_SIZE, 0, pfns, 1, 16);
+			VT_EQ(fg_gpadl_contig(&h, 1, id, base + id - 1, 1), 0);
+		gpadl_hdr(1000, 1, VMB_PAGE_SIZE, 0, &extra, 1, 16);
 		VT_EQ(created_status(1000), -ENOSPC);
 		vmbnet_host_reset(&h);
 		fg_connect(&h);
@@ -110,6 +113,15 @@ static void run(const char *name)
 		gpadl_hdr(9, 1, VMB_PAGE_SIZE, 0, pfns, 1, 16);
 		VT_EQ(created_status(9), -EINVAL);
 		VT_EQ(h.stats.gpadl_pages, 2); /* the first one is intact */
+	} else if (!strcmp(name, "gpadl_overlaps_another")) {
+		VT_EQ(fg_gpadl_contig(&h, 1, 9, ring_pfn, 4), 0);
+		VT_EQ(fg_gpadl_contig(&h, 1, 10, ring_pfn + 3, 2), -EEXIST);
+		VT_EQ(h.stats.gpadl_pages, 4);
+	} else if (!strcmp(name, "gpadl_page_twice")) {
+		uint64_t twice[3] = { ring_pfn, ring_pfn + 1, ring_pfn };
+
+		VT_EQ(fg_gpadl(&h, 1, 9, twice, 3, 100), -EEXIST);
+		VT_EQ(h.stats.gpadl_pages, 0);
 	} else if (!strcmp(name, "gpadl_handle_zero")) {
 		gpadl_hdr(0, 1, VMB_PAGE_SIZE, 0, pfns, 1, 16);
 		VT_EQ(fg_pop(&h, NULL), 0);
@@ -209,9 +221,13 @@ int main(int argc, char **argv)
 	run(argv[1]);
 	VT_CHECK(h.stats.guest_errors > 0);
 	VT_EQ(g.errors, h.stats.guest_errors);
-	/* Still usable: a clean GPADL and open on a fresh handle. */
+	/* Still usable: a clean GPADL and open on a fresh handle (after the
+	 * case's own GPADLs are gone: a page belongs to one GPADL only).
+	 */
 	while (fg_pop(&h, NULL))
 		;
+	vmbnet_host_reset(&h);
+	fg_connect(&h);
 	VT_EQ(fg_gpadl_contig(&h, 1, 4242, ring_pfn + 8, 4), 0);
 	VT_EQ(fg_open(&h, &g, 1, 4242, ring_pfn + 8, 2, 2), 0);
 	vmbnet_host_fini(&h);

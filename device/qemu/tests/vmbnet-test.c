@@ -516,6 +516,22 @@ static void test_hostile_gpadl_mmio(void)
     teardown(&t);
 }
 
+static void test_hostile_gpadl_overlap(void)
+{
+    T t;
+
+    setup(&t, true);
+    /* A buffer GPADL over the ring's pages: the host would write its
+     * own indices. Refused, counted; the channel keeps working.
+     */
+    g_assert_cmpint(gpadl(&t, 77, t.ring_gpa + VMB_PAGE_SIZE, 2), ==, -EEXIST);
+    g_assert_cmpuint(dev_stat(&t, "stat-guest-errors"), ==, 1);
+    expect_comp(&t, send_frame(&t, 5, true), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
+                NVSP_STAT_SUCCESS);
+    check_socket_frame(&t, 5);
+    teardown(&t);
+}
+
 static void test_hostile_gpadl_over_cap(void)
 {
     uint8_t msg[64];
@@ -673,6 +689,7 @@ int main(int argc, char **argv)
                    test_hostile_gpadl_outside_ram);
     qtest_add_func("/vmbnet/hostile/gpadl-mmio", test_hostile_gpadl_mmio);
     qtest_add_func("/vmbnet/hostile/gpadl-over-cap", test_hostile_gpadl_over_cap);
+    qtest_add_func("/vmbnet/hostile/gpadl-overlap", test_hostile_gpadl_overlap);
     qtest_add_func("/vmbnet/hostile/ring-index", test_hostile_ring_index);
     qtest_add_func("/vmbnet/hostile/packet-type", test_hostile_packet_type);
     qtest_add_func("/vmbnet/hostile/rndis-offsets", test_hostile_rndis_offsets);
