@@ -134,7 +134,8 @@ static bool gpadl_overlaps(struct vmbnet_host *h, struct vmbnet_gpadl *g)
 	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
 		struct vmbnet_gpadl *o = &h->gpadl[i];
 
-		if (o != g && o->created && pfns_meet(g->sorted, g->npages, o->sorted, o->npages))
+		if (o != g && o->created && o->sorted &&
+		    pfns_meet(g->sorted, g->npages, o->sorted, o->npages))
 			return true;
 	}
 	return false;
@@ -529,6 +530,51 @@ int vmbnet_host_init(struct vmbnet_host *h, uint32_t nchan, const uint8_t mac[6]
 		h->chan[i].relid = i + 1;
 	}
 	return 0;
+}
+
+/* Point a migrated endpoint at its memory again; its indices stay. */
+static void ring_rebind(struct vmb_ring *r, void *mem)
+{
+	r->hdr = mem;
+	r->data = (uint8_t *)mem + VMB_PAGE_SIZE;
+}
+
+int vmbnet_host_post_load(struct vmbnet_host *h)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
+		struct vmbnet_gpadl *g = &h->gpadl[i];
+
+		if (!g->id || !g->created || !g->pfns)
+			continue;
+		free(g->sorted);
+		g->sorted = NULL;
+		gpadl_overlaps(h, g); /* rebuilds g->sorted; the state was valid */
+	}
+	for (uint32_t i = 0; i < h->nchan; i++) {
+		struct vmbnet_channel *ch = &h->chan[i];
+		struct vmbnet_gpadl *g = host_find_gpadl(h, ch->gpadl);
+
+		ch->ring_mem = NULL;
+		if (ch->state == VMBNET_CHAN_OFFERED)
+			continue;
+		if (!g || !g->pfns || (uint64_t)g->npages * VMB_PAGE_SIZE != ch->ring_len ||
+		    (uint64_t)ch->in.size + ch->out.size + 2 * VMB_PAGE_SIZE != ch->ring_len)
+			ch->ring_mem = NULL;
+		else
+			ch->ring_mem = h->ops->map(h->opaque, g->pfns[0] << VMB_PAGE_SHIFT,
+						   ch->ring_len);
+		if (!ch->ring_mem) {
+			ch->state = VMBNET_CHAN_OFFERED; /* nothing to serve from */
+			ch->gpadl = 0;
+			err = -EFAULT;
+			continue;
+		}
+		ring_rebind(&ch->in, ch->ring_mem);
+		ring_rebind(&ch->out, (uint8_t *)ch->ring_mem + VMB_PAGE_SIZE + ch->in.size);
+	}
+	return err;
 }
 
 void vmbnet_host_fini(struct vmbnet_host *h)

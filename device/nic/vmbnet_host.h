@@ -89,7 +89,7 @@ struct vmbnet_channel {
 	struct vmbnet_host *host;
 	uint32_t index; /* 0..nchan-1; doorbell index and vector 1 + index */
 	uint32_t relid; /* index + 1 */
-	enum vmbnet_chan_state state;
+	uint32_t state; /* enum vmbnet_chan_state (fixed width for migration) */
 	uint32_t gpadl; /* ring GPADL while open */
 	void *ring_mem; /* mapped ring GPADL */
 	uint64_t ring_len;
@@ -143,6 +143,14 @@ void vmbnet_host_doorbell(struct vmbnet_host *h, uint32_t index);
  * flight), drop every GPADL, forget the connection and queued messages.
  */
 void vmbnet_host_reset(struct vmbnet_host *h);
+
+/*
+ * After the device state was restored by a migration (everything but
+ * pointers): rebuild the sorted pfn lists and re-attach open channels to
+ * their ring memory, keeping the migrated private ring indices. 0, or
+ * -errno when guest memory cannot be mapped (the channel is then broken).
+ */
+int vmbnet_host_post_load(struct vmbnet_host *h);
 
 /* Tear down and free; the host may be initialized again afterwards. */
 void vmbnet_host_fini(struct vmbnet_host *h);

@@ -561,6 +561,32 @@ void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t 
 	}
 }
 
+int vmbnet_nic_post_load(struct vmbnet_nic *nic)
+{
+	struct vmbnet_host *h = nic->host;
+	int err = 0;
+
+	for (uint32_t i = 0; i < h->nchan; i++) {
+		struct vmbnet_nic_chan *nc = &nic->chan[i];
+		uint32_t rx = nc->rx_buf.gpadl, tx = nc->tx_buf.gpadl;
+
+		nc->nic = nic;
+		nc->ch = &h->chan[i];
+		nc->rx_buf.pages = NULL;
+		nc->tx_buf.pages = NULL;
+		nc->rx_buf.npages = nc->tx_buf.npages = 0;
+		if (nc->ch->state == VMBNET_CHAN_OFFERED)
+			continue;
+		if ((rx && gbuf_map(h, &nc->rx_buf, nc->ch->relid, rx)) ||
+		    (tx && gbuf_map(h, &nc->tx_buf, nc->ch->relid, tx)) ||
+		    (rx && nc->rx_slots != gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES)) {
+			vmbnet_chan_guest_error(nc->ch, "migration: guest buffers unusable", true);
+			err = -EFAULT;
+		}
+	}
+	return err;
+}
+
 void vmbnet_nic_set_link(struct vmbnet_nic *nic, bool up)
 {
 	if (nic->link_up == up)

@@ -74,9 +74,9 @@ struct vmbnet_nic_chan {
 	struct vmbnet_nic *nic;
 	struct vmbnet_channel *ch;
 	uint32_t nvsp_version; /* 0 until NVSP INIT */
-	bool rndis_ready; /* RNDIS INITIALIZE done */
-	bool needs_doorbell; /* stalled: resume at the next doorbell */
-	bool link_indication_pending; /* link changed; tell the guest when room */
+	uint8_t rndis_ready; /* RNDIS INITIALIZE done */
+	uint8_t needs_doorbell; /* stalled: resume at the next doorbell */
+	uint8_t link_indication_pending; /* link changed; tell the guest when room */
 	uint32_t packet_filter; /* RNDIS OID_GEN_CURRENT_PACKET_FILTER */
 	struct vmbnet_gbuf rx_buf, tx_buf;
 	uint32_t rx_slots; /* receive slots in rx_buf */
@@ -91,7 +91,7 @@ struct vmbnet_nic {
 	const struct vmbnet_nic_ops *ops;
 	void *opaque;
 	uint32_t mtu;
-	bool link_up;
+	uint8_t link_up;
 	struct vmbnet_nic_chan chan[VMB_PCI_MAX_CHANNELS];
 	struct vmbnet_nic_stats stats;
 };
@@ -113,6 +113,11 @@ void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t 
  */
 long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov,
 			int iovcnt, const struct vmbnet_frame_meta *meta);
+
+/* After a migration restored the NIC's state: map the guest's send and
+ * receive buffers again (by their migrated GPADL ids). 0 or -errno.
+ */
+int vmbnet_nic_post_load(struct vmbnet_nic *nic);
 
 /* Link state: tells the guest with an RNDIS status indication. */
 void vmbnet_nic_set_link(struct vmbnet_nic *nic, bool up);

@@ -482,16 +482,128 @@ static void vmbnet_pci_exit(PCIDevice *pdev)
     }
 }
 
-static const VMStateDescription vmstate_vmbnet_pci = {
-    .name = TYPE_VMBNET_PCI,
+/*
+ * Migration: every guest-visible piece of state, the pointers excepted:
+ * post_load maps ring and buffer memory again from the migrated GPADLs and
+ * keeps the rings' private indices, so packets in flight are neither lost
+ * nor completed twice.
+ */
+static const VMStateDescription vmstate_vmbnet_ring = {
+    .name = "vmbnet-pci/ring",
     .version_id = 1,
     .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(size, struct vmb_ring),
+        VMSTATE_UINT32(priv_index, struct vmb_ring),
+        VMSTATE_UINT32(pub_index, struct vmb_ring),
+        VMSTATE_UINT32(peer_cache, struct vmb_ring),
+        VMSTATE_UINT32(error, struct vmb_ring),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const VMStateDescription vmstate_vmbnet_channel = {
+    .name = "vmbnet-pci/channel",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(state, struct vmbnet_channel),
+        VMSTATE_UINT32(gpadl, struct vmbnet_channel),
+        VMSTATE_UINT64(ring_len, struct vmbnet_channel),
+        VMSTATE_STRUCT(in, struct vmbnet_channel, 1, vmstate_vmbnet_ring,
+                       struct vmb_ring),
+        VMSTATE_STRUCT(out, struct vmbnet_channel, 1, vmstate_vmbnet_ring,
+                       struct vmb_ring),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const VMStateDescription vmstate_vmbnet_gpadl = {
+    .name = "vmbnet-pci/gpadl",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(id, struct vmbnet_gpadl),
+        VMSTATE_UINT32(relid, struct vmbnet_gpadl),
+        VMSTATE_UINT32(npages, struct vmbnet_gpadl),
+        VMSTATE_UINT32(received, struct vmbnet_gpadl),
+        VMSTATE_UINT32(next_body, struct vmbnet_gpadl),
+        VMSTATE_BOOL(created, struct vmbnet_gpadl),
+        VMSTATE_UINT16(users, struct vmbnet_gpadl),
+        VMSTATE_VARRAY_UINT32_ALLOC(pfns, struct vmbnet_gpadl, npages, 0,
+                                    vmstate_info_uint64, uint64_t),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const VMStateDescription vmstate_vmbnet_nic_chan = {
+    .name = "vmbnet-pci/nic-channel",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(nvsp_version, struct vmbnet_nic_chan),
+        VMSTATE_UINT8(rndis_ready, struct vmbnet_nic_chan),
+        VMSTATE_UINT8(needs_doorbell, struct vmbnet_nic_chan),
+        VMSTATE_UINT8(link_indication_pending, struct vmbnet_nic_chan),
+        VMSTATE_UINT32(packet_filter, struct vmbnet_nic_chan),
+        VMSTATE_UINT32(rx_buf.gpadl, struct vmbnet_nic_chan),
+        VMSTATE_UINT32(tx_buf.gpadl, struct vmbnet_nic_chan),
+        VMSTATE_UINT32(rx_slots, struct vmbnet_nic_chan),
+        VMSTATE_UINT32(rx_nfree, struct vmbnet_nic_chan),
+        VMSTATE_UINT32(tx_sections, struct vmbnet_nic_chan),
+        VMSTATE_VARRAY_UINT32_ALLOC(rx_free, struct vmbnet_nic_chan, rx_slots, 0,
+                                    vmstate_info_uint32, uint32_t),
+        VMSTATE_VARRAY_UINT32_ALLOC(rx_busy, struct vmbnet_nic_chan, rx_slots, 0,
+                                    vmstate_info_uint8, uint8_t),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static int vmbnet_pci_pre_load(void *opaque)
+{
+    VmbnetPciState *s = opaque;
+
+    vmbnet_host_reset(&s->host); /* nothing mapped or allocated remains */
+    return 0;
+}
+
+static int vmbnet_pci_post_load(void *opaque, int version_id)
+{
+    VmbnetPciState *s = opaque;
+
+    if (vmbnet_host_post_load(&s->host) || vmbnet_nic_post_load(&s->nic)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "vmbnet-pci: migrated channel memory "
+                      "is not guest RAM any more; channel closed\n");
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_vmbnet_pci = {
+    .name = TYPE_VMBNET_PCI,
+    .version_id = 2,
+    .minimum_version_id = 2,
+    .pre_load = vmbnet_pci_pre_load,
+    .post_load = vmbnet_pci_post_load,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, VmbnetPciState),
         VMSTATE_MSIX(parent_obj, VmbnetPciState),
         VMSTATE_UINT32(irq_status, VmbnetPciState),
         VMSTATE_UINT8_ARRAY(msg_tx, VmbnetPciState, VMB_MSG_MAX),
         VMSTATE_UINT8_ARRAY(msg_rx, VmbnetPciState, VMB_MSG_MAX),
+        VMSTATE_BOOL(host.connected, VmbnetPciState),
+        VMSTATE_UINT8_2DARRAY(host.msgq, VmbnetPciState, VMBNET_MSGQ_LEN,
+                              VMBNET_MSG_SLOT),
+        VMSTATE_UINT16_ARRAY(host.msgq_len, VmbnetPciState, VMBNET_MSGQ_LEN),
+        VMSTATE_UINT32(host.msgq_head, VmbnetPciState),
+        VMSTATE_UINT32(host.msgq_count, VmbnetPciState),
+        VMSTATE_STRUCT_ARRAY(host.chan, VmbnetPciState, VMB_PCI_MAX_CHANNELS, 1,
+                             vmstate_vmbnet_channel, struct vmbnet_channel),
+        VMSTATE_STRUCT_ARRAY(host.gpadl, VmbnetPciState, VMBNET_MAX_GPADLS, 1,
+                             vmstate_vmbnet_gpadl, struct vmbnet_gpadl),
+        VMSTATE_UINT64(host.stats.gpadl_pages, VmbnetPciState),
+        VMSTATE_UINT8(nic.link_up, VmbnetPciState),
+        VMSTATE_STRUCT_ARRAY(nic.chan, VmbnetPciState, VMB_PCI_MAX_CHANNELS, 1,
+                             vmstate_vmbnet_nic_chan, struct vmbnet_nic_chan),
         VMSTATE_END_OF_LIST()
     }
 };

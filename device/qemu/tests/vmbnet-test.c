@@ -386,12 +386,21 @@ static uint64_t send_frame(T *t, uint8_t seed, bool doorbell)
                doorbell);
 }
 
+#define ETH_P_RARP_BE 0x3580 /* 0x8035: QEMU's self-announce after migration */
+
 static void check_socket_frame(T *t, uint8_t seed)
 {
     uint32_t len;
     uint8_t buf[FRAME_LEN];
 
-    g_assert_cmpint(recv(t->sock[0], &len, 4, MSG_WAITALL), ==, 4);
+    for (;;) {
+        g_assert_cmpint(recv(t->sock[0], &len, 4, MSG_WAITALL), ==, 4);
+        if (ntohl(len) != 60) {
+            break;
+        }
+        g_assert_cmpint(recv(t->sock[0], buf, 60, MSG_WAITALL), ==, 60);
+        g_assert_cmphex(lduw_le_p(buf + 12), ==, ETH_P_RARP_BE);
+    }
     g_assert_cmpuint(ntohl(len), ==, FRAME_LEN);
     g_assert_cmpint(recv(t->sock[0], buf, FRAME_LEN, MSG_WAITALL), ==,
                     FRAME_LEN);
@@ -487,6 +496,91 @@ static void test_reset_in_flight(void)
     g_assert_cmpuint(dev_stat(&t, "stat-gpadl-pages"), ==, 0);
     /* The device starts over: a new connection works. */
     vmb_connect(&t);
+    teardown(&t);
+}
+
+/* ---- migration -------------------------------------------------------- */
+
+static const char *migrate_status(QTestState *qts)
+{
+    static char buf[32];
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+    QDict *ret = qdict_get_qdict(rsp, "return");
+
+    g_strlcpy(buf, ret && qdict_haskey(ret, "status") ?
+              qdict_get_str(ret, "status") : "none", sizeof(buf));
+    qobject_unref(rsp);
+    return buf;
+}
+
+/*
+ * Migrate with the channel open and one packet written but not yet rung:
+ * on the destination the doorbell completes it exactly once, the frame
+ * comes out of the destination's netdev, and the channel keeps working.
+ */
+static void test_migrate_in_flight(void)
+{
+    g_autofree char *uri = g_strdup_printf("unix:%s/vmbnet-mig-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    T t, d;
+    uint64_t tid;
+    int i;
+
+    setup(&t, true);
+    expect_comp(&t, send_frame(&t, 1, true), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
+                NVSP_STAT_SUCCESS);
+    check_socket_frame(&t, 1);
+    tid = send_frame(&t, 2, false); /* in the ring, unseen by the device */
+
+    d = t; /* same guest view: memory layout, ring mirror, private indices */
+    d.up.hdr = (struct vmb_ring_hdr *)d.mirror; /* ...over d's own mirror */
+    d.up.data = d.mirror + VMB_PAGE_SIZE;
+    d.down.hdr = (struct vmb_ring_hdr *)(d.mirror + UP_PAGES * VMB_PAGE_SIZE);
+    d.down.data = d.mirror + (UP_PAGES + 1) * VMB_PAGE_SIZE;
+    g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, d.sock), ==, 0);
+    d.qts = qtest_initf("-M q35 -nodefaults -L /usr/share/seabios "
+                        "-L /usr/share/qemu -netdev socket,fd=%d,id=hs0 "
+                        "-device vmbnet-pci,id=nic0,netdev=hs0,addr=04.0,"
+                        "mac=52:54:00:12:34:56 -incoming defer", d.sock[1]);
+    qobject_unref(qtest_qmp(d.qts, "{'execute': 'migrate-incoming', "
+                            "'arguments': {'uri': %s}}", uri));
+    qobject_unref(qtest_qmp(t.qts, "{'execute': 'migrate', "
+                            "'arguments': {'uri': %s}}", uri));
+    for (i = 0; i < 500 && strcmp(migrate_status(t.qts), "completed"); i++) {
+        g_assert_cmpstr(migrate_status(t.qts), !=, "failed");
+        g_usleep(20000);
+    }
+    g_assert_cmpstr(migrate_status(t.qts), ==, "completed");
+    for (i = 0; i < 500 && strcmp(migrate_status(d.qts), "completed"); i++) {
+        g_usleep(20000);
+    }
+
+    /* The destination, seen by the same "guest". */
+    d.bus = qpci_new_pc(d.qts, NULL);
+    d.dev = qpci_device_find(d.bus, DEVFN);
+    g_assert_nonnull(d.dev);
+    d.bar = qpci_iomap(d.dev, VMB_PCI_BAR_REGS, NULL);
+    g_assert_cmphex(rd(&d, VMB_REG_MAGIC), ==, VMB_PCI_MAGIC);
+    g_assert_cmpuint(dev_stat(&d, "stat-gpadl-pages"), ==,
+                     RING_PAGES + RX_PAGES + TX_PAGES);
+    wr(&d, VMB_REG_DOORBELL(0), 1);
+    expect_comp(&d, tid, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+    check_socket_frame(&d, 2);
+    /* Exactly once: nothing else is waiting. */
+    {
+        struct vmb_pkt p;
+
+        g_assert_false(get(&d, &p, NULL, 0));
+    }
+    expect_comp(&d, send_frame(&d, 3, true), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
+                NVSP_STAT_SUCCESS);
+    check_socket_frame(&d, 3);
+    g_assert_cmpuint(dev_stat(&d, "stat-guest-errors"), ==, 0);
+
+    qpci_free_pc(d.bus);
+    g_free(d.dev);
+    qtest_quit(d.qts);
+    close(d.sock[0]);
     teardown(&t);
 }
 
@@ -681,10 +775,12 @@ static void test_hostile_messages(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a QEMU that died shows as a failed check */
     qtest_add_func("/vmbnet/bring-up", test_bring_up);
     qtest_add_func("/vmbnet/send-completion", test_send_completion);
     qtest_add_func("/vmbnet/link-down", test_link_down);
     qtest_add_func("/vmbnet/reset-in-flight", test_reset_in_flight);
+    qtest_add_func("/vmbnet/migrate-in-flight", test_migrate_in_flight);
     qtest_add_func("/vmbnet/hostile/gpadl-outside-ram",
                    test_hostile_gpadl_outside_ram);
     qtest_add_func("/vmbnet/hostile/gpadl-mmio", test_hostile_gpadl_mmio);
