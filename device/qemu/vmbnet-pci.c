@@ -19,6 +19,8 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
+#include "net/checksum.h"
+#include "qemu/iov.h"
 #include "qemu/main-loop.h"
 #include "exec/address-spaces.h"
 #include "trace.h"
@@ -171,13 +173,46 @@ static NetClientState *vmbnet_pci_queue(VmbnetPciState *s, uint32_t chan)
     return qemu_get_subqueue(s->nic_state, queues ? chan % queues : 0);
 }
 
+/*
+ * Checksum offload: the guest left the TCP/UDP checksum to the device (RNDIS
+ * checksum info). Without a vnet-header netdev to hand it to, the device
+ * completes it in software, as a NIC would (IPv4, what QEMU's helper does).
+ */
+static bool vmbnet_pci_tx_csum(NetClientState *nc, const struct iovec *iov,
+                               int iovcnt, const struct vmbnet_frame_meta *meta)
+{
+    uint8_t frame[VMBNET_MAX_FRAME];
+    size_t len = iov_size(iov, iovcnt);
+    int flags = 0;
+
+    if (meta->csum_info & RNDIS_CSUM_TX_TCP) {
+        flags |= CSUM_TCP;
+    }
+    if (meta->csum_info & RNDIS_CSUM_TX_UDP) {
+        flags |= CSUM_UDP;
+    }
+    if (meta->csum_info & RNDIS_CSUM_TX_IP_HDR) {
+        flags |= CSUM_IP;
+    }
+    if (!flags || len > sizeof(frame)) {
+        return false;
+    }
+    iov_to_buf(iov, iovcnt, 0, frame, len);
+    net_checksum_calculate(frame, len, flags);
+    qemu_send_packet(nc, frame, len);
+    return true;
+}
+
 static int vmbnet_pci_tx(void *opaque, uint32_t chan, const struct iovec *iov,
                          int iovcnt, const struct vmbnet_frame_meta *meta)
 {
     VmbnetPciState *s = opaque;
+    NetClientState *nc = vmbnet_pci_queue(s, chan);
 
     trace_vmbnet_pci_tx(chan, iov_size(iov, iovcnt));
-    qemu_sendv_packet(vmbnet_pci_queue(s, chan), iov, iovcnt);
+    if (!meta->csum_info || !vmbnet_pci_tx_csum(nc, iov, iovcnt, meta)) {
+        qemu_sendv_packet(nc, iov, iovcnt);
+    }
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
+#include <linux/ip.h>
 #include <linux/interrupt.h>
 #include <asm/unaligned.h>
 
@@ -137,18 +138,29 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct rndis_packet pk = { .data_offset = sizeof(pk), .data_len = skb->len };
 	struct rndis_hdr rh = { RNDIS_MSG_PACKET, 0 };
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, 0, 0 };
-	u32 hdr = RNDIS_BODY + sizeof(pk), sec, vlan_info = 0;
-	struct rndis_ppi ppi = { sizeof(ppi) + sizeof(vlan_info), RNDIS_PPI_8021Q, sizeof(ppi) };
+	u32 hdr = RNDIS_BODY + sizeof(pk), sec, info[2], type[2], nppi = 0, i;
 	u8 *dst;
 	int err;
 
-	/* 802.1p priority and VLAN travel as per-packet info. */
+	/* 802.1p priority and VLAN, and the checksum left to the device,
+	 * travel as per-packet info.
+	 */
 	if (skb_vlan_tag_present(skb)) {
-		vlan_info = RNDIS_8021Q(skb_vlan_tag_get_prio(skb), skb_vlan_tag_get_id(skb));
+		type[nppi] = RNDIS_PPI_8021Q;
+		info[nppi++] = RNDIS_8021Q(skb_vlan_tag_get_prio(skb), skb_vlan_tag_get_id(skb));
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb->protocol == htons(ETH_P_IP)) {
+		u32 c = RNDIS_CSUM_TX_IPV4 | (u32)skb_transport_offset(skb) << 16;
+
+		c |= ip_hdr(skb)->protocol == IPPROTO_TCP ? RNDIS_CSUM_TX_TCP : RNDIS_CSUM_TX_UDP;
+		type[nppi] = RNDIS_PPI_CHECKSUM;
+		info[nppi++] = c;
+	}
+	if (nppi) {
 		pk.ppi_offset = sizeof(pk);
-		pk.ppi_len = ppi.size;
-		pk.data_offset += ppi.size;
-		hdr += ppi.size;
+		pk.ppi_len = nppi * (sizeof(struct rndis_ppi) + sizeof(u32));
+		pk.data_offset += pk.ppi_len;
+		hdr += pk.ppi_len;
 	}
 	rh.msg_len = hdr + skb->len;
 	if (rh.msg_len > ch->tx_section_size) {
@@ -167,9 +179,12 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	}
 	dst = ch->tx_buf.va + (size_t)sec * ch->tx_section_size;
 	memcpy(dst, &rh, sizeof(rh));
-	if (pk.ppi_len) {
-		memcpy(dst + RNDIS_BODY + sizeof(pk), &ppi, sizeof(ppi));
-		memcpy(dst + RNDIS_BODY + sizeof(pk) + sizeof(ppi), &vlan_info, sizeof(vlan_info));
+	for (i = 0; i < nppi; i++) {
+		struct rndis_ppi ppi = { sizeof(ppi) + sizeof(u32), type[i], sizeof(ppi) };
+		u8 *at = dst + RNDIS_BODY + sizeof(pk) + i * ppi.size;
+
+		memcpy(at, &ppi, sizeof(ppi));
+		memcpy(at + sizeof(ppi), &info[i], sizeof(u32));
 	}
 	memcpy(dst + RNDIS_BODY, &pk, sizeof(pk));
 	skb_copy_bits(skb, 0, dst + hdr, skb->len);
@@ -429,7 +444,8 @@ int vmbnet_net_probe(struct vmbnet_dev *vd)
 	ndev->netdev_ops = &vmbnet_netdev_ops;
 	ndev->max_mtu = vd->mtu;
 	ndev->mtu = vd->mtu;
-	ndev->features = NETIF_F_SG | NETIF_F_HW_VLAN_CTAG_TX;
+	/* IPv4 TCP/UDP checksums are completed by the device. */
+	ndev->features = NETIF_F_SG | NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_IP_CSUM;
 	ndev->hw_features = ndev->features;
 	eth_hw_addr_set(ndev, vd->mac);
 
