@@ -6,7 +6,7 @@
  * debugfs files that run it and the in-guest self-tests:
  *
  *   /sys/kernel/debug/vmbnet/<pci>/selftest  read: run the DDI tests, KTAP
- *   /sys/kernel/debug/vmbnet/<pci>/loadgen   write "count size window [batch]"
+ *   /sys/kernel/debug/vmbnet/<pci>/loadgen   write "count size window [batch [rate]]"
  *                                            starts a run in a kernel thread;
  *                                            read: "running", or the results
  */
@@ -151,6 +151,7 @@ struct loadgen {
 	struct vmbnet_dev *vd;
 	u32 size, window, batch;
 	u64 count;
+	u64 rate; /* frames per second, 0 = flat out */
 	atomic64_t done, failed;
 	struct vmbnet_hist *hist;
 	/* frames: one page each, described once */
@@ -247,6 +248,12 @@ static int loadgen_run(struct loadgen *lg)
 		u64 room = lg->window - (sent - atomic64_read(&lg->done));
 		u32 n = 0;
 
+		if (lg->rate) { /* paced: no more than rate * elapsed so far */
+			u64 due = div64_u64((ktime_get_ns() - lg->t0) * lg->rate, NSEC_PER_SEC) + 1;
+
+			room = min(room, due > sent ? due - sent : 0);
+		}
+
 		/* Fill the window in batches: one publish, one signal each. */
 		vmbnet_core_batch_begin(c);
 		while (sent < lg->count && n < room && n < lg->batch) {
@@ -327,9 +334,9 @@ static int loadgen_show(struct seq_file *s, void *unused)
 		return 0;
 	}
 	/* Integers only; the host computes pps and percentiles. */
-	seq_printf(s, "frames %llu size %u window %u batch %u elapsed_ns %llu failed %lld\n",
+	seq_printf(s, "frames %llu size %u window %u batch %u elapsed_ns %llu failed %lld rate %llu\n",
 		   lg->count, lg->size, lg->window, lg->batch, lg->elapsed_ns,
-		   (long long)atomic64_read(&lg->failed));
+		   (long long)atomic64_read(&lg->failed), lg->rate);
 	seq_printf(s, "hist total %llu min %llu max %llu sum %llu\n", lg->hist->total,
 		   lg->hist->min, lg->hist->max, lg->hist->sum);
 	for (i = 0; i < VMBNET_HIST_LEN; i++)
@@ -349,7 +356,7 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 	struct vmbnet_dev *vd = ((struct seq_file *)file->private_data)->private;
 	struct loadgen *lg;
 	char buf[64];
-	u64 count;
+	u64 count, rate;
 	u32 size, window, batch;
 	int err;
 
@@ -357,7 +364,9 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 		return -EINVAL;
 	buf[len] = 0;
 	batch = 32;
-	if (sscanf(buf, "%llu %u %u %u", &count, &size, &window, &batch) < 3 || !count ||
+	rate = 0;
+	if (sscanf(buf, "%llu %u %u %u %llu", &count, &size, &window, &batch, &rate) < 3 ||
+	    !count ||
 	    size < ETH_ZLEN || size > ETH_FRAME_LEN || !window || window > vd->ddi.nslots ||
 	    !batch)
 		return -EINVAL;
@@ -373,6 +382,7 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 	lg->size = size;
 	lg->window = window;
 	lg->batch = batch;
+	lg->rate = rate;
 	lg->task = kthread_run(loadgen_thread, lg, "vmbnet-loadgen");
 	if (IS_ERR(lg->task)) {
 		err = PTR_ERR(lg->task);

@@ -16,22 +16,33 @@ ip addr add 10.0.2.15/24 dev "$dev" && ip link set "$dev" up || die "cannot brin
 lg=$(ls /sys/kernel/debug/vmbnet/*/loadgen | head -n1)
 [ -n "$lg" ] || die "no loadgen in debugfs"
 
-for spec in "64 400000" "512 200000" "1514 100000"; do
-    set -- $spec
-    size=$1 count=$2
-    echo "vmbnet-job: DDI cycle, $count frames of $size bytes, window 128, batch 32"
-    echo "$count $size 128 32" > "$lg" || die "loadgen refused the run at size $size"
+# run <name> <count> <size> <rate>: one load generator run, results printed
+run() {
+    name=$1 count=$2 size=$3 rate=$4
+    echo "$count $size 128 32 $rate" > "$lg" || die "loadgen refused the run $name"
     i=0
     while grep -q '^running' "$lg"; do
         i=$((i + 1)); [ "$i" -lt 1800 ] || die "loadgen still running after 180 s"
         sleep 0.1
     done
     grep -q '^frames' "$lg" || die "loadgen: $(cat "$lg")"
-    cat "$lg" | awk -v n="ddi-$size" '
-        /^frames/ { printf "vmbnet-result: %s frames=%s size=%s window=%s batch=%s elapsed_ns=%s failed=%s\n", n, $2, $4, $6, $8, $10, $12 }
+    cat "$lg" | awk -v n="$name" '
+        /^frames/ { printf "vmbnet-result: %s frames=%s size=%s window=%s batch=%s elapsed_ns=%s failed=%s rate=%s\n", n, $2, $4, $6, $8, $10, $12, $14 }
         /^hist/ { printf "vmbnet-result: %s-hist total=%s min=%s max=%s sum=%s\n", n, $3, $5, $7, $9 }
         /^bucket/ { printf "vmbnet-hist: %s %s %s\n", n, $2, $3 }'
+}
+
+for spec in "64 400000" "512 200000" "1514 100000"; do
+    set -- $spec
+    echo "vmbnet-job: DDI cycle, $2 frames of $1 bytes flat out, window 128, batch 32"
+    run "ddi-$1" "$2" "$1" 0
+    [ "$1" = 64 ] && peak=$(awk '/^frames/ { print int($2 * 1000000000 / $10) }' "$lg")
 done
+# Completion latency at half the 64-byte peak rate (paced sends).
+half=$(( ${peak:-0} / 2 ))
+[ "$half" -gt 0 ] || die "no 64-byte peak rate to halve"
+echo "vmbnet-job: DDI cycle at half the peak rate: $half frames/s"
+run ddi-64-half $(( half * 2 )) 64 "$half"
 
 echo "vmbnet-job: guest pktgen over $dev, burst 32"
 /vmbnet/bin/pktgen.sh "$dev" "$PKTGEN_COUNT" 64 32 vmbnet-pktgen || die "pktgen failed"

@@ -25,7 +25,7 @@
 struct run {
 	char label[64]; /* device/backend */
 	char name[32]; /* ddi-64, vmbnet-pktgen, ... */
-	uint64_t frames, size, window, batch, elapsed_ns, failed, pps, burst;
+	uint64_t frames, size, window, batch, elapsed_ns, failed, pps, burst, rate;
 	struct vmbnet_hist *hist;
 };
 
@@ -82,6 +82,7 @@ static int parse(const char *label, const char *path)
 			x->elapsed_ns = kv(r, "elapsed_ns");
 			x->failed = kv(r, "failed");
 			x->burst = kv(r, "burst");
+			x->rate = kv(r, "rate");
 			x->pps = kv(r, "pps");
 			if (!x->pps && x->elapsed_ns)
 				x->pps = x->frames * 1000000000ull / x->elapsed_ns;
@@ -205,6 +206,9 @@ int main(int argc, char **argv)
 			"device_backend", x->label, "run", x->name, "frame_bytes", (json_int_t)x->size,
 			"window", (json_int_t)x->window, "batch", (json_int_t)(x->batch ?: x->burst),
 			"frames", (json_int_t)x->frames));
+		if (x->rate)
+			json_object_set_new(json_object_get(res, "config"), "rate_pps",
+					    json_integer((json_int_t)x->rate));
 		json_object_set_new(res, "pps", json_integer((json_int_t)x->pps));
 		if (x->hist && x->hist->total) {
 			uint64_t p[4] = { vmbnet_hist_at(x->hist, 500000), vmbnet_hist_at(x->hist, 900000),
