@@ -94,7 +94,11 @@ while :; do
         printf 'guest| %s\n' "$line"
     fi
     # Strip a printk timestamp so module KTAP parses like the scripts'.
-    text=$(printf '%s' "$line" | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //')
+    if [[ "$line" =~ ^\[\ *[0-9]+\.[0-9]+\]\ (.*)$ ]]; then
+        text=${BASH_REMATCH[1]}
+    else
+        text=$line
+    fi
     case "$text" in
     *"Linux version "*) say "kernel started ($(elapsed)s)" ;;
     "vmbnet-init: "*) say "${text#vmbnet-init: } ($(elapsed)s)" ;;

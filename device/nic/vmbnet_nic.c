@@ -198,8 +198,9 @@ long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iove
 			int iovcnt, const struct vmbnet_frame_meta *meta)
 {
 	struct vmbnet_nic_chan *nc = chan < VMB_PCI_MAX_CHANNELS ? &nic->chan[chan] : NULL;
-	uint8_t hdr[VMBNET_RNDIS_RX_HDR_MAX], frame[VMBNET_MAX_FRAME];
-	uint32_t hlen, flen = 0;
+	uint8_t hdr[VMBNET_RNDIS_RX_HDR_MAX];
+	uint64_t flen = 0, off;
+	uint32_t hlen;
 	int slot;
 
 	if (!nc || !nc->ch || nc->ch->state != VMBNET_CHAN_OPEN || !nc->rndis_ready ||
@@ -207,15 +208,13 @@ long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iove
 		nic->stats.rx_dropped++;
 		return -1;
 	}
-	for (int i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > sizeof(frame) - flen) {
-			nic->stats.rx_dropped++;
-			return -1;
-		}
-		memcpy(frame + flen, iov[i].iov_base, iov[i].iov_len);
-		flen += (uint32_t)iov[i].iov_len;
+	for (int i = 0; i < iovcnt; i++)
+		flen += iov[i].iov_len;
+	if (flen > VMBNET_MAX_FRAME) {
+		nic->stats.rx_dropped++;
+		return -1;
 	}
-	hlen = vmbnet_rndis_rx_header(hdr, flen, meta);
+	hlen = vmbnet_rndis_rx_header(hdr, (uint32_t)flen, meta);
 	if (hlen + flen > VMBNET_RX_SECTION_BYTES) {
 		nic->stats.rx_dropped++;
 		return -1;
@@ -229,14 +228,20 @@ long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iove
 		nic->stats.stalls++;
 		return 0;
 	}
-	gbuf_write(&nc->rx_buf, (uint64_t)slot * VMBNET_RX_SECTION_BYTES, hdr, hlen);
-	gbuf_write(&nc->rx_buf, (uint64_t)slot * VMBNET_RX_SECTION_BYTES + hlen, frame, flen);
-	rx_send_slot(nc, (uint32_t)slot, hlen + flen, NVSP_CHANNEL_DATA);
+	/* One copy: from the netdev's buffers straight into the slot. */
+	off = (uint64_t)slot * VMBNET_RX_SECTION_BYTES;
+	gbuf_write(&nc->rx_buf, off, hdr, hlen);
+	off += hlen;
+	for (int i = 0; i < iovcnt; i++) {
+		gbuf_write(&nc->rx_buf, off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	rx_send_slot(nc, (uint32_t)slot, hlen + (uint32_t)flen, NVSP_CHANNEL_DATA);
 	if (vmb_ring_tx_publish(&nc->ch->out))
 		vmbnet_chan_notify(nc->ch);
 	nic->stats.rx_packets++;
 	nic->stats.rx_bytes += flen;
-	return flen;
+	return (long)flen;
 }
 
 /* ---- NVSP from the guest ------------------------------------------------- */
