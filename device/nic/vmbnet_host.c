@@ -457,8 +457,6 @@ void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len)
 	case VMB_MSG_CLOSE_CHANNEL: msg_close(h, msg, len); break;
 	case VMB_MSG_UNLOAD:
 		vmbnet_host_reset(h);
-		h->stats.msgs_in++; /* reset cleared nothing of the stats; count once */
-		h->stats.msgs_in--;
 		host_send(h, &unload, sizeof(unload));
 		break;
 	default:

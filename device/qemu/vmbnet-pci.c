@@ -209,7 +209,9 @@ static int vmbnet_pci_tx(void *opaque, uint32_t chan, const struct iovec *iov,
     VmbnetPciState *s = opaque;
     NetClientState *nc = vmbnet_pci_queue(s, chan);
 
-    trace_vmbnet_pci_tx(chan, iov_size(iov, iovcnt));
+    if (trace_event_get_state_backends(TRACE_VMBNET_PCI_TX)) {
+        trace_vmbnet_pci_tx(chan, iov_size(iov, iovcnt));
+    }
     if (!meta->csum_info || !vmbnet_pci_tx_csum(nc, iov, iovcnt, meta)) {
         qemu_sendv_packet(nc, iov, iovcnt);
     }
@@ -247,8 +249,12 @@ static ssize_t vmbnet_pci_receive_iov(NetClientState *nc,
     uint32_t chan = vmbnet_pci_rx_chan(s, nc);
     long ret = vmbnet_nic_receive(&s->nic, chan, iov, iovcnt, NULL);
 
-    trace_vmbnet_pci_rx(chan, iov_size(iov, iovcnt), ret);
-    /* 0: no room, QEMU holds the frame until rx_ready flushes the queue */
+    if (trace_event_get_state_backends(TRACE_VMBNET_PCI_RX)) {
+        trace_vmbnet_pci_rx(chan, iov_size(iov, iovcnt), ret);
+    }
+    /* 0: no room, QEMU holds the frame until rx_ready flushes the queue;
+     * < 0: dropped (counted), consumed as far as the netdev is concerned.
+     */
     return ret < 0 ? (ssize_t)iov_size(iov, iovcnt) : ret;
 }
 
