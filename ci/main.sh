@@ -12,15 +12,18 @@
 #   virtio-net/null   virtio-net-pci, no netdev (reference)
 # Results: the table on stdout, build/reports/guest-cycle.json, .hgrm files.
 #
-# usage: ci/main.sh [--quick] [--timeout S]
+# usage: ci/main.sh [--quick] [--icount] [--timeout S]
+#   --icount   run the guests with -icount (guest time counts instructions:
+#              pps in guest time repeats run to run, independent of load)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-timeout=400 quick=0
+timeout=400 quick=0 icount=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1; shift ;;
+    --icount) icount=(-icount shift=3,align=off,sleep=off); shift ;;
     --timeout) timeout=$2; shift 2 ;;
-    *) echo "main: error: unknown argument '$1' (--quick, --timeout S)" >&2; exit 2 ;;
+    *) echo "main: error: unknown argument '$1' (--quick, --icount, --timeout S)" >&2; exit 2 ;;
     esac
 done
 
@@ -41,7 +44,7 @@ boot() { # <label> <script> <qemu device args...>
     ci/boot.sh --qemu build/qemu/build-default/qemu-system-x86_64 \
         --kernel "build/guest/kernel/root/boot/vmlinuz-$kver" \
         --initrd build/guest/initramfs.cpio.gz --script "$script" --timeout "$timeout" \
-        --log "$log" --show '^vmbnet-(job|result): [^h]' -- "$@"
+        --log "$log" --show '^vmbnet-(job|result): [^h]' -- "${icount[@]}" "$@"
     logs+=("$label=$log")
 }
 logs=()
