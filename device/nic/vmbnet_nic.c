@@ -13,7 +13,7 @@
 /* Worst case one guest packet makes us write: its completion (NVSP message
  * padded to 40) and a control reply through a transfer-page packet.
  */
-#define COMP_BYTES (sizeof(struct vmb_pkt_desc) + VMBNET_ECHO_OFF + VMBNET_PPI_MAX + \
+#define COMP_BYTES (sizeof(struct vmb_pkt_desc) + NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX + \
 		    VMB_TRAILER_SIZE)
 #define XFER_BYTES (sizeof(struct vmb_pkt_desc) + sizeof(struct vmb_xfer_page_hdr) + \
 		    sizeof(struct vmb_xfer_range) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE)
@@ -104,21 +104,21 @@ static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *m
 void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 			      uint32_t status, const void *ppi, uint32_t ppi_len)
 {
-	uint8_t buf[VMBNET_ECHO_OFF + VMBNET_PPI_MAX] = { 0 };
+	uint8_t buf[NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX] = { 0 };
 	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, status };
-	uint32_t len = VMBNET_ECHO_OFF + ppi_len;
+	uint32_t len = NVSP_ECHO_PPI_OFF + ppi_len;
 	struct vmb_sg sg = { buf, len < NVSP_MSG_SIZE ? NVSP_MSG_SIZE : len };
 
 	if (!(p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED))
 		return;
 	if (status != NVSP_STAT_SUCCESS)
 		nc->nic->stats.completions_failed++;
-	if (ppi_len > VMBNET_PPI_MAX)
+	if (ppi_len > RNDIS_PPI_MAX)
 		ppi_len = 0;
 	memcpy(buf, &c, sizeof(c));
 	memcpy(buf + sizeof(c), &ppi_len, sizeof(ppi_len));
 	if (ppi_len)
-		memcpy(buf + VMBNET_ECHO_OFF, ppi, ppi_len);
+		memcpy(buf + NVSP_ECHO_PPI_OFF, ppi, ppi_len);
 	if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, p->trans_id, NULL, 0, &sg, 1) == 0)
 		nc->nic->stats.completions++;
 }
@@ -323,7 +323,7 @@ static int nvsp_rndis_in_section(struct vmbnet_nic_chan *nc, const struct vmb_pk
 	}
 	n = vmbnet_gbuf_iov(&nc->tx_buf, (uint64_t)m->section_index * VMBNET_TX_SECTION_BYTES,
 			    m->section_size, iov, (int)(sizeof(iov) / sizeof(iov[0])));
-	return vmbnet_rndis_message(nc, p, iov, n, m->channel_type);
+	return vmbnet_rndis_message(nc, p, iov, n);
 }
 
 /* An inband NVSP message (payload copied and zero-padded to 40 bytes). */
@@ -403,7 +403,7 @@ static int nvsp_gpa_direct(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
 		vmbnet_chan_guest_error(nc->ch, "GPA-direct packet: page outside guest RAM", true);
 		ret = -EIO;
 	} else {
-		ret = vmbnet_rndis_message(nc, p, iov, n, m.channel_type);
+		ret = vmbnet_rndis_message(nc, p, iov, n);
 	}
 	while (i-- > 0)
 		h->ops->unmap(h->opaque, iov[i].iov_base, iov[i].iov_len);

@@ -24,12 +24,7 @@
 #define VMBNET_TX_SECTION_BYTES 2048u /* send section size offered to the guest */
 #define VMBNET_RX_CTRL_RESERVE 2 /* receive slots kept for control replies */
 #define VMBNET_MAX_FRAME 9216u
-#define VMBNET_PPI_MAX 256u /* per-packet info bytes in one RNDIS packet */
-/* A data packet's completion: NVSP 108 {type, status}, u32 ppi length, and
- * the per-packet info the host parsed (vmbnet's extension: the info comes
- * back with the completion).
- */
-#define VMBNET_ECHO_OFF 12u
+
 
 /* What travels with a frame besides its bytes (from or to per-packet info). */
 struct vmbnet_frame_meta {

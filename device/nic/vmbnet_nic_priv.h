@@ -33,7 +33,7 @@ void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc);
 
 /* Handle one RNDIS message spread over @iov and complete @p. 0 or -EIO. */
 int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
-			 const struct iovec *iov, int iovcnt, uint32_t channel_type);
+			 const struct iovec *iov, int iovcnt);
 
 /* Build the RNDIS PACKET header for a received frame of @frame_len bytes
  * into @hdr (VMBNET_RNDIS_RX_HDR_MAX bytes). Returns the header length.

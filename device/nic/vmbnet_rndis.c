@@ -13,8 +13,6 @@
 
 #include "vmbnet_nic_priv.h"
 
-#define RNDIS_BODY 8u /* RNDIS offsets count from the end of the header */
-#define PPI_AREA_MAX VMBNET_PPI_MAX
 #define CONTROL_REPLY_MAX 128u
 #define LINK_SPEED_100BPS 100000000u /* 10 Gbit/s in units of 100 bit/s */
 #define RNDIS_OID_TCP_OFFLOAD_PARAMETERS 0xfc01020cu
@@ -101,22 +99,22 @@ static uint32_t rndis_packet(struct vmbnet_nic_chan *nc, const struct iovec *iov
 	struct vmbnet_frame_meta meta = { 0 };
 	struct iovec frame[VMBNET_MAX_FRAME / VMB_PAGE_SIZE + 8];
 	struct rndis_packet pk;
-	uint64_t body_len = msg_len - RNDIS_BODY;
+	uint64_t body_len = msg_len - RNDIS_BODY_OFF;
 	int fn;
 
-	if (body_len < sizeof(pk) || !iov_read(iov, n, RNDIS_BODY, &pk, sizeof(pk)))
+	if (body_len < sizeof(pk) || !iov_read(iov, n, RNDIS_BODY_OFF, &pk, sizeof(pk)))
 		return NVSP_STAT_INVALID_RNDIS_PKT;
 	if (pk.num_oob || pk.oob_len || pk.data_len < 14 || pk.data_len > VMBNET_MAX_FRAME ||
 	    pk.data_offset < sizeof(pk) || pk.data_offset > body_len ||
-	    pk.data_len > body_len - pk.data_offset || pk.ppi_len > PPI_AREA_MAX ||
+	    pk.data_len > body_len - pk.data_offset || pk.ppi_len > RNDIS_PPI_MAX ||
 	    (pk.ppi_len && (pk.ppi_offset < sizeof(pk) || pk.ppi_offset > body_len ||
 			    pk.ppi_len > body_len - pk.ppi_offset)))
 		return NVSP_STAT_INVALID_RNDIS_PKT;
-	if (pk.ppi_len && (!iov_read(iov, n, RNDIS_BODY + pk.ppi_offset, ppi, pk.ppi_len) ||
+	if (pk.ppi_len && (!iov_read(iov, n, RNDIS_BODY_OFF + pk.ppi_offset, ppi, pk.ppi_len) ||
 			   !parse_ppi(ppi, pk.ppi_len, &meta)))
 		return NVSP_STAT_INVALID_RNDIS_PKT;
 	*ppi_len = pk.ppi_len; /* checked: echoed with the completion */
-	fn = iov_sub(iov, n, RNDIS_BODY + pk.data_offset, pk.data_len, frame,
+	fn = iov_sub(iov, n, RNDIS_BODY_OFF + pk.data_offset, pk.data_len, frame,
 		     (int)(sizeof(frame) / sizeof(frame[0])));
 	if (fn < 0)
 		return NVSP_STAT_INVALID_RNDIS_PKT;
@@ -162,9 +160,9 @@ static uint32_t rndis_set(struct vmbnet_nic_chan *nc, const struct iovec *iov, i
 
 	switch (rq->oid) {
 	case RNDIS_OID_GEN_CURRENT_PACKET_FILTER:
-		if (rq->info_len != sizeof(v) || rq->info_offset > msg_len - RNDIS_BODY ||
-		    sizeof(v) > msg_len - RNDIS_BODY - rq->info_offset ||
-		    !iov_read(iov, n, RNDIS_BODY + rq->info_offset, &v, sizeof(v)))
+		if (rq->info_len != sizeof(v) || rq->info_offset > msg_len - RNDIS_BODY_OFF ||
+		    sizeof(v) > msg_len - RNDIS_BODY_OFF - rq->info_offset ||
+		    !iov_read(iov, n, RNDIS_BODY_OFF + rq->info_offset, &v, sizeof(v)))
 			return RNDIS_STATUS_INVALID_DATA;
 		nc->packet_filter = v;
 		return RNDIS_STATUS_SUCCESS;
@@ -183,8 +181,8 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 	uint8_t *body = reply + sizeof(rh);
 	uint32_t req_id = 0;
 
-	if (msg_len >= RNDIS_BODY + sizeof(req_id))
-		iov_read(iov, n, RNDIS_BODY, &req_id, sizeof(req_id));
+	if (msg_len >= RNDIS_BODY_OFF + sizeof(req_id))
+		iov_read(iov, n, RNDIS_BODY_OFF, &req_id, sizeof(req_id));
 	switch (type) {
 	case RNDIS_MSG_INIT: {
 		struct rndis_init_complete c = {
@@ -203,8 +201,8 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 		struct rndis_query_request rq = { 0 };
 		struct rndis_query_complete c = { .req_id = req_id, .info_offset = sizeof(c) };
 
-		if (msg_len < RNDIS_BODY + sizeof(rq) ||
-		    !iov_read(iov, n, RNDIS_BODY, &rq, sizeof(rq))) {
+		if (msg_len < RNDIS_BODY_OFF + sizeof(rq) ||
+		    !iov_read(iov, n, RNDIS_BODY_OFF, &rq, sizeof(rq))) {
 			c.status = RNDIS_STATUS_INVALID_DATA;
 		} else if (type == RNDIS_MSG_QUERY) {
 			uint32_t info_len = 0;
@@ -250,9 +248,9 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 }
 
 int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
-			 const struct iovec *iov, int iovcnt, uint32_t channel_type)
+			 const struct iovec *iov, int iovcnt)
 {
-	uint8_t reply[CONTROL_REPLY_MAX], ppi[PPI_AREA_MAX];
+	uint8_t reply[CONTROL_REPLY_MAX], ppi[RNDIS_PPI_MAX];
 	uint64_t total = 0;
 	struct rndis_hdr rh;
 	uint32_t status = NVSP_STAT_SUCCESS, rlen = 0, ppi_len = 0;
@@ -287,7 +285,6 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 		vmbnet_chan_guest_error(nc->ch, "RNDIS message: unknown type", false);
 		status = NVSP_STAT_INVALID_RNDIS_PKT;
 	}
-	(void)channel_type; /* the RNDIS type says it all */
 	vmbnet_nic_complete_echo(nc, p, status, ppi, ppi_len);
 	if (rlen)
 		vmbnet_nic_send_control(nc, reply, rlen);
@@ -307,7 +304,7 @@ uint32_t vmbnet_rndis_rx_header(uint8_t *hdr, uint32_t frame_len,
 				const struct vmbnet_frame_meta *meta)
 {
 	struct rndis_packet pk = { .ppi_offset = sizeof(pk) };
-	uint32_t off = RNDIS_BODY + sizeof(pk);
+	uint32_t off = RNDIS_BODY_OFF + sizeof(pk);
 	struct rndis_hdr rh = { RNDIS_MSG_PACKET, 0 };
 
 	if (meta && meta->csum_info)
@@ -316,8 +313,8 @@ uint32_t vmbnet_rndis_rx_header(uint8_t *hdr, uint32_t frame_len,
 		off += put_ppi(hdr + off, RNDIS_PPI_8021Q, meta->vlan_info);
 	if (meta && meta->has_hash)
 		off += put_ppi(hdr + off, RNDIS_PPI_HASH, meta->hash);
-	pk.ppi_len = off - RNDIS_BODY - sizeof(pk);
-	pk.data_offset = off - RNDIS_BODY;
+	pk.ppi_len = off - RNDIS_BODY_OFF - sizeof(pk);
+	pk.data_offset = off - RNDIS_BODY_OFF;
 	pk.data_len = frame_len;
 	rh.msg_len = off + frame_len;
 	memcpy(hdr, &rh, sizeof(rh));

@@ -389,14 +389,14 @@ static void echo_into_nbl(struct vmbnet_nbl *nbl, const uint8_t *payload, uint32
 {
 	uint32_t ppi_len, off = 0, i;
 
-	if (!nbl || len < VMBNET_ECHO_OFF)
+	if (!nbl || len < NVSP_ECHO_PPI_OFF)
 		return;
 	memcpy(&ppi_len, payload + 8, sizeof(ppi_len));
-	if (ppi_len > len - VMBNET_ECHO_OFF)
+	if (ppi_len > len - NVSP_ECHO_PPI_OFF)
 		return;
 	for (i = 0; i < VMBNET_INFO_MAX; i++)
 		nbl->NetBufferListInfo[i] = NULL;
-	payload += VMBNET_ECHO_OFF;
+	payload += NVSP_ECHO_PPI_OFF;
 	while (off + sizeof(struct rndis_ppi) + 4 <= ppi_len) {
 		struct rndis_ppi h;
 		uint32_t v;

@@ -14,10 +14,6 @@
 
 #include "vmbnet_ddi.h"
 
-/* A data completion from vmbnet's NIC: NVSP 108 {type, status}, then the
- * u32 length of the per-packet info the host parsed, then that info.
- */
-#define VMBNET_ECHO_OFF 12u
 #define VMBNET_L2_MAX 128u /* Ethernet + IPv6 header fit */
 
 int32_t vmbnet_core_submit(struct vmbnet_vmbpacket *p);

@@ -265,6 +265,7 @@ int32_t vmbnet_inject_transport_send(struct vmbnet_inject_handle *h, void *injec
 				     uint32_t compartmentId, struct vmbnet_nbl *nbl,
 				     vmbnet_inject_complete_fn completionFn, void *completionContext)
 {
+	const struct vmbnet_endpoint *ep;
 	struct vmbnet_core *c;
 	struct inject_ctx *ic;
 	struct vmbnet_nbl *n;
@@ -293,8 +294,8 @@ int32_t vmbnet_inject_transport_send(struct vmbnet_inject_handle *h, void *injec
 	c->port->lock(c->opaque);
 	h->inflight += count;
 	c->port->unlock(c->opaque);
+	ep = sendArgs ? find_endpoint(h, endpointHandle) : NULL;
 	for (n = nbl; n; n = n->Next) {
-		const struct vmbnet_endpoint *ep = find_endpoint(h, endpointHandle);
 		struct vmbnet_nb *nb = n->FirstNetBuffer;
 		uint8_t l2[VMBNET_L2_MAX];
 		uint32_t l2_len = build_l2l3(c, l2, af, ep, sendArgs, nb->DataLength);

@@ -16,9 +16,6 @@
 #include "vmbnet.h"
 #include "vmbnet_ddi_linux.h"
 
-#define RNDIS_BODY 8
-#define VMBNET_ECHO_MAX (12 + 256) /* NVSP 108 + echoed per-packet info */
-#define TX_HDR_MAX (RNDIS_BODY + sizeof(struct rndis_packet) + sizeof(struct rndis_ppi) + 4)
 /* Room kept in the up ring: a data packet and the slot completions of a poll. */
 #define TX_STOP_ROOM (2 * (16 + NVSP_MSG_SIZE + 8))
 
@@ -50,7 +47,7 @@ static int xfer_msg(struct vmbnet_chan *ch, const struct vmb_pkt *p, u32 *off, u
 	struct vmb_xfer_range xr;
 	int n = vmb_xfer_parse(&ch->down, p, ch->rx_buf.pages * PAGE_SIZE, &xh, &xr, 1);
 
-	if (n != 1 || xh.xfer_pageset_id != NVSP_RECV_BUF_ID || xr.byte_count < RNDIS_BODY)
+	if (n != 1 || xh.xfer_pageset_id != NVSP_RECV_BUF_ID || xr.byte_count < RNDIS_BODY_OFF)
 		return -EPROTO;
 	*off = xr.byte_offset;
 	*len = xr.byte_count;
@@ -138,7 +135,7 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct rndis_packet pk = { .data_offset = sizeof(pk), .data_len = skb->len };
 	struct rndis_hdr rh = { RNDIS_MSG_PACKET, 0 };
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, 0, 0 };
-	u32 hdr = RNDIS_BODY + sizeof(pk), sec, info[2], type[2], nppi = 0, i;
+	u32 hdr = RNDIS_BODY_OFF + sizeof(pk), sec, info[2], type[2], nppi = 0, i;
 	u8 *dst;
 	int err;
 
@@ -181,12 +178,12 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	memcpy(dst, &rh, sizeof(rh));
 	for (i = 0; i < nppi; i++) {
 		struct rndis_ppi ppi = { sizeof(ppi) + sizeof(u32), type[i], sizeof(ppi) };
-		u8 *at = dst + RNDIS_BODY + sizeof(pk) + i * ppi.size;
+		u8 *at = dst + RNDIS_BODY_OFF + sizeof(pk) + i * ppi.size;
 
 		memcpy(at, &ppi, sizeof(ppi));
 		memcpy(at + sizeof(ppi), &info[i], sizeof(u32));
 	}
-	memcpy(dst + RNDIS_BODY, &pk, sizeof(pk));
+	memcpy(dst + RNDIS_BODY_OFF, &pk, sizeof(pk));
 	skb_copy_bits(skb, 0, dst + hdr, skb->len);
 	n.section_index = sec;
 	n.section_size = rh.msg_len;
@@ -228,8 +225,8 @@ static void vmbnet_rx_msg(struct vmbnet_chan *ch, const u8 *msg, u32 len)
 	struct sk_buff *skb;
 
 	memcpy(&rh, msg, sizeof(rh));
-	if (rh.msg_type == RNDIS_MSG_INDICATE && len >= RNDIS_BODY + 4) {
-		u32 st = get_unaligned_le32(msg + RNDIS_BODY);
+	if (rh.msg_type == RNDIS_MSG_INDICATE && len >= RNDIS_BODY_OFF + 4) {
+		u32 st = get_unaligned_le32(msg + RNDIS_BODY_OFF);
 
 		if (st == RNDIS_STATUS_MEDIA_CONNECT)
 			netif_carrier_on(ndev);
@@ -237,16 +234,16 @@ static void vmbnet_rx_msg(struct vmbnet_chan *ch, const u8 *msg, u32 len)
 			netif_carrier_off(ndev);
 		return;
 	}
-	if (rh.msg_type != RNDIS_MSG_PACKET || len < RNDIS_BODY + sizeof(pk))
+	if (rh.msg_type != RNDIS_MSG_PACKET || len < RNDIS_BODY_OFF + sizeof(pk))
 		goto drop;
-	memcpy(&pk, msg + RNDIS_BODY, sizeof(pk));
-	if (pk.data_offset > len - RNDIS_BODY || pk.data_len > len - RNDIS_BODY - pk.data_offset ||
+	memcpy(&pk, msg + RNDIS_BODY_OFF, sizeof(pk));
+	if (pk.data_offset > len - RNDIS_BODY_OFF || pk.data_len > len - RNDIS_BODY_OFF - pk.data_offset ||
 	    pk.data_len < ETH_HLEN)
 		goto drop;
 	skb = napi_alloc_skb(&ch->napi, pk.data_len);
 	if (!skb)
 		goto drop;
-	skb_put_data(skb, msg + RNDIS_BODY + pk.data_offset, pk.data_len);
+	skb_put_data(skb, msg + RNDIS_BODY_OFF + pk.data_offset, pk.data_len);
 	skb->protocol = eth_type_trans(skb, ndev);
 	skb_record_rx_queue(skb, ch->index);
 	ch->stats.rx_packets++;
@@ -271,7 +268,7 @@ again:
 	/* The down ring is NAPI's alone; tx_lock guards only the up ring. */
 	while (done < budget && vmb_ring_peek(&ch->down, &p) == 0) {
 		if (p.type == VMB_PKT_COMP && vmbnet_core_owns(p.trans_id)) {
-			u8 payload[VMBNET_ECHO_MAX];
+			u8 payload[NVSP_ECHO_MAX];
 			u32 plen = min_t(u32, vmb_pkt_data_len(&p), sizeof(payload));
 
 			vmb_ring_pkt_copy(&ch->down, &p, p.data_off, payload, plen);

@@ -140,6 +140,9 @@ struct rndis_hdr {
 	uint32_t msg_len; /* whole message, header included */
 } __attribute__((packed));
 
+/* RNDIS offsets (data, ppi, info) count from the end of this header. */
+#define RNDIS_BODY_OFF sizeof(struct rndis_hdr)
+
 /* Offsets in rndis_packet count from the start of this body (message + 8). */
 struct rndis_packet {
 	uint32_t data_offset;
@@ -223,6 +226,16 @@ struct rndis_ppi {
 } __attribute__((packed));
 
 #define RNDIS_PPI_INTERNAL (1u << 31)
+#define RNDIS_PPI_MAX 256u /* per-packet info bytes in one RNDIS packet */
+
+/*
+ * vmbnet extension: the completion of an RNDIS data packet is NVSP 108
+ * {type, status}, then a u32 ppi length, then the per-packet info the host
+ * parsed (at least NVSP_MSG_SIZE bytes in all). A netvsc guest reads only
+ * the first 8 bytes.
+ */
+#define NVSP_ECHO_PPI_OFF 12u
+#define NVSP_ECHO_MAX (NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX)
 
 /* Checksum info, transmit direction. */
 #define RNDIS_CSUM_TX_IPV4 (1u << 0)
