@@ -153,39 +153,95 @@ static void send_gpadl_created(struct vmbnet_host *h, uint32_t relid, uint32_t i
 	host_send(h, &m, sizeof(m));
 }
 
-/* Take the pfns of a GPADL_HEADER or _BODY; create it once all are in. */
-static void gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g,
-			   const uint8_t *pfns, uint32_t n)
+/*
+ * Take @n more pfns of @g; check and create it once all are in.
+ * Returns 1 when created, 0 when more pfns are due, or -errno after freeing
+ * @g (counted as a guest error).
+ */
+static int gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g,
+			  const void *pfns, uint32_t n)
 {
-	uint32_t id = g->id, relid = g->relid;
+	const char *why = NULL;
+	int err = 0;
 
 	if (n > g->npages - g->received) {
-		host_guest_error(h, "GPADL: more pfns than the range needs");
-		gpadl_free(h, g);
-		send_gpadl_created(h, relid, id, -EINVAL);
-		return;
+		why = "GPADL: more pfns than the range needs";
+		err = -EINVAL;
+		goto fail;
 	}
 	memcpy(g->pfns + g->received, pfns, (size_t)n * sizeof(uint64_t));
 	g->received += n;
 	if (g->received < g->npages)
-		return;
-	for (uint32_t i = 0; i < g->npages; i++) {
-		if (!h->ops->page_ok(h->opaque, g->pfns[i])) {
-			host_guest_error(h, "GPADL: pfn outside guest RAM");
-			gpadl_free(h, g);
-			send_gpadl_created(h, relid, id, -EFAULT);
-			return;
-		}
+		return 0;
+	for (uint32_t i = 0; i < g->npages && !err; i++)
+		if (!h->ops->page_ok(h->opaque, g->pfns[i]))
+			err = -EFAULT;
+	if (err) {
+		why = "GPADL: pfn outside guest RAM";
+		goto fail;
 	}
 	if (gpadl_overlaps(h, g)) {
-		host_guest_error(h, "GPADL: page listed twice or owned by another GPADL");
-		gpadl_free(h, g);
-		send_gpadl_created(h, relid, id, -EEXIST);
-		return;
+		why = "GPADL: page listed twice or owned by another GPADL";
+		err = -EEXIST;
+		goto fail;
 	}
 	g->created = true;
-	host_trace(h, "gpadl-created", id, g->npages);
-	send_gpadl_created(h, relid, id, 0);
+	host_trace(h, "gpadl-created", g->id, g->npages);
+	if (h->handler->gpadl_created)
+		h->handler->gpadl_created(h, g);
+	return 1;
+fail:
+	host_guest_error(h, why);
+	gpadl_free(h, g);
+	return err;
+}
+
+/* Feed pfns and answer the guest when the GPADL is done, either way. */
+static void gpadl_feed(struct vmbnet_host *h, struct vmbnet_gpadl *g, const void *pfns,
+		       uint32_t n)
+{
+	uint32_t id = g->id, relid = g->relid;
+	int ret = gpadl_add_pfns(h, g, pfns, n);
+
+	if (ret)
+		send_gpadl_created(h, relid, id, ret > 0 ? 0 : ret);
+}
+
+/* A free slot for a new GPADL, or NULL with *err set (and counted). */
+static struct vmbnet_gpadl *gpadl_alloc(struct vmbnet_host *h, uint32_t relid, uint32_t id,
+					uint32_t npages, int *err)
+{
+	struct vmbnet_gpadl *g = NULL;
+
+	*err = -EINVAL;
+	if (host_find_gpadl(h, id)) {
+		host_guest_error(h, "GPADL_HEADER: handle already in use");
+		return NULL;
+	}
+	if (npages > VMBNET_GPADL_MAX_PAGES ||
+	    h->stats.gpadl_pages + npages > VMBNET_GPADL_TOTAL_PAGES) {
+		host_guest_error(h, "GPADL_HEADER: over the GPADL memory cap");
+		*err = -ENOSPC;
+		return NULL;
+	}
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS && !g; i++)
+		if (!h->gpadl[i].id)
+			g = &h->gpadl[i];
+	if (!g) {
+		host_guest_error(h, "GPADL_HEADER: too many GPADLs");
+		*err = -ENOSPC;
+		return NULL;
+	}
+	g->pfns = calloc(npages, sizeof(uint64_t));
+	if (!g->pfns) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	g->id = id;
+	g->relid = relid;
+	g->npages = npages;
+	h->stats.gpadl_pages += npages;
+	return g;
 }
 
 static void msg_gpadl_header(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
@@ -206,38 +262,16 @@ static void msg_gpadl_header(struct vmbnet_host *h, const uint8_t *msg, uint32_t
 	n = (len - GPADL_HDR_PFNS_OFF) / sizeof(uint64_t);
 	if (!host_chan(h, m.child_relid) || !m.gpadl || m.range_count != 1 ||
 	    r.byte_offset || !r.byte_count || r.byte_count % VMB_PAGE_SIZE ||
-	    m.range_buflen != sizeof(r) + (uint64_t)npages * sizeof(uint64_t)) {
+	    m.range_buflen != sizeof(r) + (uint64_t)npages * sizeof(uint64_t))
 		host_guest_error(h, "GPADL_HEADER: bad relid, handle or range");
-	} else if (host_find_gpadl(h, m.gpadl)) {
-		host_guest_error(h, "GPADL_HEADER: handle already in use");
-	} else if (npages > VMBNET_GPADL_MAX_PAGES ||
-		   h->stats.gpadl_pages + npages > VMBNET_GPADL_TOTAL_PAGES) {
-		host_guest_error(h, "GPADL_HEADER: over the GPADL memory cap");
-		err = -ENOSPC;
-	} else {
-		for (unsigned int i = 0; i < VMBNET_MAX_GPADLS && !g; i++)
-			if (!h->gpadl[i].id)
-				g = &h->gpadl[i];
-		if (!g) {
-			host_guest_error(h, "GPADL_HEADER: too many GPADLs");
-			err = -ENOSPC;
-		}
-	}
-	if (g) {
-		g->pfns = calloc(npages, sizeof(uint64_t));
-		if (!g->pfns)
-			err = -ENOMEM;
-	}
-	if (!g || !g->pfns) {
+	else
+		g = gpadl_alloc(h, m.child_relid, m.gpadl, npages, &err);
+	if (!g) {
 		if (m.gpadl)
 			send_gpadl_created(h, m.child_relid, m.gpadl, err);
 		return;
 	}
-	g->id = m.gpadl;
-	g->relid = m.child_relid;
-	g->npages = npages;
-	h->stats.gpadl_pages += npages;
-	gpadl_add_pfns(h, g, msg + GPADL_HDR_PFNS_OFF, n);
+	gpadl_feed(h, g, msg + GPADL_HDR_PFNS_OFF, n);
 }
 
 static void msg_gpadl_body(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
@@ -264,8 +298,7 @@ static void msg_gpadl_body(struct vmbnet_host *h, const uint8_t *msg, uint32_t l
 		return;
 	}
 	g->next_body++;
-	gpadl_add_pfns(h, g, msg + GPADL_BODY_PFNS_OFF,
-		       (len - GPADL_BODY_PFNS_OFF) / sizeof(uint64_t));
+	gpadl_feed(h, g, msg + GPADL_BODY_PFNS_OFF, (len - GPADL_BODY_PFNS_OFF) / sizeof(uint64_t));
 }
 
 static void msg_gpadl_teardown(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
@@ -286,6 +319,8 @@ static void msg_gpadl_teardown(struct vmbnet_host *h, const uint8_t *msg, uint32
 		return;
 	}
 	host_trace(h, "gpadl-torndown", m.gpadl, g->npages);
+	if (h->handler->gpadl_teardown)
+		h->handler->gpadl_teardown(h, g);
 	gpadl_free(h, g);
 	r.gpadl = m.gpadl;
 	host_send(h, &r, sizeof(r));
@@ -316,12 +351,41 @@ static int chan_attach(struct vmbnet_channel *ch, struct vmbnet_gpadl *g, uint32
 	return 0;
 }
 
+/* Open channel @relid on ring GPADL @id; 0 or -errno (counted). */
+static int chan_open(struct vmbnet_host *h, uint32_t relid, uint32_t id, uint32_t down)
+{
+	struct vmbnet_channel *ch = host_chan(h, relid);
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+	int err;
+
+	if (!ch || ch->state != VMBNET_CHAN_OFFERED || !g || !g->created || g->relid != relid) {
+		host_guest_error(h, "OPEN_CHANNEL: bad relid, state or ring GPADL");
+		return -EINVAL;
+	}
+	err = chan_attach(ch, g, down);
+	if (err) {
+		host_guest_error(h, "OPEN_CHANNEL: ring GPADL unusable");
+		return err;
+	}
+	memset(&ch->stats, 0, sizeof(ch->stats));
+	ch->gpadl = g->id;
+	g->users++;
+	ch->state = VMBNET_CHAN_OPEN;
+	err = h->handler->open(ch);
+	if (err) {
+		ch->state = VMBNET_CHAN_OFFERED;
+		g->users--;
+		h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
+		ch->ring_mem = NULL;
+		ch->gpadl = 0;
+	}
+	return err;
+}
+
 static void msg_open(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
 {
 	struct vmb_msg_open_channel m;
 	struct vmb_msg_open_result r = { .hdr.msgtype = VMB_MSG_OPEN_RESULT };
-	struct vmbnet_channel *ch;
-	struct vmbnet_gpadl *g;
 	int err;
 
 	if (len < sizeof(m)) {
@@ -331,27 +395,7 @@ static void msg_open(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
 	memcpy(&m, msg, sizeof(m));
 	r.child_relid = m.child_relid;
 	r.openid = m.openid;
-	ch = host_chan(h, m.child_relid);
-	g = host_find_gpadl(h, m.ringbuffer_gpadl);
-	if (!ch || ch->state != VMBNET_CHAN_OFFERED || !g || !g->created ||
-	    g->relid != m.child_relid) {
-		host_guest_error(h, "OPEN_CHANNEL: bad relid, state or ring GPADL");
-		err = -EINVAL;
-	} else if ((err = chan_attach(ch, g, m.downstream_ring_offset))) {
-		host_guest_error(h, "OPEN_CHANNEL: ring GPADL unusable");
-	} else {
-		memset(&ch->stats, 0, sizeof(ch->stats));
-		ch->gpadl = g->id;
-		g->users++;
-		ch->state = VMBNET_CHAN_OPEN;
-		err = h->handler->open(ch);
-		if (err) {
-			ch->state = VMBNET_CHAN_OFFERED;
-			g->users--;
-			h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
-			ch->ring_mem = NULL;
-		}
-	}
+	err = chan_open(h, m.child_relid, m.ringbuffer_gpadl, m.downstream_ring_offset);
 	host_trace(h, "channel-open", m.child_relid, (uint32_t)err);
 	r.status = (uint32_t)err;
 	host_send(h, &r, sizeof(r));
@@ -578,4 +622,65 @@ int vmbnet_host_post_load(struct vmbnet_host *h)
 void vmbnet_host_fini(struct vmbnet_host *h)
 {
 	vmbnet_host_reset(h);
+}
+
+/* ---- mirroring another control plane (hand-off backends) ---------------- */
+
+int vmbnet_host_import_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id,
+			     uint32_t npages, uint32_t first, uint32_t count,
+			     const uint64_t *pfns)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+	int err;
+
+	if (!g && first == 0) {
+		if (!host_chan(h, relid) || !id || !npages) {
+			host_guest_error(h, "hand-off GPADL: bad relid, handle or size");
+			return -EINVAL;
+		}
+		g = gpadl_alloc(h, relid, id, npages, &err);
+		if (!g)
+			return err;
+	}
+	if (!g || g->created || g->relid != relid || g->npages != npages ||
+	    g->received != first || !count) {
+		host_guest_error(h, "hand-off GPADL: piece out of sequence");
+		if (g && !g->created)
+			gpadl_free(h, g);
+		return -EINVAL;
+	}
+	err = gpadl_add_pfns(h, g, pfns, count);
+	return err < 0 ? err : 0;
+}
+
+int vmbnet_host_import_teardown(struct vmbnet_host *h, uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	if (!g || g->users) {
+		host_guest_error(h, "hand-off GPADL teardown: unknown or in use");
+		return g ? -EBUSY : -ENOENT;
+	}
+	if (h->handler->gpadl_teardown)
+		h->handler->gpadl_teardown(h, g);
+	gpadl_free(h, g);
+	return 0;
+}
+
+int vmbnet_host_import_open(struct vmbnet_host *h, uint32_t index, uint32_t gpadl,
+			    uint32_t downstream_offset)
+{
+	if (index >= h->nchan)
+		return -EINVAL;
+	if (h->chan[index].state != VMBNET_CHAN_OFFERED)
+		return -EBUSY;
+	return chan_open(h, index + 1, gpadl, downstream_offset);
+}
+
+int vmbnet_host_import_close(struct vmbnet_host *h, uint32_t index)
+{
+	if (index >= h->nchan || h->chan[index].state == VMBNET_CHAN_OFFERED)
+		return -EINVAL;
+	chan_close(&h->chan[index]);
+	return 0;
 }

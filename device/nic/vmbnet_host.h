@@ -31,6 +31,7 @@
 
 struct vmbnet_host;
 struct vmbnet_channel;
+struct vmbnet_gpadl;
 
 /* What the embedding device provides. All return 0 or negative errno. */
 struct vmbnet_host_ops {
@@ -59,6 +60,9 @@ struct vmbnet_chan_handler {
 	 * where it cannot finish) and stop touching the rings.
 	 */
 	void (*close)(struct vmbnet_channel *ch);
+	/* Optional: GPADL @g was created / is about to be torn down. */
+	void (*gpadl_created)(struct vmbnet_host *h, const struct vmbnet_gpadl *g);
+	void (*gpadl_teardown)(struct vmbnet_host *h, const struct vmbnet_gpadl *g);
 };
 
 struct vmbnet_gpadl {
@@ -166,6 +170,26 @@ void vmbnet_chan_notify(struct vmbnet_channel *ch);
 /* For datapaths: the pfns of GPADL @id on @ch's relid, with its page count. */
 const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid,
 					     uint32_t id);
+
+/*
+ * Mirroring another process's control plane (a hand-off backend): the same
+ * checks as the guest's messages, no messages back. 0 or -errno, counted as
+ * guest errors.
+ *
+ * vmbnet_host_import_gpadl() takes pfns [@first, @first + @count) of GPADL
+ * @id (@npages in all), in order; the GPADL is created with the last piece.
+ */
+int vmbnet_host_import_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id,
+			     uint32_t npages, uint32_t first, uint32_t count,
+			     const uint64_t *pfns);
+int vmbnet_host_import_teardown(struct vmbnet_host *h, uint32_t id);
+/* Open channel @index on ring GPADL @gpadl: attach the rings, then the
+ * handler's open().
+ */
+int vmbnet_host_import_open(struct vmbnet_host *h, uint32_t index, uint32_t gpadl,
+			    uint32_t downstream_offset);
+/* Close channel @index through the handler's close(). */
+int vmbnet_host_import_close(struct vmbnet_host *h, uint32_t index);
 
 /* The interface GUID offered for the NIC (netvsc's class GUID). */
 extern const struct vmb_guid vmbnet_netvsc_guid;

@@ -21,10 +21,23 @@
 
 static bool nic_wait_room(struct vmbnet_nic_chan *nc, uint32_t need);
 
+/*
+ * Publish what was written to the host -> guest ring and signal the guest if
+ * the ring rules say so. An external backend checkpoints first (ops->commit)
+ * so that a successor knows exactly what this publish made visible.
+ */
+void vmbnet_nic_publish(struct vmbnet_nic_chan *nc)
+{
+	if (nc->nic->ops->commit)
+		nc->nic->ops->commit(nc->nic->opaque, nc->ch->index);
+	if (vmb_ring_tx_publish(&nc->ch->out))
+		vmbnet_chan_notify(nc->ch);
+}
+
 /* ---- guest buffers ------------------------------------------------------ */
 
-static int gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid,
-		    uint32_t id)
+int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid,
+		     uint32_t id)
 {
 	const struct vmbnet_gpadl *g = vmbnet_host_gpadl(h, relid, id);
 
@@ -43,7 +56,7 @@ static int gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid
 	return 0;
 }
 
-static void gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b)
+void vmbnet_gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b)
 {
 	for (uint32_t i = 0; i < b->npages; i++)
 		h->ops->unmap(h->opaque, b->pages[i], VMB_PAGE_SIZE);
@@ -194,20 +207,18 @@ static void rx_slot_put(struct vmbnet_nic_chan *nc, uint64_t tid)
 	nc->rx_free[nc->rx_nfree++] = (uint32_t)slot;
 }
 
-long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov,
-			int iovcnt, const struct vmbnet_frame_meta *meta)
+/* Write one frame into a receive slot; no publish. Same returns as
+ * vmbnet_nic_receive().
+ */
+static long nic_rx_one(struct vmbnet_nic_chan *nc, const struct iovec *iov, int iovcnt,
+		       const struct vmbnet_frame_meta *meta)
 {
-	struct vmbnet_nic_chan *nc = chan < VMB_PCI_MAX_CHANNELS ? &nic->chan[chan] : NULL;
+	struct vmbnet_nic *nic = nc->nic;
 	uint8_t hdr[VMBNET_RNDIS_RX_HDR_MAX];
 	uint64_t flen = 0, off;
 	uint32_t hlen;
 	int slot;
 
-	if (!nc || !nc->ch || nc->ch->state != VMBNET_CHAN_OPEN || !nc->rndis_ready ||
-	    !nic->link_up) {
-		nic->stats.rx_dropped++;
-		return -1;
-	}
 	for (int i = 0; i < iovcnt; i++)
 		flen += iov[i].iov_len;
 	if (flen > VMBNET_MAX_FRAME) {
@@ -228,7 +239,7 @@ long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iove
 		nic->stats.stalls++;
 		return 0;
 	}
-	/* One copy: from the netdev's buffers straight into the slot. */
+	/* One copy: from the network's buffers straight into the slot. */
 	off = (uint64_t)slot * VMBNET_RX_SECTION_BYTES;
 	gbuf_write(&nc->rx_buf, off, hdr, hlen);
 	off += hlen;
@@ -237,11 +248,52 @@ long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iove
 		off += iov[i].iov_len;
 	}
 	rx_send_slot(nc, (uint32_t)slot, hlen + (uint32_t)flen, NVSP_CHANNEL_DATA);
-	if (vmb_ring_tx_publish(&nc->ch->out))
-		vmbnet_chan_notify(nc->ch);
 	nic->stats.rx_packets++;
 	nic->stats.rx_bytes += flen;
 	return (long)flen;
+}
+
+static struct vmbnet_nic_chan *nic_rx_chan(struct vmbnet_nic *nic, uint32_t chan)
+{
+	struct vmbnet_nic_chan *nc = chan < VMB_PCI_MAX_CHANNELS ? &nic->chan[chan] : NULL;
+
+	if (!nc || !nc->ch || nc->ch->state != VMBNET_CHAN_OPEN || !nc->rndis_ready ||
+	    !nic->link_up)
+		return NULL;
+	return nc;
+}
+
+long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov,
+			int iovcnt, const struct vmbnet_frame_meta *meta)
+{
+	struct vmbnet_nic_chan *nc = nic_rx_chan(nic, chan);
+	long ret;
+
+	if (!nc) {
+		nic->stats.rx_dropped++;
+		return -1;
+	}
+	ret = nic_rx_one(nc, iov, iovcnt, meta);
+	if (ret > 0)
+		vmbnet_nic_publish(nc);
+	return ret;
+}
+
+int vmbnet_nic_receive_burst(struct vmbnet_nic *nic, uint32_t chan,
+			     const struct vmbnet_rx_frame *f, unsigned int n)
+{
+	struct vmbnet_nic_chan *nc = nic_rx_chan(nic, chan);
+	unsigned int i;
+
+	if (!nc) {
+		nic->stats.rx_dropped += n;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (nic_rx_one(nc, f[i].iov, f[i].iovcnt, &f[i].meta) == 0)
+			break; /* no room: the caller keeps the rest */
+	vmbnet_nic_publish(nc);
+	return (int)i;
 }
 
 /* ---- NVSP from the guest ------------------------------------------------- */
@@ -263,6 +315,23 @@ static void nvsp_init(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const
 		nic_complete(nc, p->trans_id, &c, sizeof(c));
 }
 
+int vmbnet_nic_rx_slots_init(struct vmbnet_nic_chan *nc, const uint8_t *busy)
+{
+	nc->rx_slots = (uint32_t)(gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES);
+	nc->rx_free = calloc(nc->rx_slots, sizeof(*nc->rx_free));
+	nc->rx_busy = calloc(nc->rx_slots, 1);
+	if (nc->rx_slots <= VMBNET_RX_CTRL_RESERVE || !nc->rx_free || !nc->rx_busy)
+		return -EINVAL;
+	nc->rx_nfree = 0;
+	for (uint32_t i = nc->rx_slots; i-- > 0;) {
+		if (busy && busy[i])
+			nc->rx_busy[i] = 1;
+		else
+			nc->rx_free[nc->rx_nfree++] = i;
+	}
+	return 0;
+}
+
 static uint32_t nvsp_recv_buf(struct vmbnet_nic_chan *nc, const uint8_t *msg,
 			      struct nvsp_recv_buf_complete *c)
 {
@@ -272,20 +341,14 @@ static uint32_t nvsp_recv_buf(struct vmbnet_nic_chan *nc, const uint8_t *msg,
 	memcpy(&m, msg, sizeof(m));
 	if (!nc->nvsp_version || nc->rx_buf.pages || m.id != NVSP_RECV_BUF_ID)
 		return NVSP_STAT_FAIL;
-	if (gbuf_map(h, &nc->rx_buf, nc->ch->relid, m.gpadl)) {
-		gbuf_unmap(h, &nc->rx_buf);
+	if (vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, m.gpadl)) {
+		vmbnet_gbuf_unmap(h, &nc->rx_buf);
 		return NVSP_STAT_FAIL;
 	}
-	nc->rx_slots = (uint32_t)(gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES);
-	nc->rx_free = calloc(nc->rx_slots, sizeof(*nc->rx_free));
-	nc->rx_busy = calloc(nc->rx_slots, 1);
-	if (nc->rx_slots <= VMBNET_RX_CTRL_RESERVE || !nc->rx_free || !nc->rx_busy) {
+	if (vmbnet_nic_rx_slots_init(nc, NULL)) {
 		vmbnet_nic_release_bufs(nc);
 		return NVSP_STAT_FAIL;
 	}
-	for (uint32_t i = 0; i < nc->rx_slots; i++)
-		nc->rx_free[i] = nc->rx_slots - 1 - i;
-	nc->rx_nfree = nc->rx_slots;
 	c->num_sections = 1;
 	c->sub_alloc_size = VMBNET_RX_SECTION_BYTES;
 	c->num_sub_allocs = nc->rx_slots;
@@ -300,8 +363,8 @@ static uint32_t nvsp_send_buf(struct vmbnet_nic_chan *nc, const uint8_t *msg)
 	memcpy(&m, msg, sizeof(m));
 	if (!nc->nvsp_version || nc->tx_buf.pages)
 		return NVSP_STAT_FAIL;
-	if (gbuf_map(nc->ch->host, &nc->tx_buf, nc->ch->relid, m.gpadl)) {
-		gbuf_unmap(nc->ch->host, &nc->tx_buf);
+	if (vmbnet_gbuf_map(nc->ch->host, &nc->tx_buf, nc->ch->relid, m.gpadl)) {
+		vmbnet_gbuf_unmap(nc->ch->host, &nc->tx_buf);
 		return NVSP_STAT_FAIL;
 	}
 	nc->tx_sections = (uint32_t)(gbuf_len(&nc->tx_buf) / VMBNET_TX_SECTION_BYTES);
@@ -437,8 +500,7 @@ static int nic_packet(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
  */
 static bool nic_wait_room(struct vmbnet_nic_chan *nc, uint32_t need)
 {
-	if (vmb_ring_tx_publish(&nc->ch->out))
-		vmbnet_chan_notify(nc->ch);
+	vmbnet_nic_publish(nc);
 	if (vmb_ring_tx_want_space(&nc->ch->out, need) == 0)
 		return true;
 	nc->nic->stats.stalls++;
@@ -451,7 +513,7 @@ static void nic_poll(struct vmbnet_nic_chan *nc)
 {
 	struct vmbnet_channel *ch = nc->ch;
 	uint32_t max = ch->in.size / (sizeof(struct vmb_pkt_desc) + VMB_TRAILER_SIZE);
-	bool signal, more = true;
+	bool more = true;
 	struct vmb_pkt p;
 	uint32_t n = 0;
 	int ret;
@@ -474,15 +536,41 @@ static void nic_poll(struct vmbnet_nic_chan *nc)
 			vmb_ring_advance(&ch->in, &p);
 			n++;
 		}
-		signal = vmb_ring_rx_release(&ch->in);
-		signal |= vmb_ring_tx_publish(&ch->out);
-		if (signal)
+		/* Completions first, then the read index that gives the guest
+		 * the packets' space back: a backend that dies in between is
+		 * succeeded by one that finishes the release from its
+		 * checkpoint, never by one that redoes visible work.
+		 */
+		vmbnet_nic_publish(nc);
+		if (vmb_ring_rx_release(&ch->in))
 			vmbnet_chan_notify(ch);
+		if (nc->nic->busy_poll)
+			return; /* stays masked; the poller calls vmbnet_nic_arm() */
 		more = !nc->needs_doorbell && n < max && vmb_ring_rx_unmask(&ch->in);
 		if (more)
 			vmb_ring_rx_mask(&ch->in);
 	}
 	vmb_ring_rx_unmask(&ch->in);
+}
+
+bool vmbnet_nic_arm(struct vmbnet_nic *nic, uint32_t chan)
+{
+	struct vmbnet_channel *ch = nic->chan[chan].ch;
+
+	if (!ch || ch->state != VMBNET_CHAN_OPEN)
+		return false;
+	if (!vmb_ring_rx_unmask(&ch->in))
+		return false;
+	vmb_ring_rx_mask(&ch->in);
+	return true;
+}
+
+bool vmbnet_nic_pending(struct vmbnet_nic *nic, uint32_t chan)
+{
+	struct vmbnet_channel *ch = nic->chan[chan].ch;
+
+	return ch && ch->state == VMBNET_CHAN_OPEN &&
+	       vmb_read_once(ch->in.hdr->write_index) != ch->in.priv_index;
 }
 
 static void nic_doorbell(struct vmbnet_channel *ch)
@@ -501,8 +589,8 @@ void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc)
 {
 	struct vmbnet_host *h = nc->ch->host;
 
-	gbuf_unmap(h, &nc->rx_buf);
-	gbuf_unmap(h, &nc->tx_buf);
+	vmbnet_gbuf_unmap(h, &nc->rx_buf);
+	vmbnet_gbuf_unmap(h, &nc->tx_buf);
 	free(nc->rx_free);
 	free(nc->rx_busy);
 	nc->rx_free = NULL;
@@ -537,9 +625,8 @@ static void nic_close(struct vmbnet_channel *ch)
 			vmbnet_nic_complete_rndis(nc, &p, NVSP_STAT_FAIL);
 		vmb_ring_advance(&ch->in, &p);
 	}
+	vmbnet_nic_publish(nc);
 	vmb_ring_rx_release(&ch->in);
-	if (vmb_ring_tx_publish(&ch->out))
-		vmbnet_chan_notify(ch);
 	vmbnet_nic_release_bufs(nc);
 	nc->rndis_ready = false;
 	nc->nvsp_version = 0;
@@ -582,8 +669,8 @@ int vmbnet_nic_post_load(struct vmbnet_nic *nic)
 		nc->rx_buf.npages = nc->tx_buf.npages = 0;
 		if (nc->ch->state == VMBNET_CHAN_OFFERED)
 			continue;
-		if ((rx && gbuf_map(h, &nc->rx_buf, nc->ch->relid, rx)) ||
-		    (tx && gbuf_map(h, &nc->tx_buf, nc->ch->relid, tx)) ||
+		if ((rx && vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, rx)) ||
+		    (tx && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, tx)) ||
 		    (rx && nc->rx_slots != gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES)) {
 			vmbnet_chan_guest_error(nc->ch, "migration: guest buffers unusable", true);
 			err = -EFAULT;

@@ -17,6 +17,7 @@
 
 #include <sys/uio.h>
 
+#include "vmbnet/vmb_handoff.h"
 #include "vmbnet/vmb_nvsp.h"
 #include "vmbnet_host.h"
 
@@ -44,6 +45,19 @@ struct vmbnet_nic_ops {
 		  const struct vmbnet_frame_meta *meta);
 	/* Receive room appeared on @chan: frames the device held back may go. */
 	void (*rx_ready)(void *opaque, uint32_t chan);
+	/* Optional: the host -> guest ring of @chan is about to be published
+	 * (and then the guest -> host ring released). An external backend
+	 * calls vmbnet_nic_checkpoint() here, so that its successor knows what
+	 * the guest has seen.
+	 */
+	void (*commit)(void *opaque, uint32_t chan);
+};
+
+/* A frame for vmbnet_nic_receive_burst(). */
+struct vmbnet_rx_frame {
+	const struct iovec *iov;
+	int iovcnt;
+	struct vmbnet_frame_meta meta;
 };
 
 struct vmbnet_nic_stats {
@@ -87,6 +101,7 @@ struct vmbnet_nic {
 	void *opaque;
 	uint32_t mtu;
 	uint8_t link_up;
+	uint8_t busy_poll; /* a poller drives the channels: rings stay masked */
 	struct vmbnet_nic_chan chan[VMB_PCI_MAX_CHANNELS];
 	struct vmbnet_nic_stats stats;
 };
@@ -108,6 +123,57 @@ void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t 
  */
 long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov,
 			int iovcnt, const struct vmbnet_frame_meta *meta);
+
+/*
+ * vmbnet_nic_receive_burst() - frames for the guest on @chan, written with
+ * one publish and one signal decision for the burst. Returns how many were
+ * taken from the front of @f (the caller keeps the rest and retries after
+ * ops->rx_ready()), or -1 when the channel cannot take frames at all (drop
+ * them all; counted). Frames too big for a slot are dropped and counted as
+ * taken.
+ */
+int vmbnet_nic_receive_burst(struct vmbnet_nic *nic, uint32_t chan,
+			     const struct vmbnet_rx_frame *f, unsigned int n);
+
+/*
+ * Busy polling (nic->busy_poll set): the guest -> host rings stay masked
+ * while the poller runs the channel's doorbell handler whenever
+ * vmbnet_nic_pending() says the guest wrote something. Before it sleeps on
+ * the doorbell, vmbnet_nic_arm() unmasks: true means a packet arrived
+ * meanwhile (the ring is masked again; poll instead of sleeping).
+ */
+bool vmbnet_nic_arm(struct vmbnet_nic *nic, uint32_t chan);
+bool vmbnet_nic_pending(struct vmbnet_nic *nic, uint32_t chan);
+
+/* ---- hand-off to an external backend (vmbnet_nic_state.c) -------------- */
+
+/*
+ * vmbnet_nic_checkpoint() - record @chan's state as of the publish about to
+ * happen in @st's next slot (from ops->commit). -E2BIG when the guest's
+ * receive buffer has more slots than a checkpoint describes (nothing is
+ * written; a successor then cannot resume this channel).
+ */
+int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan,
+			  struct vmb_hof_chan_state *st);
+
+/*
+ * vmbnet_nic_resume() - after the host attached @chan's rings again (a new
+ * backend), take the NIC state and ring positions from the checkpoint that
+ * matches what the guest has seen, finish the release its predecessor may
+ * not have done, and map the guest's buffers. 0, or -EIO when no checkpoint
+ * matches the ring (the channel is then broken).
+ */
+int vmbnet_nic_resume(struct vmbnet_nic *nic, uint32_t chan,
+		      const struct vmb_hof_chan_state *st);
+
+/*
+ * vmbnet_nic_fail_in_flight() - no backend serves @ch any more and the guest
+ * closes it: from the checkpoint, answer every completion-requested packet
+ * the guest has queued with a failure status (as far as the host -> guest
+ * ring has room). For the front end, which has no NIC of its own.
+ * Returns the number of failure completions written, or -EIO.
+ */
+int vmbnet_nic_fail_in_flight(struct vmbnet_channel *ch, const struct vmb_hof_chan_state *st);
 
 /* After a migration restored the NIC's state: map the guest's send and
  * receive buffers again (by their migrated GPADL ids). 0 or -errno.

@@ -28,6 +28,21 @@ bool vmbnet_nic_control_room(struct vmbnet_nic_chan *nc);
  */
 int vmbnet_nic_send_control(struct vmbnet_nic_chan *nc, const void *msg, uint32_t len);
 
+/* Publish the host -> guest ring (checkpoint first, via ops->commit) and
+ * signal the guest when the ring rules say so.
+ */
+void vmbnet_nic_publish(struct vmbnet_nic_chan *nc);
+
+/* Map / unmap GPADL @id of channel @relid as a guest buffer. */
+int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id);
+void vmbnet_gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b);
+
+/* Set up the receive slots of the mapped rx_buf; @busy (rx_slots bytes, or
+ * NULL) marks the ones lent to the guest. 0 or -EINVAL/-ENOMEM; the caller
+ * releases the buffers on failure.
+ */
+int vmbnet_nic_rx_slots_init(struct vmbnet_nic_chan *nc, const uint8_t *busy);
+
 /* Drop the guest's send and receive buffers. */
 void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc);
 

@@ -336,6 +336,5 @@ void vmbnet_rndis_flush_indication(struct vmbnet_nic_chan *nc)
 	if (vmbnet_nic_send_control(nc, &m, sizeof(m)))
 		return; /* retried at the next doorbell */
 	nc->link_indication_pending = false;
-	if (vmb_ring_tx_publish(&nc->ch->out))
-		vmbnet_chan_notify(nc->ch);
+	vmbnet_nic_publish(nc);
 }

@@ -28,7 +28,9 @@ static void rec_close(struct vmbnet_channel *ch)
 	calls.close++;
 }
 
-static const struct vmbnet_chan_handler rec = { rec_open, rec_doorbell, rec_close };
+static const struct vmbnet_chan_handler rec = {
+	.open = rec_open, .doorbell = rec_doorbell, .close = rec_close,
+};
 static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 
 static void test_version_and_offers(void)

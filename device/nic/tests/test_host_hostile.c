@@ -12,7 +12,9 @@
 static int nop_open(struct vmbnet_channel *ch) { return 0; }
 static void nop_doorbell(struct vmbnet_channel *ch) { }
 static void nop_close(struct vmbnet_channel *ch) { }
-static const struct vmbnet_chan_handler nop = { nop_open, nop_doorbell, nop_close };
+static const struct vmbnet_chan_handler nop = {
+	.open = nop_open, .doorbell = nop_doorbell, .close = nop_close,
+};
 static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
 
 static struct fake_guest g;

@@ -46,7 +46,7 @@ static void net_rx_ready(void *opaque, uint32_t chan)
 	net.rx_ready++;
 }
 
-static const struct vmbnet_nic_ops net_ops = { net_tx, net_rx_ready };
+static const struct vmbnet_nic_ops net_ops = { .tx = net_tx, .rx_ready = net_rx_ready };
 
 /* Guest sends one inband NVSP message asking for completion; rings the bell. */
 static uint64_t send_nvsp(const void *msg, uint32_t len)

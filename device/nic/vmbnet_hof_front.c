@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmbnet hand-off, front end: the side that keeps the control plane (QEMU's
+ * vmbnet-pci, or the native benchmark). See vmbnet_hof.h and SPEC.md §9.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vmbnet_hof.h"
+
+static struct vmbnet_hof_front *chan_front(struct vmbnet_channel *ch)
+{
+	return ch->priv;
+}
+
+static void front_event(struct vmbnet_hof_front *f, const char *what, int err)
+{
+	if (f->ops && f->ops->event)
+		f->ops->event(f->opaque, what, err);
+}
+
+/* The backend is gone or broke the protocol: forget it. Open channels stay
+ * open; the next backend resumes them.
+ */
+static void front_drop(struct vmbnet_hof_front *f, const char *why, int err)
+{
+	if (f->sock < 0)
+		return;
+	close(f->sock);
+	f->sock = -1;
+	f->stats.disconnects++;
+	front_event(f, why, err);
+}
+
+/* Wait for the ACK of @seq; its status, or -errno after dropping the backend. */
+static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *value)
+{
+	struct pollfd p = { .fd = f->sock, .events = POLLIN };
+	struct vmb_hof_ack ack;
+	uint8_t buf[VMB_HOF_MSG_MAX];
+	int fds[VMB_HOF_MAX_FDS], ret;
+	unsigned int nfds;
+	const char *why;
+
+	do
+		ret = poll(&p, 1, VMBNET_HOF_ACK_TIMEOUT_MS);
+	while (ret < 0 && errno == EINTR);
+	if (ret <= 0) {
+		front_drop(f, "backend-timeout", ret ? -errno : -ETIMEDOUT);
+		return -ETIMEDOUT;
+	}
+	ret = vmbnet_hof_recv(f->sock, buf, fds, &nfds);
+	if (ret > 0 && vmbnet_hof_check(buf, (uint32_t)ret, nfds, &why) == 0) {
+		memcpy(&ack, buf, sizeof(ack));
+		if (ack.hdr.type == VMB_HOF_ACK && ack.req_seq == seq) {
+			if (value)
+				*value = ack.value;
+			return ack.status;
+		}
+	}
+	for (unsigned int i = 0; i < nfds; i++)
+		close(fds[i]);
+	front_drop(f, ret == 0 ? "backend-hangup" : "backend-protocol-error", ret < 0 ? ret : -EPROTO);
+	return -ENOTCONN;
+}
+
+/* Send a request and wait for its ACK. Returns the backend's status, or
+ * -ENOTCONN when there is no backend (any more).
+ */
+static int front_request(struct vmbnet_hof_front *f, void *msg, uint32_t len, uint32_t type,
+			 const int *fds, unsigned int nfds, uint32_t *value)
+{
+	struct vmb_hof_hdr *h = msg;
+	int err;
+
+	if (f->sock < 0)
+		return -ENOTCONN;
+	h->type = type;
+	h->len = len;
+	h->seq = ++f->seq;
+	h->reserved = 0;
+	err = vmbnet_hof_send(f->sock, msg, len, fds, nfds);
+	if (err) {
+		front_drop(f, "backend-send-failed", err);
+		return -ENOTCONN;
+	}
+	f->stats.msgs++;
+	return front_wait_ack(f, h->seq, value);
+}
+
+static int front_send_gpadl(struct vmbnet_hof_front *f, const struct vmbnet_gpadl *g)
+{
+	uint8_t buf[sizeof(struct vmb_hof_gpadl) + VMB_HOF_GPADL_CHUNK * sizeof(uint64_t)];
+	struct vmb_hof_gpadl *m = (struct vmb_hof_gpadl *)buf;
+	int err = 0;
+
+	for (uint32_t first = 0; first < g->npages && !err; first += m->count) {
+		uint32_t left = g->npages - first;
+
+		memset(m, 0, sizeof(*m));
+		m->id = g->id;
+		m->relid = g->relid;
+		m->npages = g->npages;
+		m->first = first;
+		m->count = left < VMB_HOF_GPADL_CHUNK ? left : VMB_HOF_GPADL_CHUNK;
+		memcpy(m->pfn, g->pfns + first, m->count * sizeof(uint64_t));
+		err = front_request(f, m, sizeof(*m) + m->count * sizeof(uint64_t), VMB_HOF_GPADL,
+				    NULL, 0, NULL);
+	}
+	return err;
+}
+
+static int front_send_open(struct vmbnet_hof_front *f, struct vmbnet_channel *ch, uint32_t flags)
+{
+	struct vmb_hof_chan_open m = {
+		.index = ch->index,
+		.gpadl = ch->gpadl,
+		.downstream_offset = (uint32_t)(ch->in.size / VMB_PAGE_SIZE + 1),
+		.flags = flags,
+	};
+	int fds[2] = { f->kick[ch->index], f->call[ch->index] };
+
+	return front_request(f, &m, sizeof(m), VMB_HOF_CHAN_OPEN, fds, 2, NULL);
+}
+
+static int front_send_link(struct vmbnet_hof_front *f)
+{
+	struct vmb_hof_link m = { .up = f->link_up };
+
+	return front_request(f, &m, sizeof(m), VMB_HOF_LINK, NULL, 0, NULL);
+}
+
+static int front_send_regions(struct vmbnet_hof_front *f)
+{
+	struct vmbnet_hof_region r[VMB_HOF_MAX_REGIONS];
+	int n = f->ops->regions(f->opaque, r, VMB_HOF_MAX_REGIONS), err = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && !err; i++) {
+		struct vmb_hof_mem_region m = {
+			.gpa = r[i].gpa, .size = r[i].size, .fd_offset = r[i].fd_offset,
+		};
+
+		err = front_request(f, &m, sizeof(m), VMB_HOF_MEM_REGION, &r[i].fd, 1, NULL);
+	}
+	return err;
+}
+
+/* Give a new backend everything: memory, GPADLs, open channels, link. */
+static int front_replay(struct vmbnet_hof_front *f)
+{
+	struct vmbnet_host *h = f->host;
+	struct vmb_hof_hello hello = { .version = VMB_HOF_VERSION, .nchan = h->nchan,
+				       .mtu = f->mtu, .link_up = f->link_up,
+				       .state_size = f->state_size };
+	struct vmb_hof_hdr start;
+	uint32_t version = 0;
+	int err;
+
+	memcpy(hello.mac, h->mac, sizeof(hello.mac));
+	err = front_request(f, &hello, sizeof(hello), VMB_HOF_HELLO, &f->state_fd, 1, &version);
+	if (!err && version != VMB_HOF_VERSION)
+		err = -EPROTONOSUPPORT;
+	if (!err)
+		err = front_send_regions(f);
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS && !err; i++)
+		if (h->gpadl[i].id && h->gpadl[i].created)
+			err = front_send_gpadl(f, &h->gpadl[i]);
+	for (uint32_t i = 0; i < h->nchan && !err; i++)
+		if (h->chan[i].state == VMBNET_CHAN_OPEN)
+			err = front_send_open(f, &h->chan[i], VMB_HOF_OPEN_RESUME);
+	if (!err)
+		err = front_send_link(f);
+	if (!err)
+		err = front_request(f, &start, sizeof(start), VMB_HOF_START, NULL, 0, NULL);
+	return err;
+}
+
+int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
+{
+	int s = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC), err;
+
+	if (s < 0)
+		return -errno;
+	if (f->sock >= 0) {
+		close(s); /* one backend at a time */
+		f->stats.rejected++;
+		front_event(f, "backend-refused", -EBUSY);
+		return -EBUSY;
+	}
+	f->sock = s;
+	f->stats.connects++;
+	front_event(f, "backend-connected", 0);
+	err = front_replay(f);
+	if (err) {
+		front_drop(f, "backend-replay-failed", err);
+		return err;
+	}
+	front_event(f, "backend-started", 0);
+	return 0;
+}
+
+void vmbnet_hof_front_sock_event(struct vmbnet_hof_front *f)
+{
+	front_drop(f, "backend-hangup", 0);
+}
+
+void vmbnet_hof_front_set_link(struct vmbnet_hof_front *f, bool up)
+{
+	f->link_up = up;
+	front_send_link(f);
+}
+
+void vmbnet_hof_front_reset(struct vmbnet_hof_front *f)
+{
+	struct vmb_hof_hdr m;
+
+	memset(f->state->chan, 0, (size_t)f->host->nchan * sizeof(f->state->chan[0]));
+	front_request(f, &m, sizeof(m), VMB_HOF_RESET, NULL, 0, NULL);
+}
+
+/* ---- the channel handler ------------------------------------------------- */
+
+static int front_open(struct vmbnet_channel *ch)
+{
+	struct vmbnet_hof_front *f = chan_front(ch);
+	int err;
+
+	memset(&f->state->chan[ch->index], 0, sizeof(f->state->chan[0]));
+	err = front_send_open(f, ch, 0);
+	return err == -ENOTCONN ? 0 : err; /* no backend yet: the next one serves it */
+}
+
+static void front_doorbell(struct vmbnet_channel *ch)
+{
+	struct vmbnet_hof_front *f = chan_front(ch);
+	uint64_t one = 1;
+
+	if (write(f->kick[ch->index], &one, sizeof(one)) != sizeof(one))
+		front_event(f, "kick-failed", -errno);
+}
+
+static void front_close(struct vmbnet_channel *ch)
+{
+	struct vmbnet_hof_front *f = chan_front(ch);
+	struct vmb_hof_chan_close m = { .index = ch->index };
+	int n;
+
+	if (front_request(f, &m, sizeof(m), VMB_HOF_CHAN_CLOSE, NULL, 0, NULL) != 0) {
+		/* Nobody serves the channel: answer what the guest queued. */
+		n = vmbnet_nic_fail_in_flight(ch, &f->state->chan[ch->index]);
+		if (n > 0)
+			f->stats.failed_in_flight += (uint64_t)n;
+		else if (n < 0)
+			front_event(f, "close-without-backend: rings inconsistent", n);
+	}
+	memset(&f->state->chan[ch->index], 0, sizeof(f->state->chan[0]));
+}
+
+static void front_gpadl_created(struct vmbnet_host *h, const struct vmbnet_gpadl *g)
+{
+	front_send_gpadl(h->chan[0].priv, g);
+}
+
+static void front_gpadl_teardown(struct vmbnet_host *h, const struct vmbnet_gpadl *g)
+{
+	struct vmb_hof_gpadl_teardown m = { .id = g->id };
+
+	front_request(h->chan[0].priv, &m, sizeof(m), VMB_HOF_GPADL_TEARDOWN, NULL, 0, NULL);
+}
+
+const struct vmbnet_chan_handler vmbnet_hof_front_handler = {
+	.open = front_open,
+	.doorbell = front_doorbell,
+	.close = front_close,
+	.gpadl_created = front_gpadl_created,
+	.gpadl_teardown = front_gpadl_teardown,
+};
+
+/* ---- set-up ----------------------------------------------------------- */
+
+static int front_listen(struct vmbnet_hof_front *f, const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(a.sun_path, path);
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (f->listen_fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(f->listen_fd, (struct sockaddr *)&a, sizeof(a)) || listen(f->listen_fd, 1))
+		return -errno;
+	return 0;
+}
+
+static int front_state(struct vmbnet_hof_front *f, uint32_t nchan)
+{
+	f->state_size = (vmb_hof_state_size(nchan) + VMB_PAGE_SIZE - 1) & ~(uint64_t)(VMB_PAGE_SIZE - 1);
+	f->state_fd = memfd_create("vmbnet-hof-state", MFD_CLOEXEC);
+	if (f->state_fd < 0 || ftruncate(f->state_fd, (off_t)f->state_size))
+		return -errno;
+	f->state = mmap(NULL, f->state_size, PROT_READ | PROT_WRITE, MAP_SHARED, f->state_fd, 0);
+	if (f->state == MAP_FAILED) {
+		f->state = NULL;
+		return -errno;
+	}
+	f->state->magic = VMB_HOF_MAGIC;
+	f->state->version = VMB_HOF_VERSION;
+	f->state->nchan = nchan;
+	return 0;
+}
+
+int vmbnet_hof_front_init(struct vmbnet_hof_front *f, struct vmbnet_host *host,
+			  const char *path, uint32_t mtu, const struct vmbnet_hof_front_ops *ops,
+			  void *opaque)
+{
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	f->host = host;
+	f->ops = ops;
+	f->opaque = opaque;
+	f->mtu = mtu;
+	f->link_up = true;
+	f->sock = f->listen_fd = f->state_fd = -1;
+	for (unsigned int i = 0; i < VMB_HOF_MAX_CHANNELS; i++)
+		f->kick[i] = f->call[i] = -1;
+	if (host->nchan > VMB_HOF_MAX_CHANNELS || !ops || !ops->regions)
+		return -EINVAL;
+	for (uint32_t i = 0; i < host->nchan; i++) {
+		host->chan[i].priv = f;
+		f->kick[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		f->call[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (f->kick[i] < 0 || f->call[i] < 0)
+			goto fail;
+	}
+	err = front_state(f, host->nchan);
+	if (!err)
+		err = front_listen(f, path);
+	if (!err)
+		return 0;
+	vmbnet_hof_front_fini(f);
+	return err;
+fail:
+	err = -errno;
+	vmbnet_hof_front_fini(f);
+	return err;
+}
+
+void vmbnet_hof_front_fini(struct vmbnet_hof_front *f)
+{
+	front_drop(f, "front-end-closed", 0);
+	if (f->listen_fd >= 0) {
+		close(f->listen_fd);
+		unlink(f->path);
+	}
+	for (unsigned int i = 0; i < VMB_HOF_MAX_CHANNELS; i++) {
+		if (f->kick[i] >= 0)
+			close(f->kick[i]);
+		if (f->call[i] >= 0)
+			close(f->call[i]);
+		f->kick[i] = f->call[i] = -1;
+	}
+	if (f->state)
+		munmap(f->state, f->state_size);
+	if (f->state_fd >= 0)
+		close(f->state_fd);
+	f->state = NULL;
+	f->listen_fd = f->state_fd = -1;
+}

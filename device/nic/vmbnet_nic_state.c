@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmbnet NIC state across backends: the checkpoints a backend writes into
+ * the hand-off state area before each publish, and how a successor (or the
+ * front end, when none comes) resumes from them. The protocol is in
+ * vmb_handoff.h and transport/SPEC.md section 9.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vmbnet/vmb_barrier.h"
+#include "vmbnet_nic.h"
+#include "vmbnet_nic_priv.h"
+
+int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_chan_state *st)
+{
+	struct vmbnet_nic_chan *nc = &nic->chan[chan];
+	uint32_t s0 = vmb_read_once(st->slot[0].seq), s1 = vmb_read_once(st->slot[1].seq);
+	uint32_t gen = (s0 > s1 ? s0 : s1) / 2 + 1;
+	struct vmb_hof_ckpt *ck = &st->slot[gen % 2];
+
+	if (nc->rx_slots > VMB_HOF_RX_SLOTS_MAX)
+		return -E2BIG;
+	vmb_write_once(ck->seq, 2 * gen - 1);
+	/* Pairs with the read barrier in ckpt_copy(): the odd seq is visible
+	 * before any field changes.
+	 */
+	vmb_wmb();
+	ck->in_read = nc->ch->in.priv_index;
+	ck->out_write = nc->ch->out.priv_index;
+	ck->nvsp_version = nc->nvsp_version;
+	ck->rndis_ready = nc->rndis_ready;
+	ck->packet_filter = nc->packet_filter;
+	ck->rx_gpadl = nc->rx_buf.pages ? nc->rx_buf.gpadl : 0;
+	ck->tx_gpadl = nc->tx_buf.pages ? nc->tx_buf.gpadl : 0;
+	ck->rx_slots = nc->rx_slots;
+	ck->link_pending = nc->link_indication_pending;
+	if (nc->rx_slots)
+		memcpy(ck->rx_busy, nc->rx_busy, nc->rx_slots);
+	/* Pairs with the read barrier in ckpt_copy(): the fields are complete
+	 * before the even seq says so.
+	 */
+	vmb_store_release(&ck->seq, 2 * gen);
+	return 0;
+}
+
+/* Copy slot @i out; true when it was complete and stable while copied. */
+static bool ckpt_copy(const struct vmb_hof_chan_state *st, int i, struct vmb_hof_ckpt *out)
+{
+	uint32_t before = vmb_load_acquire(&st->slot[i].seq);
+
+	memcpy(out, &st->slot[i], sizeof(*out));
+	vmb_rmb(); /* pairs with the barriers in vmbnet_nic_checkpoint() */
+	return before && !(before & 1) && vmb_read_once(st->slot[i].seq) == before;
+}
+
+/*
+ * The checkpoint that matches the guest's view: the newest complete one
+ * whose out_write the guest has seen published, else the one before it.
+ * 1 = found, 0 = no checkpoint was ever written (nothing was published:
+ * start fresh), -EIO = none matches.
+ */
+static int ckpt_pick(const struct vmb_hof_chan_state *st, uint32_t write_index,
+		     struct vmb_hof_ckpt *out)
+{
+	struct vmb_hof_ckpt c[2];
+	bool ok[2];
+	int newest;
+
+	ok[0] = ckpt_copy(st, 0, &c[0]);
+	ok[1] = ckpt_copy(st, 1, &c[1]);
+	if (!ok[0] && !ok[1])
+		return vmb_read_once(st->slot[0].seq) || vmb_read_once(st->slot[1].seq) ? -EIO : 0;
+	newest = !ok[0] || (ok[1] && c[1].seq > c[0].seq);
+	for (int k = 0; k < 2; k++) {
+		int i = k ? !newest : newest;
+
+		if (ok[i] && c[i].out_write == write_index) {
+			memcpy(out, &c[i], sizeof(*out));
+			return 1;
+		}
+	}
+	return -EIO;
+}
+
+/* Put @r's private position (and the published one) at @idx. */
+static int ring_position(struct vmb_ring *r, uint32_t idx, bool consumer)
+{
+	if (idx >= r->size || idx % VMB_PKT_ALIGN)
+		return -EIO;
+	if (consumer && r->pub_index != idx) {
+		r->priv_index = idx;
+		vmb_ring_rx_release(r); /* the release the predecessor did not do */
+	}
+	r->priv_index = r->pub_index = idx;
+	return 0;
+}
+
+/* Take up @r's published positions afresh (another process moved them). */
+static int ring_resync(struct vmb_ring *r, bool consumer)
+{
+	uint32_t own = vmb_load_acquire(consumer ? &r->hdr->read_index : &r->hdr->write_index);
+	uint32_t peer = vmb_load_acquire(consumer ? &r->hdr->write_index : &r->hdr->read_index);
+
+	if (own >= r->size || own % VMB_PKT_ALIGN || peer >= r->size || peer % VMB_PKT_ALIGN)
+		return -EIO;
+	r->priv_index = r->pub_index = own;
+	r->peer_cache = peer;
+	return 0;
+}
+
+static int nic_state_apply(struct vmbnet_nic_chan *nc, const struct vmb_hof_ckpt *ck)
+{
+	struct vmbnet_host *h = nc->ch->host;
+
+	nc->nvsp_version = ck->nvsp_version;
+	nc->rndis_ready = !!ck->rndis_ready;
+	nc->packet_filter = ck->packet_filter;
+	nc->link_indication_pending = !!ck->link_pending;
+	if (ck->tx_gpadl && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, ck->tx_gpadl))
+		return -EIO;
+	if (!ck->rx_gpadl)
+		return ck->rx_slots ? -EIO : 0;
+	if (vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, ck->rx_gpadl) ||
+	    ck->rx_slots > VMB_HOF_RX_SLOTS_MAX ||
+	    ck->rx_slots != (uint64_t)nc->rx_buf.npages * VMB_PAGE_SIZE / VMBNET_RX_SECTION_BYTES)
+		return -EIO;
+	return vmbnet_nic_rx_slots_init(nc, ck->rx_busy) ? -EIO : 0;
+}
+
+int vmbnet_nic_resume(struct vmbnet_nic *nic, uint32_t chan, const struct vmb_hof_chan_state *st)
+{
+	struct vmb_hof_ckpt ck;
+	struct vmbnet_nic_chan *nc = &nic->chan[chan];
+	struct vmbnet_channel *ch = nc->ch;
+	int ret;
+
+	if (!ch || ch->state != VMBNET_CHAN_OPEN)
+		return -EINVAL;
+	ret = ckpt_pick(st, vmb_load_acquire(&ch->out.hdr->write_index), &ck);
+	if (ret == 0)
+		return 0; /* the predecessor published nothing: a fresh channel */
+	if (ret < 0 || ring_position(&ch->in, ck.in_read, true) ||
+	    ring_position(&ch->out, ck.out_write, false) || nic_state_apply(nc, &ck)) {
+		vmbnet_nic_release_bufs(nc);
+		vmbnet_chan_guest_error(ch, "resume: no checkpoint matches the rings", true);
+		return -EIO;
+	}
+	/* Whatever the guest queued meanwhile is served at the first poll. */
+	return 0;
+}
+
+int vmbnet_nic_fail_in_flight(struct vmbnet_channel *ch, const struct vmb_hof_chan_state *st)
+{
+	static const struct vmbnet_nic_ops no_ops;
+	struct vmbnet_nic nic = { .ops = &no_ops }; /* only its counters are used */
+	struct vmbnet_nic_chan nc = { .nic = &nic, .ch = ch };
+	struct vmb_hof_ckpt ck;
+	struct vmb_pkt p;
+	int ret;
+
+	/* The backend moved the rings since the front end attached them. */
+	if (ring_resync(&ch->in, true) || ring_resync(&ch->out, false))
+		return -EIO;
+	ret = ckpt_pick(st, vmb_load_acquire(&ch->out.hdr->write_index), &ck);
+	if (ret < 0 || (ret > 0 && (ring_position(&ch->in, ck.in_read, true) ||
+				    ring_position(&ch->out, ck.out_write, false))))
+		return -EIO;
+	while (vmb_ring_peek(&ch->in, &p) == 0) {
+		if (p.type != VMB_PKT_COMP) {
+			if (vmb_ring_tx_room(&ch->out, sizeof(struct vmb_pkt_desc) + NVSP_MSG_SIZE +
+							       VMB_TRAILER_SIZE))
+				break;
+			vmbnet_nic_complete_rndis(&nc, &p, NVSP_STAT_FAIL);
+		}
+		vmb_ring_advance(&ch->in, &p);
+	}
+	vmbnet_nic_publish(&nc);
+	vmb_ring_rx_release(&ch->in);
+	return (int)nic.stats.completions;
+}

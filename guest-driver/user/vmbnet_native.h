@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmbnet native: the guest-driver core in userspace, driving an external
+ * backend (vmbnet-dpdk) at native speed with no QEMU. This process plays
+ * both the guest (its RAM is a memfd, the DDI core sends on the channel
+ * rings) and the device's control plane (vmbnet_host with the hand-off front
+ * end, exactly as vmbnet-pci runs it in QEMU); the backend maps the memfd
+ * and serves the rings from another process on another core.
+ *
+ * Single-threaded: every call comes from the thread that plays the guest.
+ */
+#ifndef VMBNET_NATIVE_H
+#define VMBNET_NATIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmbnet_ddi.h"
+#include "vmbnet_hof.h"
+
+#define VMBNET_NATIVE_RAM_BASE 0x100000ull /* GPA of the first RAM byte */
+#define VMBNET_NATIVE_RING_PAGES 32 /* each direction, header page included */
+#define VMBNET_NATIVE_RX_PAGES 512 /* 2 MiB receive buffer: 1024 slots */
+#define VMBNET_NATIVE_TX_PAGES 256 /* 1 MiB send buffer */
+
+struct vmbnet_native_stats {
+	uint64_t doorbells; /* guest -> backend signals */
+	uint64_t wakeups; /* backend -> guest signals taken while sleeping */
+	uint64_t rx_frames; /* data frames the backend delivered */
+	uint64_t rx_bytes;
+};
+
+struct vmbnet_native {
+	int ram_fd;
+	uint8_t *ram;
+	uint64_t ram_bytes;
+	uint64_t next; /* bump allocator over ram, bytes */
+	struct vmbnet_host host;
+	struct vmbnet_hof_front front;
+	struct vmb_ring up, down; /* the guest's producer and consumer views */
+	uint64_t ring_pfn, rx_pfn, tx_pfn;
+	struct vmbnet_core core;
+	bool front_up; /* host and front end initialized */
+	bool core_ready;
+	bool open;
+	struct vmbnet_native_stats stats;
+};
+
+/* Guest RAM of @ram_mib MiB and a front end listening on @sock. 0 or -errno. */
+int vmbnet_native_init(struct vmbnet_native *n, const char *sock, uint32_t ram_mib);
+void vmbnet_native_fini(struct vmbnet_native *n);
+
+/* Wait up to @timeout_ms for a backend to connect, and hand it the state.
+ * 0, -ETIMEDOUT, or the replay's error.
+ */
+int vmbnet_native_accept(struct vmbnet_native *n, int timeout_ms);
+
+/* The guest's bring-up: channel 0's GPADLs and rings, open, NVSP and RNDIS
+ * through the backend, then the DDI core with @slots in flight. 0 or -errno.
+ */
+int vmbnet_native_bringup(struct vmbnet_native *n, uint32_t slots, int timeout_ms);
+
+/* The guest closes channel 0 (with or without a backend). */
+void vmbnet_native_close(struct vmbnet_native *n);
+
+/* Deliver what the backend wrote: completions to the core, receive slots
+ * straight back. Returns the packets taken from the ring.
+ */
+unsigned int vmbnet_native_pump(struct vmbnet_native *n);
+
+/* Nothing to do: unmask, sleep up to @timeout_ms on the backend's signal
+ * (and on a backend connecting or hanging up), mask again. 1 when woken by
+ * the backend, 0 on timeout.
+ */
+int vmbnet_native_wait(struct vmbnet_native *n, int timeout_ms);
+
+/* @len bytes of page-aligned guest RAM, its first pfn in *pfn. */
+void *vmbnet_native_dma(struct vmbnet_native *n, uint32_t len, uint64_t *pfn);
+
+/* An MDL over @len bytes at @va (guest RAM from vmbnet_native_dma). */
+int vmbnet_native_describe(struct vmbnet_native *n, void *va, uint32_t len,
+			   struct vmbnet_mdl *m, uint64_t *pfns, uint32_t max);
+
+#endif /* VMBNET_NATIVE_H */
