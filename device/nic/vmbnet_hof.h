@@ -133,6 +133,7 @@ struct vmbnet_hof_back_stats {
 
 struct vmbnet_hof_back {
 	int sock;
+	bool busy_poll; /* the embedder polls: rings stay masked (vmbnet_nic_arm) */
 	bool started; /* START seen */
 	bool hello; /* HELLO seen */
 	struct vmbnet_host host;

@@ -119,6 +119,7 @@ static int back_hello(struct vmbnet_hof_back *b, const struct vmb_hof_hello *m, 
 		return -EINVAL;
 	vmbnet_nic_init(&b->nic, &b->host, m->mtu, ops, opaque);
 	b->nic.link_up = !!m->link_up;
+	b->nic.busy_poll = b->busy_poll;
 	b->host.connected = true;
 	b->state->generation++;
 	memcpy(b->mac, m->mac, sizeof(b->mac));

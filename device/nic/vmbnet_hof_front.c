@@ -185,12 +185,23 @@ static int front_replay(struct vmbnet_hof_front *f)
 	return err;
 }
 
+/* Has the connected backend gone without us noticing yet? */
+static bool front_peer_gone(struct vmbnet_hof_front *f)
+{
+	struct pollfd p = { .fd = f->sock, .events = POLLIN };
+
+	/* It never speaks unasked: readable means hang-up or garbage. */
+	return poll(&p, 1, 0) != 0;
+}
+
 int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 {
 	int s = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC), err;
 
 	if (s < 0)
 		return -errno;
+	if (f->sock >= 0 && front_peer_gone(f))
+		front_drop(f, "backend-hangup", 0);
 	if (f->sock >= 0) {
 		close(s); /* one backend at a time */
 		f->stats.rejected++;
