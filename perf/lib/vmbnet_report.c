@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "vmbnet_hist.h"
 #include "vmbnet_report.h"
 
 const char *vmbnet_cpu_model(void)
@@ -78,4 +80,40 @@ void vmbnet_report_fini(struct vmbnet_report *r)
 {
 	json_decref(r->results);
 	json_decref(r->root);
+}
+
+int vmbnet_report_hgrm(const struct vmbnet_hist *h, const char *path)
+{
+	double level = 0;
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount",
+		"1/(1-Percentile)");
+	for (;;) {
+		uint32_t ppm = (uint32_t)(level * 10000.0 + 0.5);
+		uint64_t v = vmbnet_hist_at(h, ppm > 1000000 ? 1000000 : ppm);
+		uint64_t cnt = (uint64_t)((double)h->total * level / 100.0 + 0.5);
+		double half = 100.0 - level, step = 1;
+
+		if (level >= 100.0) {
+			fprintf(f, "%12.3f %14.12f %10" PRIu64 "\n", v / 1000.0, 1.0, h->total);
+			break;
+		}
+		fprintf(f, "%12.3f %14.12f %10" PRIu64 " %14.2f\n", v / 1000.0, level / 100.0, cnt,
+			1.0 / (1.0 - level / 100.0));
+		/* 5 ticks per half distance to 100 %, as HdrHistogram reports */
+		while (half <= 50.0 / step && step < 1e12)
+			step *= 2;
+		level += 100.0 / (10.0 * step);
+		if (100.0 - level < 1e-7 || (double)h->total * (100.0 - level) / 100.0 < 0.5)
+			level = 100.0;
+	}
+	fprintf(f, "#[Max     = %12.3f, Total count    = %12" PRIu64 "]\n", h->max / 1000.0,
+		h->total);
+	fprintf(f, "#[Buckets = %12d, SubBuckets     = %12d]\n", VMBNET_HIST_MAX_SHIFT + 1,
+		VMBNET_HIST_SUB);
+	fclose(f);
+	return 0;
 }

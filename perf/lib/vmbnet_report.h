@@ -27,6 +27,13 @@ int vmbnet_report_write(struct vmbnet_report *r, const char *dir);
 
 void vmbnet_report_fini(struct vmbnet_report *r);
 
+struct vmbnet_hist;
+
+/* Write @h as HdrHistogram's .hgrm percentile distribution (values in
+ * microseconds) to @path. 0 or -errno.
+ */
+int vmbnet_report_hgrm(const struct vmbnet_hist *h, const char *path);
+
 /* CPU model string, for reports and table headers. */
 const char *vmbnet_cpu_model(void);
 

@@ -153,7 +153,6 @@ pause_for() {
     pause_pid=
 }
 
-
 # wait_for <timeout s> <what> <command...>: poll until the command succeeds;
 # bounded by the timeout and by the global deadline; dies if a testpmd exits.
 wait_for() {
@@ -317,7 +316,8 @@ remove_runtime_dirs() {
 
 cleanup() {
     set +e
-    trap - EXIT INT TERM HUP
+    trap - EXIT
+    trap '' INT TERM HUP  # bounded; let it finish
     [[ -n $pause_pid ]] && kill "$pause_pid" 2>/dev/null
     [[ -n $tx_fd ]] && echo quit 1>&"$tx_fd" 2>/dev/null
     [[ -n $rx_fd ]] && echo quit 1>&"$rx_fd" 2>/dev/null
@@ -353,6 +353,9 @@ setup() {
 measure() {
     local first_packets first_us
     wait_for "$LINK_TIMEOUT" "the first packets at the receiver" receiving
+    local need_us=$(((WARMUP_SECONDS + seconds + 2 * REPLY_TIMEOUT) * US_PER_SECOND))
+    (($(now_us) + need_us <= deadline_us)) ||
+        die "start-up too slow: no time left to measure within the budget"
     log "link up; warm-up ${WARMUP_SECONDS}s"
     pause_for "$WARMUP_SECONDS"
     sample_rx

@@ -106,49 +106,15 @@ static int parse(const char *label, const char *path)
 	return found ? 0 : -1;
 }
 
-/* HdrHistogram's .hgrm percentile distribution, values in microseconds. */
 static void write_hgrm(const struct run *x, const char *dir)
 {
 	char path[4096];
-	double level = 0;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/guest-cycle-%s-%s.hgrm", dir, x->name, x->label);
 	for (char *p = path + strlen(dir) + 1; *p; p++)
 		if (*p == '/')
 			*p = '_';
-	f = fopen(path, "w");
-	if (!f)
-		return;
-	fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount",
-		"1/(1-Percentile)");
-	for (;;) {
-		uint32_t ppm = (uint32_t)(level * 10000.0 + 0.5);
-		uint64_t v = vmbnet_hist_at(x->hist, ppm > 1000000 ? 1000000 : ppm);
-		uint64_t cnt = (uint64_t)((double)x->hist->total * level / 100.0 + 0.5);
-
-		if (level >= 100.0) {
-			fprintf(f, "%12.3f %14.12f %10" PRIu64 "\n", v / 1000.0, 1.0, x->hist->total);
-			break;
-		}
-		fprintf(f, "%12.3f %14.12f %10" PRIu64 " %14.2f\n", v / 1000.0, level / 100.0, cnt,
-			1.0 / (1.0 - level / 100.0));
-		/* 5 ticks per half distance to 100 %, as HdrHistogram reports */
-		{
-			double half = 100.0 - level, step = 1;
-
-			while (half <= 50.0 / step && step < 1e12)
-				step *= 2;
-			level += 100.0 / (10.0 * step);
-			if (100.0 - level < 1e-7 || (double)x->hist->total * (100.0 - level) / 100.0 < 0.5)
-				level = 100.0;
-		}
-	}
-	fprintf(f, "#[Max     = %12.3f, Total count    = %12" PRIu64 "]\n", x->hist->max / 1000.0,
-		x->hist->total);
-	fprintf(f, "#[Buckets = %12d, SubBuckets     = %12d]\n", VMBNET_HIST_MAX_SHIFT + 1,
-		VMBNET_HIST_SUB);
-	fclose(f);
+	vmbnet_report_hgrm(x->hist, path);
 }
 
 static const struct run *peer_pktgen(const char *device_backend)
