@@ -174,8 +174,9 @@ static int connect_front(struct vmbnet_dpdk *d)
 /* Serve one device until it goes away or we are told to stop. */
 static int serve(struct vmbnet_dpdk *d)
 {
-	uint64_t hz = rte_get_timer_hz(), idle_from = rte_get_timer_cycles();
+	uint64_t hz = rte_get_timer_hz(), idle_from = rte_get_timer_cycles(), control_at = 0;
 	uint64_t idle_cycles = hz * d->idle_us / 1000000;
+	uint64_t control_cycles = hz * VMBNET_DPDK_CONTROL_US / 1000000;
 	int err = connect_front(d);
 
 	if (err)
@@ -185,18 +186,26 @@ static int serve(struct vmbnet_dpdk *d)
 	printf("vmbnet-dpdk: serving %s\n", d->socket_path);
 	fflush(stdout);
 	while (!force_quit) {
+		uint64_t now = rte_get_timer_cycles();
 		bool work;
 
-		if (vmbnet_hof_back_control(&d->back) < 0)
-			break;
+		/* The control socket is a syscall away: look at it now and
+		 * then while busy, and always before and after sleeping.
+		 */
+		if (now - control_at > control_cycles || !d->back.started) {
+			if (vmbnet_hof_back_control(&d->back) < 0)
+				break;
+			control_at = now;
+		}
 		work = poll_channels(d);
 		work |= vmbnet_dpdk_rx(d);
 		d->stats.polls++;
 		if (work) {
 			d->stats.busy_polls++;
-			idle_from = rte_get_timer_cycles();
-		} else if (rte_get_timer_cycles() - idle_from > idle_cycles) {
+			idle_from = now;
+		} else if (now - idle_from > idle_cycles) {
 			sleep_idle(d);
+			control_at = 0;
 		}
 	}
 	if (force_quit)

@@ -25,6 +25,7 @@
 #define VMBNET_DPDK_RX_POLL_MS 1 /* sleeping: still look at the port this often */
 #define VMBNET_DPDK_SLEEP_MS 100 /* sleeping with no port receive to watch */
 #define VMBNET_DPDK_CONNECT_RETRY_MS 100
+#define VMBNET_DPDK_CONTROL_US 1000 /* busy: look at the socket this often (a syscall) */
 
 enum vmbnet_dpdk_zc { VMBNET_ZC_AUTO, VMBNET_ZC_ON, VMBNET_ZC_OFF };
 
