@@ -6,6 +6,14 @@
  * control plane. The register map is transport/include/vmbnet/vmb_pci.h and
  * its spec transport/SPEC.md.
  *
+ * Two datapaths serve the channels the control plane opens. Datapath A (the
+ * default) runs the NIC of device/nic in QEMU, to any -netdev. Datapath B
+ * (datapath=<unix socket path>) hands the channels to an external backend
+ * (vmbnet-dpdk) through the hand-off front end of device/nic/vmbnet_hof.h:
+ * the backend maps guest RAM (which must be a shared memfd or file backend),
+ * takes the doorbells on one eventfd per channel, and asks for the channel's
+ * interrupt on another. The control plane stays here either way.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -25,40 +33,12 @@
 #include "exec/address-spaces.h"
 #include "trace.h"
 
-#include "vmbnet/vmb_pci.h"
-#include "vmbnet_host.h"
-#include "vmbnet_nic.h"
+#include "vmbnet-pci.h"
 
-#define TYPE_VMBNET_PCI "vmbnet-pci"
-OBJECT_DECLARE_SIMPLE_TYPE(VmbnetPciState, VMBNET_PCI)
-
-#define VMBNET_DEFAULT_MTU 1500
-#define VMBNET_MIN_MTU 68
-#define VMBNET_MAX_MTU 9000
-#define VMBNET_DEFAULT_RING_PAGES 64 /* 256 KiB per direction */
-#define VMBNET_MAX_RING_PAGES 4096 /* 16 MiB per direction */
-
-struct VmbnetPciState {
-    PCIDevice parent_obj;
-
-    MemoryRegion regs;
-    NICState *nic_state;
-
-    /* properties */
-    NICConf conf;
-    uint32_t queues; /* channels offered */
-    uint32_t mtu;
-    uint32_t ring_pages;
-
-    /* guest-visible state */
-    uint32_t irq_status; /* INTx cause bits, one per vector */
-    uint8_t msg_tx[VMB_MSG_MAX]; /* guest -> host message being written */
-    uint8_t msg_rx[VMB_MSG_MAX]; /* host -> guest message last popped */
-
-    /* the VMBus-style host and the NIC behind its channels (device/nic) */
-    struct vmbnet_host host;
-    struct vmbnet_nic nic;
-};
+static bool vmbnet_pci_link_up(VmbnetPciState *s)
+{
+    return vmbnet_pci_datapath_b(s) ? s->hof.link_up : s->nic.link_up;
+}
 
 static void vmbnet_pci_update_intx(VmbnetPciState *s)
 {
@@ -71,7 +51,7 @@ static void vmbnet_pci_update_intx(VmbnetPciState *s)
 
 static uint32_t vmbnet_pci_status(VmbnetPciState *s)
 {
-    uint32_t st = s->nic.link_up ? VMB_STATUS_LINK_UP : 0;
+    uint32_t st = vmbnet_pci_link_up(s) ? VMB_STATUS_LINK_UP : 0;
 
     if (s->host.msgq_count) {
         st |= VMB_STATUS_MSG_PENDING;
@@ -246,8 +226,14 @@ static ssize_t vmbnet_pci_receive_iov(NetClientState *nc,
                                       const struct iovec *iov, int iovcnt)
 {
     VmbnetPciState *s = qemu_get_nic_opaque(nc);
-    uint32_t chan = vmbnet_pci_rx_chan(s, nc);
-    long ret = vmbnet_nic_receive(&s->nic, chan, iov, iovcnt, NULL);
+    uint32_t chan;
+    long ret;
+
+    if (vmbnet_pci_datapath_b(s)) {
+        return iov_size(iov, iovcnt); /* no netdev there: cannot happen */
+    }
+    chan = vmbnet_pci_rx_chan(s, nc);
+    ret = vmbnet_nic_receive(&s->nic, chan, iov, iovcnt, NULL);
 
     if (trace_event_get_state_backends(TRACE_VMBNET_PCI_RX)) {
         trace_vmbnet_pci_rx(chan, iov_size(iov, iovcnt), ret);
@@ -271,6 +257,10 @@ static void vmbnet_pci_link_status_changed(NetClientState *nc)
     VmbnetPciState *s = qemu_get_nic_opaque(nc);
 
     trace_vmbnet_pci_link(!nc->link_down);
+    if (vmbnet_pci_datapath_b(s)) {
+        vmbnet_pci_hof_set_link(s, !nc->link_down);
+        return;
+    }
     vmbnet_nic_set_link(&s->nic, !nc->link_down);
 }
 
@@ -340,6 +330,9 @@ static void vmbnet_pci_reset(DeviceState *dev)
 
     trace_vmbnet_pci_reset();
     vmbnet_host_reset(&s->host);
+    if (vmbnet_pci_datapath_b(s)) {
+        vmbnet_pci_hof_reset(s);
+    }
     s->irq_status = 0;
     vmbnet_pci_update_intx(s);
 }
@@ -447,6 +440,14 @@ static void vmbnet_pci_add_counters(VmbnetPciState *s)
         { "stat-unknown-completions",
           offsetof(VmbnetPciState, nic.stats.unknown_completions) },
         { "stat-control-msgs", offsetof(VmbnetPciState, nic.stats.control_msgs) },
+        /* datapath B: the backends the front end served (0 with A) */
+        { "stat-backend-connects", offsetof(VmbnetPciState, hof.stats.connects) },
+        { "stat-backend-disconnects",
+          offsetof(VmbnetPciState, hof.stats.disconnects) },
+        { "stat-backend-refused", offsetof(VmbnetPciState, hof.stats.rejected) },
+        { "stat-backend-msgs", offsetof(VmbnetPciState, hof.stats.msgs) },
+        { "stat-backend-failed-in-flight",
+          offsetof(VmbnetPciState, hof.stats.failed_in_flight) },
     };
     Object *obj = OBJECT(s);
 
@@ -479,11 +480,20 @@ static void vmbnet_pci_add_counters(VmbnetPciState *s)
 static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
 {
     VmbnetPciState *s = VMBNET_PCI(pdev);
+    bool b = vmbnet_pci_datapath_b(s);
 
-    if (!vmbnet_pci_check_props(s, errp)) {
+    if (!vmbnet_pci_check_props(s, errp) ||
+        (b && !vmbnet_pci_hof_check_props(s, errp))) {
         return;
     }
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
+    vmbnet_host_init(&s->host, s->queues, s->conf.macaddr.a,
+                     &vmbnet_pci_host_ops, s,
+                     b ? &vmbnet_hof_front_handler : &vmbnet_nic_handler);
+    if (b && !vmbnet_pci_hof_realize(s, errp)) {
+        vmbnet_host_fini(&s->host);
+        return;
+    }
     pci_config_set_interrupt_pin(pdev->config, 1);
 
     memory_region_init_io(&s->regs, OBJECT(s), &vmbnet_pci_mmio_ops, s,
@@ -498,15 +508,21 @@ static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
         }
     } /* else INTx only: the guest sees no MSI-X capability */
 
-    vmbnet_host_init(&s->host, s->queues, s->conf.macaddr.a,
-                     &vmbnet_pci_host_ops, s, &vmbnet_nic_handler);
-    vmbnet_nic_init(&s->nic, &s->host, s->mtu, &vmbnet_pci_nic_ops, s);
+    if (!b) {
+        vmbnet_nic_init(&s->nic, &s->host, s->mtu, &vmbnet_pci_nic_ops, s);
+    }
     s->nic_state = qemu_new_nic(&vmbnet_pci_net_info, &s->conf,
                                 object_get_typename(OBJECT(s)),
                                 DEVICE(s)->id, &DEVICE(s)->mem_reentrancy_guard,
                                 s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic_state), s->conf.macaddr.a);
-    s->nic.link_up = !qemu_get_queue(s->nic_state)->link_down;
+    if (b) {
+        /* set_link still works: the backend hears of it */
+        vmbnet_pci_hof_set_link(s, !qemu_get_queue(s->nic_state)->link_down);
+        vmbnet_pci_hof_watch(s, true);
+    } else {
+        s->nic.link_up = !qemu_get_queue(s->nic_state)->link_down;
+    }
     vmbnet_pci_add_counters(s);
     trace_vmbnet_pci_realize(s->queues, s->mtu);
 }
@@ -515,7 +531,14 @@ static void vmbnet_pci_exit(PCIDevice *pdev)
 {
     VmbnetPciState *s = VMBNET_PCI(pdev);
 
+    /* Not quite realize's mirror: closing the channels needs the datapath. */
+    if (vmbnet_pci_datapath_b(s)) {
+        vmbnet_pci_hof_watch(s, false);
+    }
     vmbnet_host_fini(&s->host);
+    if (vmbnet_pci_datapath_b(s)) {
+        vmbnet_pci_hof_unrealize(s);
+    }
     qemu_del_nic(s->nic_state);
     if (msix_present(pdev)) {
         msix_unuse_all_vectors(pdev);
@@ -655,6 +678,7 @@ static Property vmbnet_pci_properties[] = {
     DEFINE_PROP_UINT32("mtu", VmbnetPciState, mtu, VMBNET_DEFAULT_MTU),
     DEFINE_PROP_UINT32("ring-pages", VmbnetPciState, ring_pages,
                        VMBNET_DEFAULT_RING_PAGES),
+    DEFINE_PROP_STRING("datapath", VmbnetPciState, datapath),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -362,6 +362,20 @@ static uint32_t pop_msg(struct vmbnet_native *n, void *buf)
 	return h.msgtype;
 }
 
+/* Put pfns @pfn0 + @first .. into @dst (unaligned) until @max or @npages. */
+static uint32_t put_pfns(uint8_t *dst, uint64_t pfn0, uint32_t first, uint32_t npages,
+			 uint32_t max)
+{
+	uint32_t k;
+
+	for (k = 0; first + k < npages && k < max; k++) {
+		uint64_t pfn = pfn0 + first + k;
+
+		memcpy(dst + (size_t)k * sizeof(pfn), &pfn, sizeof(pfn));
+	}
+	return k;
+}
+
 static int gpadl_create(struct vmbnet_native *n, uint32_t id, uint64_t pfn0, uint32_t npages)
 {
 	uint8_t msg[VMB_MSG_MAX];
@@ -371,25 +385,17 @@ static int gpadl_create(struct vmbnet_native *n, uint32_t id, uint64_t pfn0, uin
 		.range_buflen = (uint16_t)(sizeof(struct vmb_gpa_range) + 8 * npages),
 	};
 	struct vmb_gpa_range r = { .byte_count = npages * VMB_PAGE_SIZE };
+	struct vmb_msg_gpadl_body b = { .hdr.msgtype = VMB_MSG_GPADL_BODY, .gpadl = id };
 	struct vmb_msg_gpadl_created c;
-	uint32_t sent = 0, body = 0, k;
-	uint64_t *pfns;
+	uint32_t sent, k;
 
 	memcpy(msg, &hdr, sizeof(hdr));
 	memcpy(msg + sizeof(hdr), &r, sizeof(r));
-	pfns = (uint64_t *)(msg + sizeof(hdr) + sizeof(r));
-	for (k = 0; k < npages && k < GPADL_PFNS_PER_MSG; k++)
-		pfns[k] = pfn0 + k;
+	k = put_pfns(msg + sizeof(hdr) + sizeof(r), pfn0, 0, npages, GPADL_PFNS_PER_MSG);
 	vmbnet_host_message(&n->host, msg, (uint32_t)(sizeof(hdr) + sizeof(r) + 8 * k));
-	for (sent = k; sent < npages; sent += k, body++) {
-		struct vmb_msg_gpadl_body b = {
-			.hdr.msgtype = VMB_MSG_GPADL_BODY, .msgnumber = body, .gpadl = id,
-		};
-		uint64_t *bp = (uint64_t *)(msg + sizeof(b));
-
+	for (sent = k; sent < npages; sent += k, b.msgnumber++) {
 		memcpy(msg, &b, sizeof(b));
-		for (k = 0; sent + k < npages && k < (VMB_MSG_MAX - sizeof(b)) / 8; k++)
-			bp[k] = pfn0 + sent + k;
+		k = put_pfns(msg + sizeof(b), pfn0, sent, npages, (VMB_MSG_MAX - sizeof(b)) / 8);
 		vmbnet_host_message(&n->host, msg, (uint32_t)(sizeof(b) + 8 * k));
 	}
 	if (pop_msg(n, &c) != VMB_MSG_GPADL_CREATED || c.gpadl != id)

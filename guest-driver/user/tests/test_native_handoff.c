@@ -256,7 +256,6 @@ static void run_cycle(void)
 	VT_EQ(vmbnet_native_bringup(&N, 256, 5000), 0);
 	frames_prepare(&f);
 	VT_CHECK(send_until(&f, FRAMES, &be));
-	VT_EQ(be.b.nic.stats.tx_packets, FRAMES);
 	be_reap(&be);
 	VT_EQ(wire_frames, FRAMES);
 	check_exactly_once();

@@ -1,0 +1,288 @@
+/*
+ * vmbnet-pci datapath B: the device's channels served by an external backend
+ * (vmbnet-dpdk) through the hand-off front end of device/nic/vmbnet_hof.h.
+ *
+ * The front end listens on the datapath socket; the main loop watches it,
+ * the connected backend's socket (readable = it hung up), and one eventfd
+ * per channel on which the backend asks for the channel's interrupt. The
+ * guest's doorbells reach the backend through the front end's kick eventfds
+ * (vmbnet_host_doorbell() -> the front end's handler), with no help here.
+ * Guest RAM goes to the backend as the fds of its shared memory backend.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qapi/error.h"
+#include "hw/boards.h"
+#include "migration/blocker.h"
+#include "exec/address-spaces.h"
+#include "trace.h"
+
+#include "vmbnet-pci.h"
+
+typedef struct VmbnetPciRegions {
+    struct vmbnet_hof_region *r;
+    unsigned int max, n;
+    bool overflow;
+} VmbnetPciRegions;
+
+/*
+ * One range of the flat view. Shared fd-backed RAM is what a backend can
+ * map; anything else (ROM, MMIO, private RAM such as a VGA framebuffer) it
+ * cannot, and the guest has no business putting channel memory there. A
+ * range that continues the previous one in both guest-physical and file
+ * space extends it: the ROM windows below 1 MiB cut RAM into pieces, and a
+ * backend maps a region in one piece (a GPADL page range may not cross).
+ */
+static bool vmbnet_pci_add_region(Int128 start, Int128 len,
+                                  const MemoryRegion *mr,
+                                  hwaddr offset_in_region, void *opaque)
+{
+    VmbnetPciRegions *v = opaque;
+    MemoryRegion *ram = (MemoryRegion *)mr; /* the getters take no const */
+    uint64_t gpa = int128_get64(start), end = gpa + int128_get64(len);
+    uint64_t fd_offset, head;
+    struct vmbnet_hof_region *last = v->n ? &v->r[v->n - 1] : NULL;
+    int fd;
+
+    if (!memory_region_is_ram(ram) || memory_region_is_rom(ram) ||
+        memory_region_is_ram_device(ram)) {
+        return false;
+    }
+    fd = memory_region_get_fd(ram);
+    if (fd < 0 || !qemu_ram_is_shared(ram->ram_block)) {
+        return false;
+    }
+    /* QEMU 7.2 maps a RAM block's file from offset 0. */
+    fd_offset = qemu_ram_block_host_offset(ram->ram_block,
+                    (uint8_t *)memory_region_get_ram_ptr(ram) + offset_in_region);
+    head = ROUND_UP(gpa, VMB_PAGE_SIZE) - gpa; /* whole pages only */
+    gpa += head;
+    fd_offset += head;
+    end = QEMU_ALIGN_DOWN(end, VMB_PAGE_SIZE);
+    if (end <= gpa || fd_offset % VMB_PAGE_SIZE) {
+        return false;
+    }
+    if (last && last->fd == fd && last->gpa + last->size == gpa &&
+        last->fd_offset + last->size == fd_offset) {
+        last->size += end - gpa;
+        return false;
+    }
+    if (v->n == v->max) {
+        v->overflow = true;
+        return true;
+    }
+    v->r[v->n++] = (struct vmbnet_hof_region) {
+        .gpa = gpa, .size = end - gpa, .fd_offset = fd_offset, .fd = fd,
+    };
+    return false;
+}
+
+/* ops->regions: guest RAM as the backend maps it. Count or -errno. */
+static int vmbnet_pci_hof_regions(void *opaque, struct vmbnet_hof_region *r,
+                                  unsigned int max)
+{
+    VmbnetPciRegions v = { .r = r, .max = max };
+
+    RCU_READ_LOCK_GUARD();
+    flatview_for_each_range(address_space_to_flatview(&address_space_memory),
+                            vmbnet_pci_add_region, &v);
+    if (v.overflow) {
+        return -ENOSPC;
+    }
+    for (unsigned int i = 0; i < v.n; i++) {
+        trace_vmbnet_pci_backend_region(r[i].gpa, r[i].size, r[i].fd_offset);
+    }
+    return v.n ? (int)v.n : -ENOENT;
+}
+
+/*
+ * Keep the main loop watching the backend's socket, whichever it is: the
+ * front end closes it itself on errors, inside any call that talks to the
+ * backend, and says so through ops->event. Unwatching there, before control
+ * goes back to the main loop, means the loop never polls a closed fd.
+ */
+static void vmbnet_pci_hof_sock_read(void *opaque);
+
+static void vmbnet_pci_hof_sync_fds(VmbnetPciState *s)
+{
+    if (s->hof_watched == s->hof.sock) {
+        return;
+    }
+    if (s->hof_watched >= 0) {
+        qemu_set_fd_handler(s->hof_watched, NULL, NULL, NULL);
+    }
+    s->hof_watched = s->hof.sock;
+    if (s->hof_watched >= 0) {
+        qemu_set_fd_handler(s->hof_watched, vmbnet_pci_hof_sock_read, NULL, s);
+    }
+}
+
+static void vmbnet_pci_hof_event(void *opaque, const char *what, int err)
+{
+    VmbnetPciState *s = opaque;
+
+    trace_vmbnet_pci_backend(what, err);
+    vmbnet_pci_hof_sync_fds(s);
+    if (err < 0) {
+        warn_report("vmbnet-pci: backend at %s: %s: %s", s->datapath, what,
+                    strerror(-err));
+    }
+}
+
+static const struct vmbnet_hof_front_ops vmbnet_pci_hof_ops = {
+    .regions = vmbnet_pci_hof_regions,
+    .event = vmbnet_pci_hof_event,
+};
+
+/* A backend connects (or a second one tries to: refused). */
+static void vmbnet_pci_hof_accept(void *opaque)
+{
+    VmbnetPciState *s = opaque;
+
+    vmbnet_hof_front_accept(&s->hof); /* errors came through ops->event */
+    vmbnet_pci_hof_sync_fds(s);
+}
+
+/* The backend never speaks unasked: readable means it hung up. */
+static void vmbnet_pci_hof_sock_read(void *opaque)
+{
+    VmbnetPciState *s = opaque;
+
+    vmbnet_hof_front_sock_event(&s->hof);
+    vmbnet_pci_hof_sync_fds(s);
+}
+
+/* The backend asks for channel @ch's interrupt. */
+static void vmbnet_pci_hof_call(void *opaque)
+{
+    struct vmbnet_channel *ch = opaque;
+    VmbnetPciState *s = ch->host->opaque;
+    uint64_t n;
+
+    if (read(s->hof.call[ch->index], &n, sizeof(n)) == sizeof(n)) {
+        vmbnet_chan_notify(ch);
+    }
+}
+
+/* Forget interrupts the backend asked for before a reset. */
+static void vmbnet_pci_hof_drain_calls(VmbnetPciState *s)
+{
+    uint64_t n;
+
+    for (uint32_t i = 0; i < s->host.nchan; i++) {
+        while (read(s->hof.call[i], &n, sizeof(n)) == sizeof(n)) {
+            /* drained */
+        }
+    }
+}
+
+void vmbnet_pci_hof_watch(VmbnetPciState *s, bool on)
+{
+    for (uint32_t i = 0; i < s->host.nchan; i++) {
+        qemu_set_fd_handler(s->hof.call[i], on ? vmbnet_pci_hof_call : NULL,
+                            NULL, on ? &s->host.chan[i] : NULL);
+    }
+    qemu_set_fd_handler(s->hof.listen_fd, on ? vmbnet_pci_hof_accept : NULL,
+                        NULL, on ? s : NULL);
+}
+
+/*
+ * The backend maps guest RAM through its fd: the machine's RAM must be a
+ * shared memfd (or file) backend. Checked once here so that the mistake is
+ * a clear error at start-up, not a backend that cannot serve.
+ */
+static bool vmbnet_pci_hof_check_ram(VmbnetPciState *s, Error **errp)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+    struct vmbnet_hof_region r[VMB_HOF_MAX_REGIONS];
+    int n;
+
+    if (!ms->ram || memory_region_get_fd(ms->ram) < 0 ||
+        !qemu_ram_is_shared(ms->ram->ram_block)) {
+        error_setg(errp, "vmbnet-pci: datapath=%s needs guest RAM that the "
+                   "backend can map: a shared memfd memory backend",
+                   s->datapath);
+        error_append_hint(errp, "Start QEMU with -object memory-backend-memfd,"
+                          "id=mem,size=<the -m size>,share=on "
+                          "-machine memory-backend=mem\n");
+        return false;
+    }
+    n = vmbnet_pci_hof_regions(s, r, VMB_HOF_MAX_REGIONS);
+    if (n < 0) {
+        error_setg(errp, "vmbnet-pci: datapath=%s: guest RAM %s", s->datapath,
+                   n == -ENOSPC ? "is in more pieces than the hand-off carries"
+                                : "has no shared fd-backed range");
+        return false;
+    }
+    return true;
+}
+
+bool vmbnet_pci_hof_check_props(VmbnetPciState *s, Error **errp)
+{
+    if (!*s->datapath) {
+        error_setg(errp, "vmbnet-pci: datapath must name a unix socket path");
+        return false;
+    }
+    if (s->conf.peers.ncs[0]) {
+        error_setg(errp, "vmbnet-pci: netdev and datapath exclude each other: "
+                   "netdev= runs the NIC in QEMU, datapath= hands it to an "
+                   "external backend");
+        return false;
+    }
+    if (s->queues > VMB_HOF_MAX_CHANNELS) {
+        error_setg(errp, "vmbnet-pci: datapath hands at most %u queues to a "
+                   "backend, got %u", VMB_HOF_MAX_CHANNELS, s->queues);
+        return false;
+    }
+    return vmbnet_pci_hof_check_ram(s, errp);
+}
+
+bool vmbnet_pci_hof_realize(VmbnetPciState *s, Error **errp)
+{
+    int err;
+
+    s->hof_watched = -1;
+    err = vmbnet_hof_front_init(&s->hof, &s->host, s->datapath, s->mtu,
+                                &vmbnet_pci_hof_ops, s);
+    if (err) {
+        error_setg_errno(errp, -err, "vmbnet-pci: cannot listen on datapath "
+                         "socket %s", s->datapath);
+        return false;
+    }
+    error_setg(&s->migration_blocker, "vmbnet-pci: datapath=%s cannot "
+               "migrate: the NIC state lives in the external backend (the "
+               "in-QEMU datapath, netdev=, migrates)", s->datapath);
+    if (migrate_add_blocker(s->migration_blocker, errp) < 0) {
+        error_free(s->migration_blocker);
+        s->migration_blocker = NULL;
+        vmbnet_hof_front_fini(&s->hof);
+        return false;
+    }
+    return true;
+}
+
+void vmbnet_pci_hof_unrealize(VmbnetPciState *s)
+{
+    migrate_del_blocker(s->migration_blocker);
+    error_free(s->migration_blocker);
+    s->migration_blocker = NULL;
+    vmbnet_hof_front_fini(&s->hof); /* ops->event unwatches the socket */
+    vmbnet_pci_hof_sync_fds(s);
+}
+
+void vmbnet_pci_hof_reset(VmbnetPciState *s)
+{
+    vmbnet_hof_front_reset(&s->hof);
+    vmbnet_pci_hof_sync_fds(s);
+    vmbnet_pci_hof_drain_calls(s);
+}
+
+void vmbnet_pci_hof_set_link(VmbnetPciState *s, bool up)
+{
+    vmbnet_hof_front_set_link(&s->hof, up);
+    vmbnet_pci_hof_sync_fds(s);
+}

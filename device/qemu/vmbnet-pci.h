@@ -1,0 +1,74 @@
+/*
+ * vmbnet-pci: the device state, shared by the device (vmbnet-pci.c) and its
+ * datapath B, the hand-off to an external backend (vmbnet-pci-hof.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_VMBNET_PCI_H
+#define HW_VMBNET_PCI_H
+
+#include "hw/pci/pci.h"
+#include "net/net.h"
+
+#include "vmbnet/vmb_pci.h"
+#include "vmbnet_hof.h"
+#include "vmbnet_host.h"
+#include "vmbnet_nic.h"
+
+#define TYPE_VMBNET_PCI "vmbnet-pci"
+OBJECT_DECLARE_SIMPLE_TYPE(VmbnetPciState, VMBNET_PCI)
+
+#define VMBNET_DEFAULT_MTU 1500
+#define VMBNET_MIN_MTU 68
+#define VMBNET_MAX_MTU 9000
+#define VMBNET_DEFAULT_RING_PAGES 64 /* 256 KiB per direction */
+#define VMBNET_MAX_RING_PAGES 4096 /* 16 MiB per direction */
+
+struct VmbnetPciState {
+    PCIDevice parent_obj;
+
+    MemoryRegion regs;
+    NICState *nic_state;
+
+    /* properties */
+    NICConf conf;
+    uint32_t queues; /* channels offered */
+    uint32_t mtu;
+    uint32_t ring_pages;
+    char *datapath; /* datapath B: the backend's unix socket; NULL = A */
+
+    /* guest-visible state */
+    uint32_t irq_status; /* INTx cause bits, one per vector */
+    uint8_t msg_tx[VMB_MSG_MAX]; /* guest -> host message being written */
+    uint8_t msg_rx[VMB_MSG_MAX]; /* host -> guest message last popped */
+
+    /* the VMBus-style host and the NIC behind its channels (device/nic) */
+    struct vmbnet_host host;
+    struct vmbnet_nic nic; /* datapath A only */
+
+    /* datapath B: the hand-off front end (datapath != NULL) */
+    struct vmbnet_hof_front hof;
+    int hof_watched; /* hof.sock as registered with the main loop, or -1 */
+    Error *migration_blocker;
+};
+
+static inline bool vmbnet_pci_datapath_b(VmbnetPciState *s)
+{
+    return s->datapath != NULL;
+}
+
+/* ---- datapath B (vmbnet-pci-hof.c) ----------------------------------- */
+
+/* Realize, before anything is set up: the properties and guest RAM suit it. */
+bool vmbnet_pci_hof_check_props(VmbnetPciState *s, Error **errp);
+/* With the host initialized: listen for the backend, block migration. */
+bool vmbnet_pci_hof_realize(VmbnetPciState *s, Error **errp);
+/* Watch the listening socket and the interrupt requests (or stop). */
+void vmbnet_pci_hof_watch(VmbnetPciState *s, bool on);
+/* After vmbnet_host_fini() closed the channels through the front end. */
+void vmbnet_pci_hof_unrealize(VmbnetPciState *s);
+/* After vmbnet_host_reset(): the backend drops its channels and GPADLs. */
+void vmbnet_pci_hof_reset(VmbnetPciState *s);
+void vmbnet_pci_hof_set_link(VmbnetPciState *s, bool up);
+
+#endif /* HW_VMBNET_PCI_H */
