@@ -15,6 +15,7 @@
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
+#include "qemu/sockets.h"
 #include "qapi/error.h"
 #include "hw/boards.h"
 #include "migration/blocker.h"
@@ -147,11 +148,20 @@ static void vmbnet_pci_hof_accept(void *opaque)
     vmbnet_pci_hof_sync_fds(s);
 }
 
-/* The backend never speaks unasked: readable means it hung up. */
+/*
+ * The backend never speaks unasked: readable means it hung up. But readable
+ * when the main loop polled (without the BQL) is not readable now: a vCPU
+ * may have talked to the backend meanwhile and read the ACK that woke the
+ * loop. So look again, under the BQL, before dropping the backend.
+ */
 static void vmbnet_pci_hof_sock_read(void *opaque)
 {
     VmbnetPciState *s = opaque;
+    GPollFD p = { .fd = s->hof.sock, .events = G_IO_IN | G_IO_HUP };
 
+    if (s->hof.sock < 0 || g_poll(&p, 1, 0) == 0) {
+        return;
+    }
     vmbnet_hof_front_sock_event(&s->hof);
     vmbnet_pci_hof_sync_fds(s);
 }
@@ -182,6 +192,8 @@ static void vmbnet_pci_hof_drain_calls(VmbnetPciState *s)
 
 void vmbnet_pci_hof_watch(VmbnetPciState *s, bool on)
 {
+    /* A spurious wake-up must not block the main loop in accept(). */
+    qemu_socket_set_nonblock(s->hof.listen_fd);
     for (uint32_t i = 0; i < s->host.nchan; i++) {
         qemu_set_fd_handler(s->hof.call[i], on ? vmbnet_pci_hof_call : NULL,
                             NULL, on ? &s->host.chan[i] : NULL);
