@@ -248,6 +248,11 @@ static uint64_t port_now(void *opaque)
 	return fast_now_ns();
 }
 
+uint64_t vmbnet_native_now_ns(void)
+{
+	return fast_now_ns();
+}
+
 static void port_macs(void *opaque, uint8_t src[6], uint8_t dst[6])
 {
 	struct vmbnet_native *n = opaque;
@@ -313,7 +318,9 @@ unsigned int vmbnet_native_pump(struct vmbnet_native *n)
 		vmb_ring_advance(&n->down, &p);
 		got++;
 	}
-	vmb_ring_rx_release(&n->down);
+	/* The backend may wait for this space (pending_send_sz). */
+	if (vmb_ring_rx_release(&n->down))
+		vmbnet_host_doorbell(&n->host, 0);
 	if (wrote)
 		port_flush(n);
 	if (got && n->core_ready)

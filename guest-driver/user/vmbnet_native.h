@@ -74,6 +74,9 @@ unsigned int vmbnet_native_pump(struct vmbnet_native *n);
  */
 int vmbnet_native_wait(struct vmbnet_native *n, int timeout_ms);
 
+/* CLOCK_MONOTONIC nanoseconds, from the TSC where it is constant (cheap). */
+uint64_t vmbnet_native_now_ns(void);
+
 /* @len bytes of page-aligned guest RAM, its first pfn in *pfn. */
 void *vmbnet_native_dma(struct vmbnet_native *n, uint32_t len, uint64_t *pfn);
 

@@ -36,6 +36,7 @@
 #define DEFAULT_WINDOW 256
 #define DEFAULT_BATCH 32
 #define DEFAULT_SIZE 64
+#define MAX_ROUNDS 9
 #define CORE_SLOTS 512
 #define IDLE_SPIN_NS 200000ull /* busy-poll this long without progress before sleeping */
 #define ACCEPT_TIMEOUT_MS 30000
@@ -47,7 +48,7 @@
 struct opts {
 	const char *socket, *backend, *peer, *report_dir;
 	uint64_t frames, rate;
-	uint32_t size, window, batch;
+	uint32_t size, window, batch, rounds;
 	int guest_cpu;
 	bool latency_run, vlan;
 	uint32_t vlan_info;
@@ -63,14 +64,6 @@ static struct vmbnet_native N;
 static struct vmbnet_nbl *nbls;
 static struct run *cur;
 static volatile sig_atomic_t stop;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void on_signal(int sig)
 {
@@ -126,7 +119,8 @@ static int frames_prepare(const struct opts *o)
  */
 static int run_frames(const struct opts *o, struct run *r)
 {
-	uint64_t t0 = now_ns(), deadline = t0 + RUN_TIMEOUT_S * 1000000000ull, busy_at = t0;
+	uint64_t t0 = vmbnet_native_now_ns(), deadline = t0 + RUN_TIMEOUT_S * 1000000000ull;
+	uint64_t busy_at = t0;
 
 	cur = r;
 	while (r->done < r->frames) {
@@ -136,7 +130,7 @@ static int run_frames(const struct opts *o, struct run *r)
 		if (r->rate) {
 			uint64_t due;
 
-			t = now_ns();
+			t = vmbnet_native_now_ns();
 			due = (t - t0) * r->rate / 1000000000ull + 1;
 			room = due > r->sent ? (room < due - r->sent ? room : due - r->sent) : 0;
 		}
@@ -154,7 +148,7 @@ static int run_frames(const struct opts *o, struct run *r)
 		}
 		vmbnet_core_batch_end(&N.core);
 		if (!t)
-			t = now_ns();
+			t = vmbnet_native_now_ns();
 		/* Sleeping makes the backend signal (a syscall on its side):
 		 * only after a real idle spell.
 		 */
@@ -167,7 +161,7 @@ static int run_frames(const struct opts *o, struct run *r)
 		if (t > deadline)
 			return -ETIMEDOUT;
 	}
-	r->elapsed_ns = now_ns() - t0;
+	r->elapsed_ns = vmbnet_native_now_ns() - t0;
 	r->pps = r->elapsed_ns ? r->frames * 1000000000ull / r->elapsed_ns : 0;
 	cur = NULL;
 	return 0;
@@ -180,7 +174,9 @@ static pid_t spawn_backend(const struct opts *o)
 	char cmd[4096];
 	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "exec %s -- --socket %s --once", o->backend, o->socket);
+	/* The backend's own options may already follow its "--". */
+	snprintf(cmd, sizeof(cmd), "exec %s %s --socket %s --once", o->backend,
+		 strstr(o->backend, " -- ") ? "" : "--", o->socket);
 	pid = fork();
 	if (pid == 0) {
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -227,6 +223,33 @@ static uint64_t measure_peer(const char *script)
 
 /* ---- report ---------------------------------------------------------------- */
 
+/* Everything one invocation measured. */
+struct results {
+	struct run peak[MAX_ROUNDS]; /* flat out, one per round */
+	uint64_t peer[MAX_ROUNDS]; /* virtio-user -> vhost-user, one per round */
+	struct run half; /* paced at half the median peak */
+	unsigned int rounds;
+	uint64_t peak_median, peer_median;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t median(const uint64_t *v, unsigned int n)
+{
+	uint64_t t[MAX_ROUNDS];
+
+	if (!n)
+		return 0;
+	memcpy(t, v, n * sizeof(*t));
+	qsort(t, n, sizeof(*t), cmp_u64);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
 static void print_run(const struct opts *o, const struct run *r, uint64_t peer)
 {
 	printf("%-26s %6u %10" PRIu64 " %10" PRIu64, r->name, o->size, r->frames, r->pps);
@@ -239,7 +262,7 @@ static void print_run(const struct opts *o, const struct run *r, uint64_t peer)
 	else
 		printf(" %8s %8s %8s %9s %9s", "-", "-", "-", "-", "-");
 	if (peer)
-		printf("  %.2fx", (double)r->pps / (double)peer);
+		printf("  %10" PRIu64 "  %.2fx", peer, (double)r->pps / (double)peer);
 	printf("\n");
 }
 
@@ -269,40 +292,51 @@ static void json_run(struct vmbnet_report *rep, const struct opts *o, const stru
 	}
 }
 
-static void report(const struct opts *o, struct run *runs, int nruns, uint64_t peer)
+static void print_targets(const struct results *x)
 {
+	if (x->peer_median)
+		printf("target: native >= %.1fx the peer (medians): %s (%.2fx)\n", TARGET_RATIO,
+		       x->peak_median >= TARGET_RATIO * x->peer_median ? "met" : "NOT met",
+		       (double)x->peak_median / (double)x->peer_median);
+	if (x->half.hist && x->half.hist->total)
+		printf("target: p99 < %.0f us at half the peak rate: %s (%.1f us)\n",
+		       TARGET_P99_US,
+		       vmbnet_hist_at(x->half.hist, 990000) < TARGET_P99_US * 1000 ? "met"
+										   : "NOT met",
+		       vmbnet_hist_at(x->half.hist, 990000) / 1000.0);
+}
+
+static void report(const struct opts *o, struct results *x)
+{
+	struct run med = { .name = "native-peak-median" };
 	struct vmbnet_report rep;
 	char path[4096];
 
+	med.pps = x->peak_median;
 	printf("\nvmbnet native: DDI core (cpu %d) -> vmbnet-dpdk -> net_null, %s\n",
 	       o->guest_cpu, vmbnet_cpu_model());
-	printf("%-26s %6s %10s %10s %8s %8s %8s %9s %9s  %s\n", "run", "bytes", "frames", "pps",
-	       "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "vs peer");
-	if (peer)
-		printf("%-26s %6u %10s %10" PRIu64 "\n", "virtio-user->vhost-user", o->size, "-",
-		       peer);
-	for (int i = 0; i < nruns; i++)
-		print_run(o, &runs[i], i == 0 ? peer : 0);
-	if (peer)
-		printf("target: native >= %.1fx the peer: %s (%.2fx)\n", TARGET_RATIO,
-		       runs[0].pps >= TARGET_RATIO * peer ? "met" : "NOT met",
-		       (double)runs[0].pps / (double)peer);
-	if (nruns > 1 && runs[1].hist->total)
-		printf("target: p99 < %.0f us at half the peak rate: %s (%.1f us)\n", TARGET_P99_US,
-		       vmbnet_hist_at(runs[1].hist, 990000) < TARGET_P99_US * 1000 ? "met"
-										: "NOT met",
-		       vmbnet_hist_at(runs[1].hist, 990000) / 1000.0);
+	printf("%-26s %6s %10s %10s %8s %8s %8s %9s %9s  %10s  %s\n", "run", "bytes", "frames",
+	       "pps", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "peer pps", "ratio");
+	for (unsigned int i = 0; i < x->rounds; i++)
+		print_run(o, &x->peak[i], x->peer[i]);
+	print_run(o, &med, x->peer_median);
+	if (x->half.hist)
+		print_run(o, &x->half, 0);
+	printf("peer: virtio-user -> vhost-user, dpdk-testpmd txonly -> rxonly, received pps, "
+	       "measured before each native round\n");
+	print_targets(x);
 	if (!o->report_dir || vmbnet_report_init(&rep, "native"))
 		return;
-	for (int i = 0; i < nruns; i++)
-		json_run(&rep, o, &runs[i], i == 0 ? peer : 0);
+	for (unsigned int i = 0; i < x->rounds; i++)
+		json_run(&rep, o, &x->peak[i], x->peer[i]);
+	json_run(&rep, o, &med, x->peer_median);
+	if (x->half.hist)
+		json_run(&rep, o, &x->half, 0);
 	vmbnet_report_write(&rep, o->report_dir);
 	vmbnet_report_fini(&rep);
-	for (int i = 0; i < nruns; i++) {
-		if (!runs[i].hist || !runs[i].hist->total)
-			continue;
-		snprintf(path, sizeof(path), "%s/native-%s.hgrm", o->report_dir, runs[i].name);
-		vmbnet_report_hgrm(runs[i].hist, path);
+	if (x->half.hist && x->half.hist->total) {
+		snprintf(path, sizeof(path), "%s/native-half-rate.hgrm", o->report_dir);
+		vmbnet_report_hgrm(x->half.hist, path);
 	}
 }
 
@@ -312,11 +346,13 @@ static void usage(const char *prog)
 {
 	printf("usage: %s [--backend CMD] [--socket PATH] [--frames N] [--size BYTES]\n"
 	       "          [--window N] [--batch N] [--rate PPS] [--vlan PRIO:VID]\n"
-	       "          [--latency-run] [--peer SCRIPT] [--report-dir DIR] [--guest-cpu N]\n"
-	       "  --backend CMD   start the backend: CMD -- --socket PATH --once is run\n"
+	       "          [--latency-run] [--peer SCRIPT] [--rounds N] [--report-dir DIR]\n"
+	       "          [--guest-cpu N]\n"
+	       "  --backend CMD   start the backend: CMD [--] --socket PATH --once is run\n"
 	       "                  (without it, wait for a backend to connect to --socket)\n"
 	       "  --latency-run   then run again at half the peak rate, for latency\n"
-	       "  --peer SCRIPT   first measure virtio-user -> vhost-user with SCRIPT\n"
+	       "  --peer SCRIPT   measure virtio-user -> vhost-user with SCRIPT before each round\n"
+	       "  --rounds N      flat-out rounds (1..9, default 1); medians are compared\n"
 	       "exit status: 0 when every frame completed exactly once, successfully\n",
 	       prog);
 }
@@ -330,7 +366,7 @@ static int parse(struct opts *o, int argc, char **argv)
 		{ "rate", 1, NULL, 'r' }, { "vlan", 1, NULL, 'v' },
 		{ "latency-run", 0, NULL, 'l' }, { "peer", 1, NULL, 'p' },
 		{ "report-dir", 1, NULL, 'd' }, { "guest-cpu", 1, NULL, 'c' },
-		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "rounds", 1, NULL, 'R' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	unsigned int prio, vid;
 	int c;
@@ -354,12 +390,13 @@ static int parse(struct opts *o, int argc, char **argv)
 		case 'p': o->peer = optarg; break;
 		case 'd': o->report_dir = optarg; break;
 		case 'c': o->guest_cpu = atoi(optarg); break;
+		case 'R': o->rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'h': usage(argv[0]); exit(0);
 		default: return -EINVAL;
 		}
 	}
 	if (o->size < 60 || o->size > VMB_PAGE_SIZE || !o->frames || !o->window ||
-	    o->window > CORE_SLOTS || !o->batch)
+	    o->window > CORE_SLOTS || !o->batch || !o->rounds || o->rounds > MAX_ROUNDS)
 		return -EINVAL;
 	return 0;
 }
@@ -374,9 +411,13 @@ static void pin(int cpu)
 		perror("vmbnet-native: pinning the guest");
 }
 
-/* Bring up, run flat out (and at half the peak rate), check exactly-once. */
-static int bench(const struct opts *o, struct run *runs, int *nruns)
+/* Bring up, then rounds of (peer, native flat out), then a half-rate run. */
+static int bench(const struct opts *o, struct results *x)
 {
+	static const char *const names[MAX_ROUNDS] = { "native-peak-1", "native-peak-2",
+		"native-peak-3", "native-peak-4", "native-peak-5", "native-peak-6",
+		"native-peak-7", "native-peak-8", "native-peak-9" };
+	uint64_t pps[MAX_ROUNDS];
 	int err = vmbnet_native_accept(&N, ACCEPT_TIMEOUT_MS);
 
 	if (err)
@@ -388,23 +429,34 @@ static int bench(const struct opts *o, struct run *runs, int *nruns)
 	if (err)
 		return fprintf(stderr, "vmbnet-native: bring-up: %s\n", strerror(-err)), err;
 	N.core.on_complete = observe;
-	runs[0] = (struct run){ .name = o->rate ? "native-paced" : "native-peak",
-				.frames = o->frames, .rate = o->rate };
-	runs[0].hist = calloc(1, sizeof(*runs[0].hist));
-	printf("vmbnet-native: %" PRIu64 " frames of %u bytes, window %u, batch %u%s\n",
-	       o->frames, o->size, o->window, o->batch, o->rate ? ", paced" : ", flat out");
-	fflush(stdout);
-	err = run_frames(o, &runs[0]);
-	*nruns = 1;
-	if (!err && o->latency_run) {
-		runs[1] = (struct run){ .name = "native-half-rate", .frames = o->frames / 2,
-					.rate = runs[0].pps / 2 };
-		runs[1].hist = calloc(1, sizeof(*runs[1].hist));
-		printf("vmbnet-native: again at half the peak rate, %" PRIu64 " pps\n",
-		       runs[1].rate);
+	for (x->rounds = 0; x->rounds < o->rounds && !err; x->rounds++) {
+		struct run *r = &x->peak[x->rounds];
+
+		if (o->peer) {
+			x->peer[x->rounds] = measure_peer(o->peer);
+			if (!x->peer[x->rounds])
+				fprintf(stderr, "vmbnet-native: the peer measurement failed\n");
+		}
+		*r = (struct run){ .name = o->rate ? "native-paced" : names[x->rounds],
+				   .frames = o->frames, .rate = o->rate };
+		r->hist = calloc(1, sizeof(*r->hist));
+		printf("vmbnet-native: round %u: %" PRIu64 " frames of %u bytes, window %u, "
+		       "batch %u%s\n", x->rounds + 1, o->frames, o->size, o->window, o->batch,
+		       o->rate ? ", paced" : ", flat out");
 		fflush(stdout);
-		err = run_frames(o, &runs[1]);
-		*nruns = 2;
+		err = r->hist ? run_frames(o, r) : -ENOMEM;
+		pps[x->rounds] = r->pps;
+	}
+	x->peak_median = median(pps, x->rounds);
+	x->peer_median = median(x->peer, x->rounds);
+	if (!err && o->latency_run) {
+		x->half = (struct run){ .name = "native-half-rate", .frames = o->frames / 2,
+					.rate = x->peak_median / 2 };
+		x->half.hist = calloc(1, sizeof(*x->half.hist));
+		printf("vmbnet-native: at half the median peak rate, %" PRIu64 " pps\n",
+		       x->half.rate);
+		fflush(stdout);
+		err = x->half.hist ? run_frames(o, &x->half) : -ENOMEM;
 	}
 	if (err)
 		fprintf(stderr, "vmbnet-native: run: %s\n", strerror(-err));
@@ -413,13 +465,13 @@ static int bench(const struct opts *o, struct run *runs, int *nruns)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .frames = DEFAULT_FRAMES, .size = DEFAULT_SIZE,
-			  .window = DEFAULT_WINDOW, .batch = DEFAULT_BATCH };
-	struct run runs[2] = { 0 };
+	struct opts o = { .frames = DEFAULT_FRAMES, .size = DEFAULT_SIZE, .window = DEFAULT_WINDOW,
+			  .batch = DEFAULT_BATCH, .rounds = 1 };
+	static struct results x;
 	char sock[108];
-	uint64_t peer = 0, completed = 0, sent = 0, failed = 0;
+	uint64_t completed = 0, sent = 0, failed = 0;
 	pid_t backend = 0;
-	int nruns = 0, err, bstatus = 0;
+	int err, bstatus = 0;
 
 	if (parse(&o, argc, argv)) {
 		usage(argv[0]);
@@ -431,11 +483,6 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (o.peer) {
-		peer = measure_peer(o.peer);
-		if (!peer)
-			fprintf(stderr, "vmbnet-native: the peer measurement failed\n");
-	}
 	pin(o.guest_cpu);
 	err = vmbnet_native_init(&N, o.socket, 256);
 	if (err) {
@@ -444,14 +491,16 @@ int main(int argc, char **argv)
 	}
 	if (o.backend)
 		backend = spawn_backend(&o);
-	err = bench(&o, runs, &nruns);
-	for (int i = 0; i < nruns; i++) {
-		sent += runs[i].sent;
-		completed += runs[i].done;
-		failed += runs[i].failed;
+	err = bench(&o, &x);
+	for (unsigned int i = 0; i <= x.rounds && i < MAX_ROUNDS; i++) {
+		const struct run *r = i < x.rounds ? &x.peak[i] : &x.half;
+
+		sent += r->sent;
+		completed += r->done;
+		failed += r->failed;
 	}
 	if (!err)
-		report(&o, runs, nruns, peer);
+		report(&o, &x);
 	printf("vmbnet-native: %" PRIu64 " sent, %" PRIu64 " completed (%" PRIu64 " failed), "
 	       "%" PRIu64 " unknown completions, %" PRIu64 " backends, %" PRIu64 " doorbells, "
 	       "%" PRIu64 " wakeups\n", sent, completed, failed,
