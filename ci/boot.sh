@@ -7,6 +7,9 @@
 #                [--show <regex>]   (print only console lines matching it)
 #                [--cases-decide]   (pass once the guest reported a verdict;
 #                                    the per-case CTest results decide)
+#                [--shared-ram]     (guest RAM in a shared memfd, which an
+#                                    external backend can map: vmbnet-pci's
+#                                    datapath=)
 #                [-- <extra qemu args>]
 #
 # Reads the serial console line by line: shows progress, passes only on the
@@ -20,6 +23,7 @@ say() { echo "boot: $*"; }
 die() { echo "boot: error: $*" >&2; exit 2; }
 
 qemu= kernel= initrd= script= timeout=300 log= results= append= quiet=0 show= cases_decide=0
+ram_mb=1024 shared_ram=0
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -34,6 +38,7 @@ while [ $# -gt 0 ]; do
     --quiet) quiet=1; shift ;;
     --show) show=$2; shift 2 ;;
     --cases-decide) cases_decide=1; shift ;;
+    --shared-ram) shared_ram=1; shift ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown argument '$1'" ;;
     esac
@@ -56,8 +61,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+ram=(-m "$ram_mb")
+if [ "$shared_ram" = 1 ]; then
+    ram+=(-object "memory-backend-memfd,id=vmbnet-ram,size=${ram_mb}M,share=on"
+          -machine memory-backend=vmbnet-ram)
+fi
+
 # Firmware: the dfsg source ships no blobs; Debian's packages provide them.
-"$qemu" -accel tcg -M q35 -cpu max -m 1024 -smp 1 -nodefaults -no-reboot \
+"$qemu" -accel tcg -M q35 -cpu max "${ram[@]}" -smp 1 -nodefaults -no-reboot \
     -display none -serial stdio -monitor none \
     -L /usr/share/qemu -L /usr/share/seabios \
     -kernel "$kernel" -initrd "$initrd" \
