@@ -110,20 +110,6 @@ bad:
 
 /* ---- the poll loop --------------------------------------------------------------- */
 
-static bool poll_channels(struct vmbnet_dpdk *d)
-{
-	struct vmbnet_hof_back *b = &d->back;
-	bool work = false;
-
-	for (uint32_t i = 0; b->started && i < b->host.nchan; i++) {
-		if (vmbnet_nic_pending(&b->nic, i)) {
-			b->host.handler->doorbell(&b->host.chan[i]);
-			work = true;
-		}
-	}
-	return work;
-}
-
 /* Nothing to do for a while: unmask, then sleep on the doorbells, the
  * socket and (briefly) the port.
  */
@@ -134,9 +120,8 @@ static void sleep_idle(struct vmbnet_dpdk *d)
 	unsigned int np = 0;
 	uint64_t v;
 
-	for (uint32_t i = 0; b->started && i < b->host.nchan; i++)
-		if (vmbnet_nic_arm(&b->nic, i))
-			return; /* a packet came in meanwhile */
+	if (vmbnet_hof_back_arm(b))
+		return; /* a packet came in meanwhile */
 	p[np++] = (struct pollfd){ .fd = b->sock, .events = POLLIN };
 	for (uint32_t i = 0; b->hello && i < b->host.nchan; i++)
 		if (b->kick[i] >= 0)
@@ -197,7 +182,7 @@ static int serve(struct vmbnet_dpdk *d)
 				break;
 			control_at = now;
 		}
-		work = poll_channels(d);
+		work = vmbnet_hof_back_poll(&d->back);
 		work |= vmbnet_dpdk_rx(d);
 		d->stats.polls++;
 		if (work) {

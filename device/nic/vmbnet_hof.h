@@ -179,6 +179,16 @@ int vmbnet_hof_back_message(struct vmbnet_hof_back *b, const void *msg, uint32_t
  */
 void vmbnet_hof_back_fini(struct vmbnet_hof_back *b);
 
+/* Busy polling (busy_poll set): serve every channel the guest wrote to.
+ * True if any had work.
+ */
+bool vmbnet_hof_back_poll(struct vmbnet_hof_back *b);
+
+/* About to sleep on the kick eventfds: unmask every channel. True when a
+ * packet came in meanwhile (poll again instead of sleeping).
+ */
+bool vmbnet_hof_back_arm(struct vmbnet_hof_back *b);
+
 /* For ops->commit: checkpoint @chan before its publish. */
 void vmbnet_hof_back_commit(struct vmbnet_hof_back *b, uint32_t chan);
 

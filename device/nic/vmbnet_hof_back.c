@@ -273,6 +273,27 @@ int vmbnet_hof_back_control(struct vmbnet_hof_back *b)
 	}
 }
 
+bool vmbnet_hof_back_poll(struct vmbnet_hof_back *b)
+{
+	bool work = false;
+
+	for (uint32_t i = 0; b->started && i < b->host.nchan; i++) {
+		if (vmbnet_nic_pending(&b->nic, i)) {
+			b->host.handler->doorbell(&b->host.chan[i]);
+			work = true;
+		}
+	}
+	return work;
+}
+
+bool vmbnet_hof_back_arm(struct vmbnet_hof_back *b)
+{
+	for (uint32_t i = 0; b->started && i < b->host.nchan; i++)
+		if (vmbnet_nic_arm(&b->nic, i))
+			return true;
+	return false;
+}
+
 void vmbnet_hof_back_commit(struct vmbnet_hof_back *b, uint32_t chan)
 {
 	if (!b->state || vmbnet_nic_checkpoint(&b->nic, chan, &b->state->chan[chan]))

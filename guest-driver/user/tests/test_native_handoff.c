@@ -79,20 +79,6 @@ static void be_commit(void *opaque, uint32_t chan)
 
 static const struct vmbnet_nic_ops be_ops = { .tx = be_tx, .commit = be_commit };
 
-static bool be_poll(struct backend *be)
-{
-	struct vmbnet_hof_back *b = &be->b;
-	bool work = false;
-
-	for (uint32_t i = 0; b->started && i < b->host.nchan; i++) {
-		if (vmbnet_nic_pending(&b->nic, i)) {
-			b->host.handler->doorbell(&b->host.chan[i]);
-			work = true;
-		}
-	}
-	return work;
-}
-
 static void be_sleep(struct backend *be)
 {
 	struct vmbnet_hof_back *b = &be->b;
@@ -100,9 +86,8 @@ static void be_sleep(struct backend *be)
 			       { .fd = b->kick[0], .events = POLLIN } };
 	uint64_t v;
 
-	for (uint32_t i = 0; b->started && i < b->host.nchan; i++)
-		if (vmbnet_nic_arm(&b->nic, i))
-			return;
+	if (vmbnet_hof_back_arm(b))
+		return;
 	if (poll(p, b->kick[0] >= 0 ? 2 : 1, SLEEP_MS) > 0 && p[1].revents & POLLIN)
 		VT_EQ(read(b->kick[0], &v, sizeof(v)), sizeof(v));
 }
@@ -118,7 +103,7 @@ static void *be_main(void *arg)
 	while (!atomic_load(&be->stop)) {
 		if (vmbnet_hof_back_control(&be->b) < 0)
 			break;
-		if (be_poll(be))
+		if (vmbnet_hof_back_poll(&be->b))
 			idle = 0;
 		else if (++idle > IDLE_SPINS)
 			be_sleep(be);
