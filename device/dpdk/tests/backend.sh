@@ -61,7 +61,7 @@ killed_midstream)
     rm -rf "$(runtime_dir a)" # a SIGKILLed process cannot clean up after itself
     start_backend b net_null0,no-rx=1
     wait "$native_pid" || { cat "$work/native.log" "$work"/backend-b.log; fail "vmbnet-native failed"; }
-    cat "$work/native.log" | tail -2
+    tail -2 "$work/native.log"
     grep -q "3000000 sent, 3000000 completed (0 failed), 0 unknown completions, 2 backends" \
         "$work/native.log" || fail "not exactly once across the restart"
     grep -q "resumed 1" "$work/backend-b.log" 2>/dev/null ||
@@ -78,7 +78,7 @@ pcap_8021p)
     total=$(grep -c "ethertype" "$work/dump.txt" || true)
     echo "captured $total frames, $tagged tagged vlan 100 priority 5"
     head -1 "$work/dump.txt"
-    [ "$tagged" = 2000 ] && [ "$total" = 2000 ] || fail "expected 2000 tagged frames"
+    if [ "$tagged" != 2000 ] || [ "$total" != 2000 ]; then fail "expected 2000 tagged frames"; fi
     ;;
 telemetry)
     start_backend a net_null0,no-rx=1
@@ -96,7 +96,7 @@ telemetry)
         fail "dpdk-telemetry.py: $out"
     echo "$out" | tail -1
     sent=$(grep -o "^vmbnet-native: [0-9]* sent" "$work/native.log" | grep -o "[0-9]*")
-    [ -n "$sent" ] && [ "$sent" -gt 0 ] || fail "vmbnet-native sent nothing"
+    if [ -z "$sent" ] || [ "$sent" -eq 0 ]; then fail "vmbnet-native sent nothing"; fi
     echo "$out" | grep -q "\"tx_packets\": $sent," ||
         fail "/vmbnet/stats tx_packets differs from the $sent frames sent"
     kill -INT "$last_pid"
