@@ -160,11 +160,11 @@ int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan,
  * vmbnet_nic_resume() - after the host attached @chan's rings again (a new
  * backend), take the NIC state and ring positions from the checkpoint that
  * matches what the guest has seen, finish the release its predecessor may
- * not have done, and map the guest's buffers. 0, or -EIO when no checkpoint
- * matches the ring (the channel is then broken).
+ * not have done, map the guest's buffers, record the state taken over as
+ * the newest checkpoint and interrupt the guest once. 0, or -EIO when no
+ * checkpoint matches the ring (the channel is then broken).
  */
-int vmbnet_nic_resume(struct vmbnet_nic *nic, uint32_t chan,
-		      const struct vmb_hof_chan_state *st);
+int vmbnet_nic_resume(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_chan_state *st);
 
 /*
  * vmbnet_nic_fail_in_flight() - no backend serves @ch any more and the guest

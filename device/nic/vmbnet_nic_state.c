@@ -12,15 +12,26 @@
 #include "vmbnet_nic.h"
 #include "vmbnet_nic_priv.h"
 
+/* Both slots marked torn: a successor refuses to resume instead of taking
+ * a checkpoint that no longer describes the channel.
+ */
+static void ckpt_invalidate(struct vmb_hof_chan_state *st, uint64_t gen)
+{
+	vmb_write_once(st->slot[0].seq, 2 * gen - 1);
+	vmb_write_once(st->slot[1].seq, 2 * gen - 1);
+}
+
 int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_chan_state *st)
 {
 	struct vmbnet_nic_chan *nc = &nic->chan[chan];
-	uint32_t s0 = vmb_read_once(st->slot[0].seq), s1 = vmb_read_once(st->slot[1].seq);
-	uint32_t gen = (s0 > s1 ? s0 : s1) / 2 + 1;
+	uint64_t s0 = vmb_read_once(st->slot[0].seq), s1 = vmb_read_once(st->slot[1].seq);
+	uint64_t gen = (s0 > s1 ? s0 : s1) / 2 + 1; /* 64 bits: never wraps */
 	struct vmb_hof_ckpt *ck = &st->slot[gen % 2];
 
-	if (nc->rx_slots > VMB_HOF_RX_SLOTS_MAX)
+	if (nc->rx_slots > VMB_HOF_RX_SLOTS_MAX) {
+		ckpt_invalidate(st, gen);
 		return -E2BIG;
+	}
 	vmb_write_once(ck->seq, 2 * gen - 1);
 	/* Pairs with the read barrier in ckpt_copy(): the odd seq is visible
 	 * before any field changes.
@@ -35,6 +46,7 @@ int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_
 	ck->tx_gpadl = nc->tx_buf.pages ? nc->tx_buf.gpadl : 0;
 	ck->rx_slots = nc->rx_slots;
 	ck->link_pending = nc->link_indication_pending;
+	ck->link_up = nic->link_up;
 	if (nc->rx_slots)
 		memcpy(ck->rx_busy, nc->rx_busy, nc->rx_slots);
 	/* Pairs with the read barrier in ckpt_copy(): the fields are complete
@@ -47,7 +59,7 @@ int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_
 /* Copy slot @i out; true when it was complete and stable while copied. */
 static bool ckpt_copy(const struct vmb_hof_chan_state *st, int i, struct vmb_hof_ckpt *out)
 {
-	uint32_t before = vmb_load_acquire(&st->slot[i].seq);
+	uint64_t before = vmb_load_acquire(&st->slot[i].seq);
 
 	memcpy(out, &st->slot[i], sizeof(*out));
 	vmb_rmb(); /* pairs with the barriers in vmbnet_nic_checkpoint() */
@@ -57,28 +69,31 @@ static bool ckpt_copy(const struct vmb_hof_chan_state *st, int i, struct vmb_hof
 /*
  * The checkpoint that matches the guest's view: the newest complete one
  * whose out_write the guest has seen published, else the one before it.
- * 1 = found, 0 = no checkpoint was ever written (nothing was published:
- * start fresh), -EIO = none matches.
+ * When the newest does not match and there is none before it, its publish
+ * never happened and nothing ever was published: start fresh.
+ * 1 = found (in *out), 0 = start fresh, -EIO = none matches.
  */
 static int ckpt_pick(const struct vmb_hof_chan_state *st, uint32_t write_index,
 		     struct vmb_hof_ckpt *out)
 {
 	struct vmb_hof_ckpt c[2];
+	uint64_t seq[2] = { vmb_read_once(st->slot[0].seq), vmb_read_once(st->slot[1].seq) };
 	bool ok[2];
-	int newest;
+	int newest = seq[1] > seq[0], older = !newest;
 
 	ok[0] = ckpt_copy(st, 0, &c[0]);
 	ok[1] = ckpt_copy(st, 1, &c[1]);
-	if (!ok[0] && !ok[1])
-		return vmb_read_once(st->slot[0].seq) || vmb_read_once(st->slot[1].seq) ? -EIO : 0;
-	newest = !ok[0] || (ok[1] && c[1].seq > c[0].seq);
-	for (int k = 0; k < 2; k++) {
-		int i = k ? !newest : newest;
-
-		if (ok[i] && c[i].out_write == write_index) {
-			memcpy(out, &c[i], sizeof(*out));
-			return 1;
-		}
+	if (!seq[newest])
+		return 0; /* never written */
+	if (ok[newest] && c[newest].out_write == write_index) {
+		memcpy(out, &c[newest], sizeof(*out));
+		return 1;
+	}
+	if (!seq[older])
+		return 0;
+	if (ok[older] && c[older].out_write == write_index) {
+		memcpy(out, &c[older], sizeof(*out));
+		return 1;
 	}
 	return -EIO;
 }
@@ -116,9 +131,12 @@ static int nic_state_apply(struct vmbnet_nic_chan *nc, const struct vmb_hof_ckpt
 	nc->nvsp_version = ck->nvsp_version;
 	nc->rndis_ready = !!ck->rndis_ready;
 	nc->packet_filter = ck->packet_filter;
-	nc->link_indication_pending = !!ck->link_pending;
+	/* Owed an indication, or the link changed since the guest was told. */
+	nc->link_indication_pending = ck->link_pending || !ck->link_up != !nc->nic->link_up;
 	if (ck->tx_gpadl && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, ck->tx_gpadl))
 		return -EIO;
+	nc->tx_sections = (uint32_t)((uint64_t)nc->tx_buf.npages * VMB_PAGE_SIZE /
+				     VMBNET_TX_SECTION_BYTES);
 	if (!ck->rx_gpadl)
 		return ck->rx_slots ? -EIO : 0;
 	if (vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, ck->rx_gpadl) ||
@@ -128,7 +146,7 @@ static int nic_state_apply(struct vmbnet_nic_chan *nc, const struct vmb_hof_ckpt
 	return vmbnet_nic_rx_slots_init(nc, ck->rx_busy) ? -EIO : 0;
 }
 
-int vmbnet_nic_resume(struct vmbnet_nic *nic, uint32_t chan, const struct vmb_hof_chan_state *st)
+int vmbnet_nic_resume(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_chan_state *st)
 {
 	struct vmb_hof_ckpt ck;
 	struct vmbnet_nic_chan *nc = &nic->chan[chan];
@@ -138,15 +156,27 @@ int vmbnet_nic_resume(struct vmbnet_nic *nic, uint32_t chan, const struct vmb_ho
 	if (!ch || ch->state != VMBNET_CHAN_OPEN)
 		return -EINVAL;
 	ret = ckpt_pick(st, vmb_load_acquire(&ch->out.hdr->write_index), &ck);
-	if (ret == 0)
-		return 0; /* the predecessor published nothing: a fresh channel */
-	if (ret < 0 || ring_position(&ch->in, ck.in_read, true) ||
-	    ring_position(&ch->out, ck.out_write, false) || nic_state_apply(nc, &ck)) {
+	if (ret < 0 || (ret > 0 && (ring_position(&ch->in, ck.in_read, true) ||
+				    ring_position(&ch->out, ck.out_write, false) ||
+				    nic_state_apply(nc, &ck)))) {
 		vmbnet_nic_release_bufs(nc);
 		vmbnet_chan_guest_error(ch, "resume: no checkpoint matches the rings", true);
 		return -EIO;
 	}
-	/* Whatever the guest queued meanwhile is served at the first poll. */
+	/*
+	 * The state taken over becomes the newest checkpoint, so that our
+	 * next one goes to the other slot: if we die before publishing it,
+	 * our successor still finds this one.
+	 */
+	if (ret > 0)
+		vmbnet_nic_checkpoint(nic, chan, st);
+	/*
+	 * The predecessor may have died between a publish and its signal, or
+	 * after a release the guest waits for: one interrupt covers both (a
+	 * spurious one is harmless). Whatever the guest queued meanwhile is
+	 * served at the first poll.
+	 */
+	vmbnet_chan_notify(ch);
 	return 0;
 }
 

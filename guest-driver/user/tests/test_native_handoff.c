@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "vmb_test.h"
+#include "vmbnet/vmb_nvsp.h"
 #include "vmbnet_native.h"
 
 #define FRAMES 20000
@@ -247,6 +248,124 @@ static void run_cycle(void)
 	VT_EQ(done_ok, FRAMES);
 }
 
+/*
+ * One frame the way the in-tree Linux driver sends most of them: RNDIS
+ * message copied into send-buffer section @section, NVSP 107 inband. Waits
+ * for its completion (the window is empty) and returns its NVSP status.
+ */
+#define SECTION_TID 77
+static uint32_t send_in_section(uint32_t section)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_packet p;
+	} m = { { RNDIS_MSG_PACKET, sizeof(m) + FRAME_BYTES }, { 0 } };
+	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, section,
+				    sizeof(m) + FRAME_BYTES };
+	uint8_t *sec = N.ram + ((N.tx_pfn << VMB_PAGE_SHIFT) - VMBNET_NATIVE_RAM_BASE) +
+		       section * 2048;
+	struct nvsp_rndis_pkt_complete c = { 0 };
+	struct vmb_pkt p;
+
+	m.p.data_offset = sizeof(struct rndis_packet);
+	m.p.data_len = FRAME_BYTES;
+	memcpy(sec, &m, sizeof(m));
+	memset(sec + sizeof(m), 0xab, FRAME_BYTES);
+	VT_EQ(vmb_ring_write_inband(&N.up, VMB_PKT_FLAG_COMPLETION_REQUESTED, SECTION_TID, &n,
+				    sizeof(n)), 0);
+	if (vmb_ring_tx_publish(&N.up))
+		vmbnet_host_doorbell(&N.host, 0);
+	for (int i = 0; i < 5000; i++) {
+		if (vmb_ring_peek(&N.down, &p) == 0 && p.type == VMB_PKT_DATA_XFER_PAGES) {
+			/* a control message (link indication): give the slot back */
+			struct nvsp_rndis_pkt_complete back = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
+								NVSP_STAT_SUCCESS };
+
+			VT_EQ(vmb_ring_write(&N.up, VMB_PKT_COMP, 0, p.trans_id, NULL, 0,
+					     &(struct vmb_sg){ &back, sizeof(back) }, 1), 0);
+			vmb_ring_advance(&N.down, &p);
+			vmb_ring_rx_release(&N.down);
+			if (vmb_ring_tx_publish(&N.up))
+				vmbnet_host_doorbell(&N.host, 0);
+			continue;
+		}
+		if (vmb_ring_peek(&N.down, &p) == 0) {
+			VT_EQ(p.type, VMB_PKT_COMP);
+			VT_EQ(p.trans_id, SECTION_TID);
+			vmb_ring_pkt_copy(&N.down, &p, p.data_off, &c, sizeof(c));
+			vmb_ring_advance(&N.down, &p);
+			vmb_ring_rx_release(&N.down);
+			return c.status;
+		}
+		vmbnet_native_wait(&N, 1);
+	}
+	VT_FAIL("no completion for the send-section frame");
+}
+
+/* Regression (review): resume forgot the send buffer's section count, so
+ * every send-section frame failed after a backend restart.
+ */
+static void run_restart_send_section(void)
+{
+	static struct frames f;
+	struct backend be;
+
+	be_start(&be, CRASH_NONE, 0);
+	VT_EQ(vmbnet_native_bringup(&N, 256, 5000), 0);
+	frames_prepare(&f);
+	VT_EQ(send_in_section(3), NVSP_STAT_SUCCESS);
+	be_reap(&be);
+	be_start(&be, CRASH_AFTER_CKPT, 4);
+	VT_CHECK(!send_until(&f, 2000, &be));
+	be_reap(&be);
+	be_start(&be, CRASH_NONE, 0);
+	VT_CHECK(send_until(&f, 2000, &be));
+	VT_EQ(send_in_section(5), NVSP_STAT_SUCCESS);
+	be_reap(&be);
+	check_exactly_once();
+}
+
+/* Reaps a backend once it died and starts a clean successor (which the
+ * guest accepts from its wait loop).
+ */
+static void *succeed_dead(void *arg)
+{
+	struct backend *be = arg, *next = be + 1;
+
+	while (!atomic_load(&be->dead))
+		usleep(1000);
+	be_reap(be);
+	memset(next, 0, sizeof(*next));
+	VT_EQ(pthread_create(&next->th, NULL, be_main, next), 0);
+	return NULL;
+}
+
+/* Regression (review): a backend that died around the very first
+ * checkpoint of a channel (nothing ever published) made every successor
+ * refuse to resume it.
+ */
+static void run_restart_at_first_checkpoint(enum crash crash)
+{
+	static struct frames f;
+	static struct backend be[2];
+	pthread_t watcher;
+
+	memset(be, 0, sizeof(be));
+	be[0].crash = crash;
+	be[0].crash_at = 1; /* NVSP INIT's completion */
+	VT_EQ(pthread_create(&be[0].th, NULL, be_main, &be[0]), 0);
+	VT_EQ(vmbnet_native_accept(&N, 5000), 0);
+	VT_EQ(pthread_create(&watcher, NULL, succeed_dead, be), 0);
+	VT_EQ(vmbnet_native_bringup(&N, 256, 10000), 0);
+	VT_EQ(pthread_join(watcher, NULL), 0);
+	frames_prepare(&f);
+	VT_CHECK(send_until(&f, 1000, &be[1]));
+	be_reap(&be[1]);
+	check_exactly_once();
+	VT_EQ(done_ok, 1000);
+	VT_EQ(N.front.stats.connects, 2);
+}
+
 /* The backend dies and none comes back; the guest closes the channel. */
 static void run_close_without_backend(void)
 {
@@ -287,6 +406,12 @@ int main(int argc, char **argv)
 		run_restarts(CRASH_AFTER_PUBLISH, 1);
 	else if (!strcmp(argv[1], "restart_repeatedly"))
 		run_restarts(CRASH_NONE, 9);
+	else if (!strcmp(argv[1], "restart_at_first_checkpoint"))
+		run_restart_at_first_checkpoint(CRASH_AFTER_CKPT);
+	else if (!strcmp(argv[1], "restart_before_first_checkpoint"))
+		run_restart_at_first_checkpoint(CRASH_BEFORE_CKPT);
+	else if (!strcmp(argv[1], "restart_send_section"))
+		run_restart_send_section();
 	else if (!strcmp(argv[1], "close_without_backend"))
 		run_close_without_backend();
 	else

@@ -127,7 +127,7 @@ struct vmb_hof_ack {
 
 /* One checkpoint of one channel, written by the backend before a publish. */
 struct vmb_hof_ckpt {
-	uint32_t seq; /* odd while being written; 0 = never written */
+	uint64_t seq; /* odd while being written; 0 = never written; never wraps */
 	uint32_t in_read; /* guest -> host ring: read position covered */
 	uint32_t out_write; /* host -> guest ring: write index being published */
 	uint32_t nvsp_version; /* 0 until NVSP INIT */
@@ -136,6 +136,7 @@ struct vmb_hof_ckpt {
 	uint32_t rx_gpadl, tx_gpadl; /* 0 = not registered */
 	uint32_t rx_slots; /* <= VMB_HOF_RX_SLOTS_MAX */
 	uint32_t link_pending; /* a link indication is owed to the guest */
+	uint32_t link_up; /* the link state the guest was told (or is owed) */
 	uint8_t rx_busy[VMB_HOF_RX_SLOTS_MAX]; /* per slot: lent to the guest */
 };
 
@@ -170,8 +171,9 @@ _Static_assert(sizeof(struct vmb_hof_chan_open) == 32, "hof chan open");
 _Static_assert(sizeof(struct vmb_hof_chan_close) == 24, "hof chan close");
 _Static_assert(sizeof(struct vmb_hof_link) == 24, "hof link");
 _Static_assert(sizeof(struct vmb_hof_ack) == 32, "hof ack");
-_Static_assert(offsetof(struct vmb_hof_ckpt, rx_busy) == 40, "hof ckpt rx_busy");
-_Static_assert(sizeof(struct vmb_hof_ckpt) == 40 + VMB_HOF_RX_SLOTS_MAX, "hof ckpt");
+_Static_assert(offsetof(struct vmb_hof_ckpt, in_read) == 8, "hof ckpt in_read");
+_Static_assert(offsetof(struct vmb_hof_ckpt, rx_busy) == 48, "hof ckpt rx_busy");
+_Static_assert(sizeof(struct vmb_hof_ckpt) == 48 + VMB_HOF_RX_SLOTS_MAX, "hof ckpt");
 _Static_assert(sizeof(struct vmb_hof_state) == 64, "hof state");
 
 #endif /* VMB_HANDOFF_H */
