@@ -5,6 +5,7 @@
  * is done with a frame when tx_burst returns), go out in bursts, and frames
  * the port receives are written into the guest's receive slots in bursts.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -20,6 +21,8 @@
  * memory may be completed to the guest right after the burst.
  */
 static const char *const zc_safe_drivers[] = { "net_null", "net_pcap", "net_tap" };
+
+#define RX_MAX_SEGS 4 /* a 2 KiB receive slot never needs more mbufs */
 
 /* ---- guest -> port ---------------------------------------------------------- */
 
@@ -71,23 +74,43 @@ static struct rte_mbuf *tx_zero_copy(struct vmbnet_dpdk *d, const struct iovec *
 	return head;
 }
 
+/* A copy of the frame in as many mbufs as it needs (jumbo frames chain). */
 static struct rte_mbuf *tx_copy(struct vmbnet_dpdk *d, const struct iovec *iov, int n,
 				uint32_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(d->pool);
-	uint8_t *p;
+	struct rte_mbuf *head = NULL, *m;
+	int i = 0;
+	size_t off = 0;
 
-	if (!m || len > rte_pktmbuf_tailroom(m)) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
-	for (int i = 0; i < n; i++) {
-		memcpy(p, iov[i].iov_base, iov[i].iov_len);
-		p += iov[i].iov_len;
+	while (len) {
+		uint16_t room, k = 0;
+		uint8_t *p;
+
+		m = rte_pktmbuf_alloc(d->pool);
+		if (!m || (head && rte_pktmbuf_chain(head, m))) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (!head)
+			head = m;
+		room = (uint16_t)RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), len);
+		p = (uint8_t *)rte_pktmbuf_append(head, room); /* into m, the last segment */
+		while (k < room) { /* gather the iov pieces into this segment */
+			size_t take = RTE_MIN(iov[i].iov_len - off, (size_t)(room - k));
+
+			memcpy(p + k, (const uint8_t *)iov[i].iov_base + off, take);
+			k = (uint16_t)(k + take);
+			off += take;
+			if (off == iov[i].iov_len) {
+				i++;
+				off = 0;
+			}
+		}
+		len -= room;
 	}
 	d->stats.tx_copied++;
-	return m;
+	return head;
 }
 
 /* The guest left the IPv4 TCP/UDP checksum to us (RNDIS checksum info):
@@ -106,7 +129,10 @@ static void tx_csum(struct vmbnet_dpdk *d, struct rte_mbuf *m, uint32_t info)
 		return;
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
 	l3 = rte_ipv4_hdr_len(ip);
-	if (l3 < sizeof(*ip) || len < l2 + l3 + sizeof(struct rte_udp_hdr))
+	/* The checksum covers total_length bytes: the guest's claim, checked. */
+	if (l3 < sizeof(*ip) || len < l2 + l3 + sizeof(struct rte_udp_hdr) ||
+	    rte_be_to_cpu_16(ip->total_length) < l3 + sizeof(struct rte_udp_hdr) ||
+	    rte_be_to_cpu_16(ip->total_length) > len - l2 || m->nb_segs != 1)
 		return;
 	l4 = (uint8_t *)ip + l3;
 	if (info & RNDIS_CSUM_TX_IP_HDR) {
@@ -114,7 +140,7 @@ static void tx_csum(struct vmbnet_dpdk *d, struct rte_mbuf *m, uint32_t info)
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}
 	if (info & RNDIS_CSUM_TX_TCP && ip->next_proto_id == IPPROTO_TCP &&
-	    len >= l2 + l3 + sizeof(struct rte_tcp_hdr)) {
+	    rte_be_to_cpu_16(ip->total_length) >= l3 + sizeof(struct rte_tcp_hdr)) {
 		((struct rte_tcp_hdr *)l4)->cksum = 0;
 		((struct rte_tcp_hdr *)l4)->cksum = rte_ipv4_udptcp_cksum(ip, l4);
 	} else if (info & RNDIS_CSUM_TX_UDP && ip->next_proto_id == IPPROTO_UDP) {
@@ -224,7 +250,7 @@ static void rx_meta(const struct rte_mbuf *m, struct vmbnet_frame_meta *meta)
 
 bool vmbnet_dpdk_rx(struct vmbnet_dpdk *d)
 {
-	struct iovec iov[VMBNET_DPDK_BURST][4];
+	struct iovec iov[VMBNET_DPDK_BURST][RX_MAX_SEGS];
 	struct vmbnet_rx_frame f[VMBNET_DPDK_BURST];
 	unsigned int n = d->nrx_hold, first = d->rx_hold_first, k = 0;
 	int taken;
@@ -242,9 +268,14 @@ bool vmbnet_dpdk_rx(struct vmbnet_dpdk *d)
 		struct rte_mbuf *seg = d->rx_hold[i];
 		int segs = 0;
 
-		for (; seg && segs < 4; seg = seg->next, segs++) {
+		for (; seg && segs < RX_MAX_SEGS; seg = seg->next, segs++) {
 			iov[k][segs].iov_base = rte_pktmbuf_mtod(seg, void *);
 			iov[k][segs].iov_len = seg->data_len;
+		}
+		if (seg) { /* longer chain than a receive slot takes anyway */
+			iov[k][0].iov_len = 0;
+			segs = 1;
+			d->stats.rx_dropped++;
 		}
 		f[k].iov = iov[k];
 		f[k].iovcnt = segs;
@@ -299,8 +330,16 @@ int vmbnet_dpdk_port_init(struct vmbnet_dpdk *d)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	d->zero_copy = d->zc_mode == VMBNET_ZC_ON ||
-		       (d->zc_mode == VMBNET_ZC_AUTO && driver_zc_safe(info.driver_name));
+	/* Completions are published right after the burst: the driver must
+	 * be done with guest memory by then.
+	 */
+	if (d->zc_mode == VMBNET_ZC_ON && !driver_zc_safe(info.driver_name)) {
+		fprintf(stderr, "vmbnet-dpdk: --zero-copy on: %s may hold frames after tx_burst "
+				"returns (zero-copy needs net_null, net_pcap or net_tap)\n",
+			info.driver_name);
+		return -EINVAL;
+	}
+	d->zero_copy = d->zc_mode != VMBNET_ZC_OFF && driver_zc_safe(info.driver_name);
 	nrxq = info.max_rx_queues ? 1 : 0;
 	err = rte_eth_dev_configure(d->port, nrxq, 1, &conf);
 	if (!err && nrxq)

@@ -2,7 +2,9 @@
 /*
  * vmbnet hand-off: message framing shared by both ends. See vmbnet_hof.h.
  */
+#ifndef _GNU_SOURCE /* QEMU defines it */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>

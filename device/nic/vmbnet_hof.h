@@ -67,6 +67,7 @@ struct vmbnet_hof_front_stats {
 	uint64_t connects, disconnects, rejected; /* backends */
 	uint64_t msgs; /* messages sent */
 	uint64_t failed_in_flight; /* completions the front end wrote on close */
+	uint64_t fenced; /* unresponsive backends killed before others served */
 };
 
 struct vmbnet_hof_front {

@@ -5,8 +5,11 @@
  * checked before it is used; a bad one is answered with an error status and
  * counted, never trusted. See vmbnet_hof.h and SPEC.md §9.
  */
+#ifndef _GNU_SOURCE /* QEMU defines it */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -80,14 +83,18 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Map @size bytes of @fd at @off, after checking the file is that long
- * (touching a mapping beyond the end of a file is SIGBUS).
+/* Map @size bytes of @fd at @off, after checking the file is that long and
+ * sealed against shrinking (touching a mapping beyond the end of a file is
+ * SIGBUS, and the front end must not be able to cause that later).
  */
 static void *map_fd(int fd, uint64_t off, uint64_t size)
 {
 	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
 	void *p;
 
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+		return NULL;
 	if (fstat(fd, &st) || st.st_size < 0 || off > (uint64_t)st.st_size ||
 	    size > (uint64_t)st.st_size - off)
 		return NULL;
@@ -362,8 +369,6 @@ void vmbnet_hof_back_fini(struct vmbnet_hof_back *b)
 
 void vmbnet_hof_back_shutdown(struct vmbnet_hof_back *b)
 {
-	for (uint32_t i = 0; b->hello && i < b->host.nchan; i++)
-		if (vmbnet_nic_pending(&b->nic, i))
-			b->host.handler->doorbell(&b->host.chan[i]);
+	vmbnet_hof_back_poll(b); /* the burst in flight; nothing before START */
 	vmbnet_hof_back_fini(b);
 }

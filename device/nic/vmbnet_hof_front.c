@@ -3,14 +3,19 @@
  * vmbnet hand-off, front end: the side that keeps the control plane (QEMU's
  * vmbnet-pci, or the native benchmark). See vmbnet_hof.h and SPEC.md §9.
  */
+#ifndef _GNU_SOURCE /* QEMU defines it */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -27,13 +32,50 @@ static void front_event(struct vmbnet_hof_front *f, const char *what, int err)
 		f->ops->event(f->opaque, what, err);
 }
 
-/* The backend is gone or broke the protocol: forget it. Open channels stay
- * open; the next backend resumes them.
+#define FENCE_TIMEOUT_MS 2000
+
+/*
+ * A backend that stopped answering (stopped, throttled, stuck) or broke the
+ * protocol may still be alive and may still write to the rings. Before the
+ * front end fails its packets or a successor resumes them, it must be gone:
+ * SIGKILL it (through a pidfd, so the pid cannot have been reused) and
+ * wait until it died.
  */
-static void front_drop(struct vmbnet_hof_front *f, const char *why, int err)
+static void front_fence(struct vmbnet_hof_front *f)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct pollfd p = { .events = POLLIN };
+
+	if (getsockopt(f->sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.pid <= 0 ||
+	    cred.pid == getpid()) /* a backend thread of ours (tests) */
+		goto fail;
+	p.fd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+	if (p.fd < 0)
+		goto fail;
+	if (syscall(SYS_pidfd_send_signal, p.fd, SIGKILL, NULL, 0) ||
+	    poll(&p, 1, FENCE_TIMEOUT_MS) != 1) {
+		close(p.fd);
+		goto fail;
+	}
+	close(p.fd);
+	f->stats.fenced++;
+	front_event(f, "backend-fenced", 0);
+	return;
+fail:
+	front_event(f, "backend-not-fenced", -errno);
+}
+
+/* The backend is gone or broke the protocol: forget it. Open channels stay
+ * open; the next backend resumes them. With @fence the backend may still
+ * be alive: make sure it is not.
+ */
+static void front_drop(struct vmbnet_hof_front *f, const char *why, int err, bool fence)
 {
 	if (f->sock < 0)
 		return;
+	if (fence)
+		front_fence(f);
 	close(f->sock);
 	f->sock = -1;
 	f->stats.disconnects++;
@@ -54,7 +96,7 @@ static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *va
 		ret = poll(&p, 1, VMBNET_HOF_ACK_TIMEOUT_MS);
 	while (ret < 0 && errno == EINTR);
 	if (ret <= 0) {
-		front_drop(f, "backend-timeout", ret ? -errno : -ETIMEDOUT);
+		front_drop(f, "backend-timeout", ret ? -errno : -ETIMEDOUT, true);
 		return -ETIMEDOUT;
 	}
 	ret = vmbnet_hof_recv(f->sock, buf, fds, &nfds);
@@ -68,7 +110,10 @@ static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *va
 	}
 	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);
-	front_drop(f, ret == 0 ? "backend-hangup" : "backend-protocol-error", ret < 0 ? ret : -EPROTO);
+	if (ret == 0)
+		front_drop(f, "backend-hangup", 0, false);
+	else
+		front_drop(f, "backend-protocol-error", ret < 0 ? ret : -EPROTO, true);
 	return -ENOTCONN;
 }
 
@@ -89,7 +134,7 @@ static int front_request(struct vmbnet_hof_front *f, void *msg, uint32_t len, ui
 	h->reserved = 0;
 	err = vmbnet_hof_send(f->sock, msg, len, fds, nfds);
 	if (err) {
-		front_drop(f, "backend-send-failed", err);
+		front_drop(f, "backend-send-failed", err, err != -EPIPE);
 		return -ENOTCONN;
 	}
 	f->stats.msgs++;
@@ -175,9 +220,20 @@ static int front_replay(struct vmbnet_hof_front *f)
 	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS && !err; i++)
 		if (h->gpadl[i].id && h->gpadl[i].created)
 			err = front_send_gpadl(f, &h->gpadl[i]);
-	for (uint32_t i = 0; i < h->nchan && !err; i++)
-		if (h->chan[i].state == VMBNET_CHAN_OPEN)
-			err = front_send_open(f, &h->chan[i], VMB_HOF_OPEN_RESUME);
+	for (uint32_t i = 0; i < h->nchan && !err; i++) {
+		if (h->chan[i].state != VMBNET_CHAN_OPEN)
+			continue;
+		err = front_send_open(f, &h->chan[i], VMB_HOF_OPEN_RESUME);
+		if (err && err != -ENOTCONN) {
+			/* This channel cannot be served (the guest sees it broken
+			 * and closes it); the others can.
+			 */
+			vmbnet_chan_guest_error(&h->chan[i], "backend cannot resume the channel",
+						true);
+			front_event(f, "backend-resume-failed", err);
+			err = 0;
+		}
+	}
 	if (!err)
 		err = front_send_link(f);
 	if (!err)
@@ -191,7 +247,7 @@ static bool front_peer_gone(struct vmbnet_hof_front *f)
 	struct pollfd p = { .fd = f->sock, .events = POLLIN };
 
 	/* It never speaks unasked: readable means hang-up or garbage. */
-	return poll(&p, 1, 0) != 0;
+	return poll(&p, 1, 0) > 0;
 }
 
 int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
@@ -201,7 +257,7 @@ int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 	if (s < 0)
 		return -errno;
 	if (f->sock >= 0 && front_peer_gone(f))
-		front_drop(f, "backend-hangup", 0);
+		front_drop(f, "backend-hangup", 0, false);
 	if (f->sock >= 0) {
 		close(s); /* one backend at a time */
 		f->stats.rejected++;
@@ -213,7 +269,7 @@ int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 	front_event(f, "backend-connected", 0);
 	err = front_replay(f);
 	if (err) {
-		front_drop(f, "backend-replay-failed", err);
+		front_drop(f, "backend-replay-failed", err, err != -ENOTCONN);
 		return err;
 	}
 	front_event(f, "backend-started", 0);
@@ -222,7 +278,7 @@ int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 
 void vmbnet_hof_front_sock_event(struct vmbnet_hof_front *f)
 {
-	front_drop(f, "backend-hangup", 0);
+	front_drop(f, "backend-hangup", 0, false);
 }
 
 void vmbnet_hof_front_set_link(struct vmbnet_hof_front *f, bool up)
@@ -277,16 +333,40 @@ static void front_close(struct vmbnet_channel *ch)
 	memset(&f->state->chan[ch->index], 0, sizeof(f->state->chan[0]));
 }
 
-static void front_gpadl_created(struct vmbnet_host *h, const struct vmbnet_gpadl *g)
+static int front_gpadl_created(struct vmbnet_host *h, const struct vmbnet_gpadl *g)
 {
-	front_send_gpadl(h->chan[0].priv, g);
+	int err = front_send_gpadl(h->chan[0].priv, g);
+
+	return err == -ENOTCONN ? 0 : err; /* no backend: the replay gives it */
 }
 
-static void front_gpadl_teardown(struct vmbnet_host *h, const struct vmbnet_gpadl *g)
+/* With no backend to ask: does a checkpoint of an open channel name @id
+ * as its receive or send buffer?
+ */
+static bool front_gpadl_in_checkpoint(struct vmbnet_hof_front *f, uint32_t id)
 {
-	struct vmb_hof_gpadl_teardown m = { .id = g->id };
+	for (uint32_t i = 0; i < f->host->nchan; i++) {
+		const struct vmb_hof_chan_state *st = &f->state->chan[i];
 
-	front_request(h->chan[0].priv, &m, sizeof(m), VMB_HOF_GPADL_TEARDOWN, NULL, 0, NULL);
+		if (f->host->chan[i].state == VMBNET_CHAN_OFFERED)
+			continue;
+		for (int k = 0; k < 2; k++)
+			if (st->slot[k].seq && (st->slot[k].rx_gpadl == id ||
+						st->slot[k].tx_gpadl == id))
+				return true;
+	}
+	return false;
+}
+
+static int front_gpadl_teardown(struct vmbnet_host *h, const struct vmbnet_gpadl *g)
+{
+	struct vmbnet_hof_front *f = h->chan[0].priv;
+	struct vmb_hof_gpadl_teardown m = { .id = g->id };
+	int err = front_request(f, &m, sizeof(m), VMB_HOF_GPADL_TEARDOWN, NULL, 0, NULL);
+
+	if (err == -ENOTCONN)
+		return front_gpadl_in_checkpoint(f, g->id) ? -EBUSY : 0;
+	return err == -EBUSY ? -EBUSY : 0; /* a GPADL it never got is not in use */
 }
 
 const struct vmbnet_chan_handler vmbnet_hof_front_handler = {
@@ -319,8 +399,9 @@ static int front_listen(struct vmbnet_hof_front *f, const char *path)
 static int front_state(struct vmbnet_hof_front *f, uint32_t nchan)
 {
 	f->state_size = (vmb_hof_state_size(nchan) + VMB_PAGE_SIZE - 1) & ~(uint64_t)(VMB_PAGE_SIZE - 1);
-	f->state_fd = memfd_create("vmbnet-hof-state", MFD_CLOEXEC);
-	if (f->state_fd < 0 || ftruncate(f->state_fd, (off_t)f->state_size))
+	f->state_fd = memfd_create("vmbnet-hof-state", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (f->state_fd < 0 || ftruncate(f->state_fd, (off_t)f->state_size) ||
+	    fcntl(f->state_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
 		return -errno;
 	f->state = mmap(NULL, f->state_size, PROT_READ | PROT_WRITE, MAP_SHARED, f->state_fd, 0);
 	if (f->state == MAP_FAILED) {
@@ -372,7 +453,7 @@ fail:
 
 void vmbnet_hof_front_fini(struct vmbnet_hof_front *f)
 {
-	front_drop(f, "front-end-closed", 0);
+	front_drop(f, "front-end-closed", 0, false);
 	if (f->listen_fd >= 0) {
 		close(f->listen_fd);
 		unlink(f->path);

@@ -85,6 +85,25 @@ const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t rel
 	return g && g->created && g->relid == relid ? g : NULL;
 }
 
+const struct vmbnet_gpadl *vmbnet_host_gpadl_hold(struct vmbnet_host *h, uint32_t relid,
+						  uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	if (!g || !g->created || g->relid != relid)
+		return NULL;
+	g->users++;
+	return g;
+}
+
+void vmbnet_host_gpadl_release(struct vmbnet_host *h, uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	if (g && g->users)
+		g->users--;
+}
+
 static void gpadl_free(struct vmbnet_host *h, struct vmbnet_gpadl *g)
 {
 	h->stats.gpadl_pages -= g->npages;
@@ -186,9 +205,11 @@ static int gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g,
 		goto fail;
 	}
 	g->created = true;
+	if (h->handler->gpadl_created && (err = h->handler->gpadl_created(h, g))) {
+		why = "GPADL: the datapath could not take it";
+		goto fail;
+	}
 	host_trace(h, "gpadl-created", g->id, g->npages);
-	if (h->handler->gpadl_created)
-		h->handler->gpadl_created(h, g);
 	return 1;
 fail:
 	host_guest_error(h, why);
@@ -318,9 +339,11 @@ static void msg_gpadl_teardown(struct vmbnet_host *h, const uint8_t *msg, uint32
 				      : "GPADL_TEARDOWN: unknown handle");
 		return;
 	}
+	if (h->handler->gpadl_teardown && h->handler->gpadl_teardown(h, g)) {
+		host_guest_error(h, "GPADL_TEARDOWN: GPADL still used by the datapath");
+		return;
+	}
 	host_trace(h, "gpadl-torndown", m.gpadl, g->npages);
-	if (h->handler->gpadl_teardown)
-		h->handler->gpadl_teardown(h, g);
 	gpadl_free(h, g);
 	r.gpadl = m.gpadl;
 	host_send(h, &r, sizeof(r));
@@ -545,9 +568,13 @@ void vmbnet_host_reset(struct vmbnet_host *h)
 {
 	for (uint32_t i = 0; i < h->nchan; i++)
 		chan_close(&h->chan[i]);
-	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++)
-		if (h->gpadl[i].id)
-			gpadl_free(h, &h->gpadl[i]);
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
+		if (!h->gpadl[i].id)
+			continue;
+		if (h->gpadl[i].created && h->handler->gpadl_teardown)
+			h->handler->gpadl_teardown(h, &h->gpadl[i]); /* all closed: cannot refuse */
+		gpadl_free(h, &h->gpadl[i]);
+	}
 	h->connected = false;
 	h->msgq_head = h->msgq_count = 0;
 	host_trace(h, "reset", 0, 0);
@@ -661,8 +688,8 @@ int vmbnet_host_import_teardown(struct vmbnet_host *h, uint32_t id)
 		host_guest_error(h, "hand-off GPADL teardown: unknown or in use");
 		return g ? -EBUSY : -ENOENT;
 	}
-	if (h->handler->gpadl_teardown)
-		h->handler->gpadl_teardown(h, g);
+	if (h->handler->gpadl_teardown && h->handler->gpadl_teardown(h, g))
+		return -EBUSY;
 	gpadl_free(h, g);
 	return 0;
 }

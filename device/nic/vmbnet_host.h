@@ -60,9 +60,13 @@ struct vmbnet_chan_handler {
 	 * where it cannot finish) and stop touching the rings.
 	 */
 	void (*close)(struct vmbnet_channel *ch);
-	/* Optional: GPADL @g was created / is about to be torn down. */
-	void (*gpadl_created)(struct vmbnet_host *h, const struct vmbnet_gpadl *g);
-	void (*gpadl_teardown)(struct vmbnet_host *h, const struct vmbnet_gpadl *g);
+	/* Optional: GPADL @g was created / is about to be torn down. A
+	 * non-zero return refuses it (the guest is told the creation failed;
+	 * the teardown is not done). vmbnet_host_reset() calls gpadl_teardown
+	 * for every GPADL and ignores the result.
+	 */
+	int (*gpadl_created)(struct vmbnet_host *h, const struct vmbnet_gpadl *g);
+	int (*gpadl_teardown)(struct vmbnet_host *h, const struct vmbnet_gpadl *g);
 };
 
 struct vmbnet_gpadl {
@@ -170,6 +174,14 @@ void vmbnet_chan_notify(struct vmbnet_channel *ch);
 /* For datapaths: the pfns of GPADL @id on @ch's relid, with its page count. */
 const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid,
 					     uint32_t id);
+
+/* For datapaths using a GPADL as a buffer: while held, the guest cannot
+ * tear it down. Hold returns the GPADL (NULL if there is none), release
+ * drops the hold.
+ */
+const struct vmbnet_gpadl *vmbnet_host_gpadl_hold(struct vmbnet_host *h, uint32_t relid,
+						  uint32_t id);
+void vmbnet_host_gpadl_release(struct vmbnet_host *h, uint32_t id);
 
 /*
  * Mirroring another process's control plane (a hand-off backend): the same

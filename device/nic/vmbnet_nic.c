@@ -37,16 +37,20 @@ void vmbnet_nic_publish(struct vmbnet_nic_chan *nc)
 /* ---- guest buffers ------------------------------------------------------ */
 
 int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid,
-		     uint32_t id)
+		     uint32_t id, bool hold)
 {
-	const struct vmbnet_gpadl *g = vmbnet_host_gpadl(h, relid, id);
+	const struct vmbnet_gpadl *g = hold ? vmbnet_host_gpadl_hold(h, relid, id)
+					    : vmbnet_host_gpadl(h, relid, id);
 
-	if (!g || b->pages)
+	if (!g || b->pages) {
+		if (g && hold)
+			vmbnet_host_gpadl_release(h, id);
 		return -EINVAL;
+	}
 	b->pages = calloc(g->npages, sizeof(*b->pages));
+	b->gpadl = id; /* held from here: vmbnet_gbuf_unmap() releases */
 	if (!b->pages)
 		return -ENOMEM;
-	b->gpadl = id;
 	for (b->npages = 0; b->npages < g->npages; b->npages++) {
 		b->pages[b->npages] = h->ops->map(h->opaque, g->pfns[b->npages] << VMB_PAGE_SHIFT,
 						  VMB_PAGE_SIZE);
@@ -60,6 +64,8 @@ void vmbnet_gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b)
 {
 	for (uint32_t i = 0; i < b->npages; i++)
 		h->ops->unmap(h->opaque, b->pages[i], VMB_PAGE_SIZE);
+	if (b->gpadl)
+		vmbnet_host_gpadl_release(h, b->gpadl);
 	free(b->pages);
 	memset(b, 0, sizeof(*b));
 }
@@ -341,7 +347,7 @@ static uint32_t nvsp_recv_buf(struct vmbnet_nic_chan *nc, const uint8_t *msg,
 	memcpy(&m, msg, sizeof(m));
 	if (!nc->nvsp_version || nc->rx_buf.pages || m.id != NVSP_RECV_BUF_ID)
 		return NVSP_STAT_FAIL;
-	if (vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, m.gpadl)) {
+	if (vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, m.gpadl, true)) {
 		vmbnet_gbuf_unmap(h, &nc->rx_buf);
 		return NVSP_STAT_FAIL;
 	}
@@ -363,7 +369,7 @@ static uint32_t nvsp_send_buf(struct vmbnet_nic_chan *nc, const uint8_t *msg)
 	memcpy(&m, msg, sizeof(m));
 	if (!nc->nvsp_version || nc->tx_buf.pages)
 		return NVSP_STAT_FAIL;
-	if (vmbnet_gbuf_map(nc->ch->host, &nc->tx_buf, nc->ch->relid, m.gpadl)) {
+	if (vmbnet_gbuf_map(nc->ch->host, &nc->tx_buf, nc->ch->relid, m.gpadl, true)) {
 		vmbnet_gbuf_unmap(nc->ch->host, &nc->tx_buf);
 		return NVSP_STAT_FAIL;
 	}
@@ -669,8 +675,9 @@ int vmbnet_nic_post_load(struct vmbnet_nic *nic)
 		nc->rx_buf.npages = nc->tx_buf.npages = 0;
 		if (nc->ch->state == VMBNET_CHAN_OFFERED)
 			continue;
-		if ((rx && vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, rx)) ||
-		    (tx && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, tx)) ||
+		/* The holds came with the migrated GPADL users counts. */
+		if ((rx && vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, rx, false)) ||
+		    (tx && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, tx, false)) ||
 		    (rx && nc->rx_slots != gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES)) {
 			vmbnet_chan_guest_error(nc->ch, "migration: guest buffers unusable", true);
 			err = -EFAULT;

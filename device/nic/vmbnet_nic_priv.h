@@ -33,8 +33,12 @@ int vmbnet_nic_send_control(struct vmbnet_nic_chan *nc, const void *msg, uint32_
  */
 void vmbnet_nic_publish(struct vmbnet_nic_chan *nc);
 
-/* Map / unmap GPADL @id of channel @relid as a guest buffer. */
-int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id);
+/* Map / unmap GPADL @id of channel @relid as a guest buffer. With @hold the
+ * mapping holds the GPADL (the guest cannot tear it down) until unmapped;
+ * without, the hold is already counted (a migrated users count).
+ */
+int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id,
+		    bool hold);
 void vmbnet_gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b);
 
 /* Set up the receive slots of the mapped rx_buf; @busy (rx_slots bytes, or

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -573,10 +574,12 @@ int vmbnet_native_init(struct vmbnet_native *n, const char *sock, uint32_t ram_m
 	memset(n, 0, sizeof(*n));
 	tsc_calibrate();
 	n->ram_bytes = (uint64_t)ram_mib << 20;
-	n->ram_fd = memfd_create("vmbnet-native-ram", MFD_CLOEXEC);
+	n->ram_fd = memfd_create("vmbnet-native-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (n->ram_fd < 0)
 		return -errno;
-	if (ftruncate(n->ram_fd, (off_t)n->ram_bytes))
+	/* sealed as QEMU's memory-backend-memfd does: the backend insists */
+	if (ftruncate(n->ram_fd, (off_t)n->ram_bytes) ||
+	    fcntl(n->ram_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
 		goto fail_errno;
 	n->ram = mmap(NULL, n->ram_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
 		      n->ram_fd, 0);

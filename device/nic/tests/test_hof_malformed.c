@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -47,11 +49,13 @@ static int count_fds(void)
 	return n;
 }
 
-static int memfd(uint64_t size)
+static int memfd(uint64_t size, bool seal)
 {
-	int fd = memfd_create("t", MFD_CLOEXEC);
+	int fd = memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	VT_CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
+	if (seal)
+		VT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 	return fd;
 }
 
@@ -221,6 +225,14 @@ static void run(const char *c)
 		VT_CHECK(region(RAM_GPA, 2 * RAM_BYTES, 0) < 0);
 		VT_CHECK(region(RAM_GPA, RAM_BYTES, VMB_PAGE_SIZE) < 0);
 	}
+	CASE(region_not_sealed) {
+		int fd = memfd(RAM_BYTES, false), keep = ram_fd;
+
+		ram_fd = fd; /* a front end that could shrink it later: SIGBUS */
+		VT_CHECK(region(RAM_GPA, RAM_BYTES, 0) < 0);
+		ram_fd = keep;
+		close(fd);
+	}
 	CASE(region_wraps) {
 		VT_CHECK(region(~0ull & ~0xfffull, RAM_BYTES, 0) < 0);
 	}
@@ -309,8 +321,8 @@ int main(int argc, char **argv)
 	fds_before = count_fds();
 	VT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 	front = sv[0];
-	ram_fd = memfd(RAM_BYTES);
-	state_fd = memfd(vmb_hof_state_size(1));
+	ram_fd = memfd(RAM_BYTES, true);
+	state_fd = memfd(vmb_hof_state_size(1), true);
 	st = mmap(NULL, vmb_hof_state_size(1), PROT_READ | PROT_WRITE, MAP_SHARED, state_fd, 0);
 	VT_CHECK(st != MAP_FAILED);
 	st->magic = VMB_HOF_MAGIC;

@@ -326,13 +326,42 @@ static void close_with_packets_in_flight(void)
 	VT_EQ(g.maps, 0);
 }
 
+/* Regression (review): the guest could tear down the receive or send
+ * buffer's GPADL while the NIC still wrote frames into it.
+ */
+static uint32_t teardown(uint32_t id)
+{
+	struct vmb_msg_gpadl_teardown t = { .hdr.msgtype = VMB_MSG_GPADL_TEARDOWN, .gpadl = id };
+
+	vmbnet_host_message(&h, &t, sizeof(t));
+	return fg_pop(&h, NULL);
+}
+
+static void buffer_teardown_refused_while_open(void)
+{
+	unsigned int errors = g.errors;
+
+	VT_EQ(teardown(20), 0); /* no GPADL_TORNDOWN: refused */
+	VT_EQ(teardown(21), 0);
+	VT_EQ(g.errors, errors + 2);
+	VT_CHECK(nic.chan[0].rx_buf.pages && nic.chan[0].tx_buf.pages);
+}
+
+static void buffer_teardown_after_close(void)
+{
+	VT_EQ(teardown(20), VMB_MSG_GPADL_TORNDOWN);
+	VT_EQ(teardown(21), VMB_MSG_GPADL_TORNDOWN);
+}
+
 int main(void)
 {
 	bring_up();
 	rndis_init_and_query();
 	frames_out();
 	frames_in();
+	buffer_teardown_refused_while_open();
 	close_with_packets_in_flight();
+	buffer_teardown_after_close();
 	VT_EQ(nic.stats.completions_failed, 4);
 	vmbnet_host_fini(&h);
 	fg_fini(&g);
