@@ -7,48 +7,71 @@
 # Boots (each a fresh guest, q35, -cpu max, 1 vCPU):
 #   vmbnet/null       vmbnet-pci, no netdev (frames end in the device: the
 #                     DDI cycle's own cost, like DPDK's net_null)
+#   vmbnet/dpdk-null  vmbnet-pci,datapath=: the channel served by vmbnet-dpdk
+#                     (datapath B) on a DPDK net_null port, guest RAM shared
 #   vmbnet/udp        vmbnet-pci on QEMU's UDP socket netdev
 #   virtio-net/udp    virtio-net-pci on the UDP socket netdev (reference)
 #   virtio-net/null   virtio-net-pci, no netdev (reference)
 # Results: the table on stdout, build/reports/guest-cycle.json, .hgrm files.
 #
-# usage: ci/main.sh [--quick] [--icount] [--timeout S]
+# usage: ci/main.sh [--quick] [--icount] [--timeout S] [--no-build]
+#   --quick    only the null boots (vmbnet/null, vmbnet/dpdk-null,
+#              virtio-net/null)
 #   --icount   run the guests with -icount (guest time counts instructions:
 #              pps in guest time repeats run to run, independent of load)
+#   --no-build use what build/ holds (no dependency install, no build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-timeout=400 quick=0 icount=()
+timeout=400 quick=0 icount=() build=1
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1; shift ;;
     --icount) icount=(-icount shift=3,align=off,sleep=off); shift ;;
     --timeout) timeout=$2; shift 2 ;;
-    *) echo "main: error: unknown argument '$1' (--quick, --icount, --timeout S)" >&2; exit 2 ;;
+    --no-build) build=0; shift ;;
+    *) echo "main: error: unknown argument '$1' (--quick, --icount, --timeout S, --no-build)" >&2
+       exit 2 ;;
     esac
 done
 
-bash ci/install-deps.sh
-echo "main: building (first run builds QEMU from source: several minutes)"
-cmake --preset default >/dev/null
-cmake --build --preset default | grep -E '^(build-|FAILED|ninja: build stopped)' || true
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "main: error: build failed" >&2; exit 1; }
+if [ "$build" = 1 ]; then
+    bash ci/install-deps.sh
+    echo "main: building (first run builds QEMU from source: several minutes)"
+    cmake --preset default >/dev/null
+    cmake --build --preset default | grep -E '^(build-|FAILED|ninja: build stopped)' || true
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "main: error: build failed" >&2; exit 1; }
+fi
 
 kver=$(bash ci/guest-kver.sh)
 reports=build/reports
 mkdir -p "$reports"
 udp="-netdev socket,id=n0,udp=127.0.0.1:39101,localaddr=127.0.0.1:39102"
+launcher=() boot_opts=() # set by boot_dpdk for one boot
 boot() { # <label> <script> <qemu device args...>
     local label=$1 script=$2 log="$reports/main-${1//\//-}.log"
     shift 2
     echo "main: boot $label ($script)"
-    ci/boot.sh --qemu build/qemu/build-default/qemu-system-x86_64 \
+    "${launcher[@]}" ci/boot.sh --qemu build/qemu/build-default/qemu-system-x86_64 \
         --kernel "build/guest/kernel/root/boot/vmlinuz-$kver" \
         --initrd build/guest/initramfs.cpio.gz --script "$script" --timeout "$timeout" \
-        --log "$log" --show '^vmbnet-(job|result): [^h]' -- "${icount[@]}" "$@"
+        --log "$log" --show '^vmbnet-(job|result): [^h]' "${boot_opts[@]}" \
+        -- "${icount[@]}" "$@"
     logs+=("$label=$log")
+}
+# Datapath B: vmbnet-dpdk on a null port serves the device's channel; guest
+# RAM must be shared for it to map.
+boot_dpdk() { # <label> <script>
+    local sock
+    sock=$(mktemp -u /tmp/vmbnet-main-$$.XXXXXX.sock)
+    launcher=(ci/with-vmbnet-dpdk.sh --dpdk build/device/dpdk/vmbnet-dpdk --socket "$sock"
+              --log "$reports/main-${1//\//-}.backend.log" --prefix "vmbnet-main-$$" --)
+    boot_opts=(--shared-ram)
+    boot "$1" "$2" -device "vmbnet-pci,datapath=$sock"
+    launcher=() boot_opts=()
 }
 logs=()
 boot vmbnet/null cycle -device vmbnet-pci
+boot_dpdk vmbnet/dpdk-null cycle
 if [ "$quick" = 0 ]; then
     boot vmbnet/udp cycle -device vmbnet-pci,netdev=n0 $udp
     boot virtio-net/udp pktgen-virtio -device virtio-net-pci,netdev=n0,romfile= $udp

@@ -4,7 +4,9 @@
  * reports/guest-cycle.json and one .hgrm latency file per DDI run.
  *
  * usage: vmbnet-report --out DIR <label>=<console.log>...
- *   label: what the boot was, e.g. "vmbnet/udp", "virtio-net/null"
+ *   label: what the boot was, e.g. "vmbnet/udp", "vmbnet/dpdk-null",
+ *          "virtio-net/null"; a label ending in "null" compares with
+ *          virtio-net/null, any other with virtio-net/udp
  *
  * Reads "vmbnet-result: <name> key=value..." and "vmbnet-hist: <name>
  * <bucket> <count>" lines. Fails when a log has no results at all: the
@@ -161,7 +163,12 @@ int main(int argc, char **argv)
 	       "pps", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "vs virtio pktgen");
 	for (i = 0; i < nruns; i++) {
 		const struct run *x = &runs[i];
-		const struct run *peer = strstr(x->label, "/null") ? virtio_null : virtio_udp;
+		/* Frames that end in the device or a null port ("/null",
+		 * "/dpdk-null") compare with virtio-net without a netdev.
+		 */
+		size_t n = strlen(x->label);
+		const struct run *peer = n >= 4 && !strcmp(x->label + n - 4, "null") ? virtio_null
+										    : virtio_udp;
 		json_t *res = vmbnet_report_result(&rep);
 		char ratio[32] = "";
 
