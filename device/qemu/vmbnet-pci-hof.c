@@ -18,6 +18,8 @@
 #include "qemu/sockets.h"
 #include "qapi/error.h"
 #include "hw/boards.h"
+#include "hw/core/cpu.h"
+#include "sysemu/tcg.h"
 #include "migration/blocker.h"
 #include "exec/address-spaces.h"
 #include "trace.h"
@@ -233,6 +235,27 @@ static bool vmbnet_pci_hof_check_ram(VmbnetPciState *s, Error **errp)
     return true;
 }
 
+/*
+ * TCG emits a guest's memory barriers and locked instructions as host
+ * barriers only when it runs vCPUs in parallel (MTTCG with maxcpus > 1).
+ * Otherwise the host may reorder the guest's "unmask; mb; look again" on a
+ * ring, and a backend that runs beside the vCPU misses the unmask: a lost
+ * wakeup, and the channel stalls. (Datapath A runs in the vCPU's thread.)
+ */
+static void vmbnet_pci_hof_check_tcg(VmbnetPciState *s)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+
+    if (tcg_enabled() &&
+        !(qemu_tcg_mttcg_enabled() && ms->smp.max_cpus > 1)) {
+        warn_report("vmbnet-pci: datapath=%s under TCG without parallel "
+                    "vCPUs: the guest's memory barriers are no host barriers "
+                    "and a channel can stall", s->datapath);
+        error_printf("Give QEMU -smp <n>,maxcpus=2 (or more; not -icount, "
+                     "not thread=single), or use KVM\n");
+    }
+}
+
 bool vmbnet_pci_hof_check_props(VmbnetPciState *s, Error **errp)
 {
     if (!*s->datapath) {
@@ -250,6 +273,7 @@ bool vmbnet_pci_hof_check_props(VmbnetPciState *s, Error **errp)
                    "backend, got %u", VMB_HOF_MAX_CHANNELS, s->queues);
         return false;
     }
+    vmbnet_pci_hof_check_tcg(s);
     return vmbnet_pci_hof_check_ram(s, errp);
 }
 
