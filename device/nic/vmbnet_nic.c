@@ -298,7 +298,8 @@ int vmbnet_nic_receive_burst(struct vmbnet_nic *nic, uint32_t chan,
 	for (i = 0; i < n; i++)
 		if (nic_rx_one(nc, f[i].iov, f[i].iovcnt, &f[i].meta) == 0)
 			break; /* no room: the caller keeps the rest */
-	vmbnet_nic_publish(nc);
+	if (i) /* a retry that took nothing has nothing to publish or checkpoint */
+		vmbnet_nic_publish(nc);
 	return (int)i;
 }
 
