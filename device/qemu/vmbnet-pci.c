@@ -448,6 +448,7 @@ static void vmbnet_pci_add_counters(VmbnetPciState *s)
         { "stat-backend-msgs", offsetof(VmbnetPciState, hof.stats.msgs) },
         { "stat-backend-failed-in-flight",
           offsetof(VmbnetPciState, hof.stats.failed_in_flight) },
+        { "stat-backend-fenced", offsetof(VmbnetPciState, hof.stats.fenced) },
     };
     Object *obj = OBJECT(s);
 
