@@ -220,14 +220,8 @@ static void nic_commit(void *opaque, uint32_t chan)
 	vmbnet_hof_back_commit(&d->back, chan);
 }
 
-static void nic_rx_ready(void *opaque, uint32_t chan)
-{
-	/* held frames are retried at the next poll */
-}
-
-const struct vmbnet_nic_ops vmbnet_dpdk_nic_ops = {
-	.tx = nic_tx, .rx_ready = nic_rx_ready, .commit = nic_commit,
-};
+/* No rx_ready: held frames are retried at the next poll anyway. */
+const struct vmbnet_nic_ops vmbnet_dpdk_nic_ops = { .tx = nic_tx, .commit = nic_commit };
 
 /* ---- port -> guest ---------------------------------------------------------- */
 

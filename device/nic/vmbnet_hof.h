@@ -114,11 +114,6 @@ void vmbnet_hof_front_set_link(struct vmbnet_hof_front *f, bool up);
 /* After vmbnet_host_reset(): the backend drops its channels and GPADLs. */
 void vmbnet_hof_front_reset(struct vmbnet_hof_front *f);
 
-static inline bool vmbnet_hof_front_connected(const struct vmbnet_hof_front *f)
-{
-	return f->sock >= 0;
-}
-
 /* ---- back end (vmbnet_hof_back.c) --------------------------------------- */
 
 struct vmbnet_hof_mapping {
@@ -144,8 +139,6 @@ struct vmbnet_hof_back {
 	struct vmbnet_hof_mapping map[VMB_HOF_MAX_REGIONS];
 	unsigned int nmap;
 	int kick[VMB_HOF_MAX_CHANNELS], call[VMB_HOF_MAX_CHANNELS];
-	uint8_t mac[6];
-	uint32_t mtu;
 	const struct vmbnet_nic_ops *nic_ops; /* the embedder's datapath */
 	void *nic_opaque;
 	const char *last_error;

@@ -129,8 +129,6 @@ static int back_hello(struct vmbnet_hof_back *b, const struct vmb_hof_hello *m, 
 	b->nic.busy_poll = b->busy_poll;
 	b->host.connected = true;
 	b->state->generation++;
-	memcpy(b->mac, m->mac, sizeof(b->mac));
-	b->mtu = m->mtu;
 	b->hello = true;
 	return 0;
 }
