@@ -47,6 +47,9 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	ADD(d, b, bad_msgs);
 	ADD(d, b, resumed);
 	ADD(d, b, ckpt_failed);
+	if (vmbnet_dpdk.back.state) /* backends that served this guest, this one included */
+		rte_tel_data_add_dict_u64(d, "generation",
+					  vmbnet_dpdk.back.state->generation);
 	return 0;
 }
 
@@ -62,8 +65,8 @@ static int tel_channel(const char *cmd, const char *params, struct rte_tel_data 
 	ch = &h->chan[i];
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "state", ch->state);
-	rte_tel_data_add_dict_u64(d, "in_read", ch->in.priv_index);
-	rte_tel_data_add_dict_u64(d, "out_write", ch->out.priv_index);
+	rte_tel_data_add_dict_u64(d, "in_read", vmb_ring_position(&ch->in));
+	rte_tel_data_add_dict_u64(d, "out_write", vmb_ring_position(&ch->out));
 	rte_tel_data_add_dict_u64(d, "doorbells", ch->stats.doorbells);
 	rte_tel_data_add_dict_u64(d, "interrupts", ch->stats.interrupts);
 	rte_tel_data_add_dict_u64(d, "out_signals_sent", ch->out.stats.signals_sent);

@@ -577,7 +577,7 @@ bool vmbnet_nic_pending(struct vmbnet_nic *nic, uint32_t chan)
 	struct vmbnet_channel *ch = nic->chan[chan].ch;
 
 	return ch && ch->state == VMBNET_CHAN_OPEN &&
-	       vmb_read_once(ch->in.hdr->write_index) != ch->in.priv_index;
+	       vmb_ring_rx_pending(&ch->in);
 }
 
 static void nic_doorbell(struct vmbnet_channel *ch)

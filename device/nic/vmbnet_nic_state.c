@@ -3,7 +3,7 @@
  * vmbnet NIC state across backends: the checkpoints a backend writes into
  * the hand-off state area before each publish, and how a successor (or the
  * front end, when none comes) resumes from them. The protocol is in
- * vmb_handoff.h and transport/SPEC.md section 9.
+ * vmb_handoff.h and transport/SPEC.md section 6.
  */
 #include <errno.h>
 #include <string.h>
@@ -37,8 +37,8 @@ int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_
 	 * before any field changes.
 	 */
 	vmb_wmb();
-	ck->in_read = nc->ch->in.priv_index;
-	ck->out_write = nc->ch->out.priv_index;
+	ck->in_read = vmb_ring_position(&nc->ch->in);
+	ck->out_write = vmb_ring_position(&nc->ch->out);
 	ck->nvsp_version = nc->nvsp_version;
 	ck->rndis_ready = nc->rndis_ready;
 	ck->packet_filter = nc->packet_filter;
@@ -98,32 +98,6 @@ static int ckpt_pick(const struct vmb_hof_chan_state *st, uint32_t write_index,
 	return -EIO;
 }
 
-/* Put @r's private position (and the published one) at @idx. */
-static int ring_position(struct vmb_ring *r, uint32_t idx, bool consumer)
-{
-	if (idx >= r->size || idx % VMB_PKT_ALIGN)
-		return -EIO;
-	if (consumer && r->pub_index != idx) {
-		r->priv_index = idx;
-		vmb_ring_rx_release(r); /* the release the predecessor did not do */
-	}
-	r->priv_index = r->pub_index = idx;
-	return 0;
-}
-
-/* Take up @r's published positions afresh (another process moved them). */
-static int ring_resync(struct vmb_ring *r, bool consumer)
-{
-	uint32_t own = vmb_load_acquire(consumer ? &r->hdr->read_index : &r->hdr->write_index);
-	uint32_t peer = vmb_load_acquire(consumer ? &r->hdr->write_index : &r->hdr->read_index);
-
-	if (own >= r->size || own % VMB_PKT_ALIGN || peer >= r->size || peer % VMB_PKT_ALIGN)
-		return -EIO;
-	r->priv_index = r->pub_index = own;
-	r->peer_cache = peer;
-	return 0;
-}
-
 static int nic_state_apply(struct vmbnet_nic_chan *nc, const struct vmb_hof_ckpt *ck)
 {
 	struct vmbnet_host *h = nc->ch->host;
@@ -156,8 +130,8 @@ int vmbnet_nic_resume(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_chan
 	if (!ch || ch->state != VMBNET_CHAN_OPEN)
 		return -EINVAL;
 	ret = ckpt_pick(st, vmb_load_acquire(&ch->out.hdr->write_index), &ck);
-	if (ret < 0 || (ret > 0 && (ring_position(&ch->in, ck.in_read, true) ||
-				    ring_position(&ch->out, ck.out_write, false) ||
+	if (ret < 0 || (ret > 0 && (vmb_ring_seek(&ch->in, ck.in_read, true) ||
+				    vmb_ring_seek(&ch->out, ck.out_write, false) ||
 				    nic_state_apply(nc, &ck)))) {
 		vmbnet_nic_release_bufs(nc);
 		vmbnet_chan_guest_error(ch, "resume: no checkpoint matches the rings", true);
@@ -190,11 +164,11 @@ int vmbnet_nic_fail_in_flight(struct vmbnet_channel *ch, const struct vmb_hof_ch
 	int ret;
 
 	/* The backend moved the rings since the front end attached them. */
-	if (ring_resync(&ch->in, true) || ring_resync(&ch->out, false))
+	if (vmb_ring_resync(&ch->in, true) || vmb_ring_resync(&ch->out, false))
 		return -EIO;
 	ret = ckpt_pick(st, vmb_load_acquire(&ch->out.hdr->write_index), &ck);
-	if (ret < 0 || (ret > 0 && (ring_position(&ch->in, ck.in_read, true) ||
-				    ring_position(&ch->out, ck.out_write, false))))
+	if (ret < 0 || (ret > 0 && (vmb_ring_seek(&ch->in, ck.in_read, true) ||
+				    vmb_ring_seek(&ch->out, ck.out_write, false))))
 		return -EIO;
 	while (vmb_ring_peek(&ch->in, &p) == 0) {
 		if (p.type != VMB_PKT_COMP) {

@@ -50,6 +50,50 @@ int vmb_ring_attach_consumer(struct vmb_ring *r, void *mem, uint64_t len)
 	return vmb_ring_attach(r, mem, len, false);
 }
 
+int vmb_ring_rebind(struct vmb_ring *r, void *mem, uint64_t len)
+{
+	if (!r || !mem || len < VMB_RING_MIN_BYTES || len % VMB_PAGE_SIZE ||
+	    len - VMB_PAGE_SIZE > UINT32_MAX - VMB_PAGE_SIZE)
+		return -EINVAL;
+	r->hdr = mem;
+	r->data = (uint8_t *)mem + VMB_PAGE_SIZE;
+	if (r->size != len - VMB_PAGE_SIZE) {
+		r->size = (uint32_t)(len - VMB_PAGE_SIZE);
+		return __vmb_ring_fail(r, VMB_RING_ERR_INDEX);
+	}
+	if (!__vmb_ring_index_ok(r, r->priv_index) || !__vmb_ring_index_ok(r, r->pub_index) ||
+	    !__vmb_ring_index_ok(r, r->peer_cache))
+		return __vmb_ring_fail(r, VMB_RING_ERR_INDEX);
+	return 0;
+}
+
+int vmb_ring_seek(struct vmb_ring *r, uint32_t idx, bool consumer)
+{
+	if (!__vmb_ring_index_ok(r, idx))
+		return -EIO;
+	if (consumer && r->pub_index != idx) {
+		r->priv_index = idx;
+		vmb_ring_rx_release(r); /* publishes read_index = idx */
+	}
+	r->priv_index = idx;
+	r->pub_index = idx;
+	return 0;
+}
+
+int vmb_ring_resync(struct vmb_ring *r, bool consumer)
+{
+	/* Copy both indices out once, then check them. */
+	uint32_t own = vmb_load_acquire(consumer ? &r->hdr->read_index : &r->hdr->write_index);
+	uint32_t peer = vmb_load_acquire(consumer ? &r->hdr->write_index : &r->hdr->read_index);
+
+	if (!__vmb_ring_index_ok(r, own) || !__vmb_ring_index_ok(r, peer))
+		return -EIO;
+	r->priv_index = own;
+	r->pub_index = own;
+	r->peer_cache = peer;
+	return 0;
+}
+
 const char *vmb_ring_error_name(uint32_t error)
 {
 	static const char *const names[VMB_RING_ERR__COUNT] = {

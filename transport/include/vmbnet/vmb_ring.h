@@ -103,6 +103,36 @@ int vmb_ring_format(void *mem, uint64_t len);
 int vmb_ring_attach_producer(struct vmb_ring *r, void *mem, uint64_t len);
 int vmb_ring_attach_consumer(struct vmb_ring *r, void *mem, uint64_t len);
 
+/*
+ * Repositioning, for the host side's restore paths (migration, a backend
+ * taking over another's rings). Nothing outside this file writes an
+ * endpoint's private indices; these check what they are given.
+ *
+ * vmb_ring_rebind() points a migrated endpoint at its memory again: @mem
+ * and @len as for attach, the migrated size, indices and error kept. -EIO
+ * (endpoint broken, VMB_RING_ERR_INDEX) when the migrated size does not
+ * match @len or an index is out of range or misaligned; -EINVAL for bad
+ * arguments.
+ *
+ * vmb_ring_seek() puts the endpoint's private and published positions at
+ * @idx, as a checkpoint recorded them. A consumer whose published read
+ * index differs releases up to @idx first (the release its predecessor did
+ * not do; no signal is decided). A producer's @idx is what the header's
+ * write_index already says. 0 or -EIO for a bad @idx (endpoint untouched).
+ *
+ * vmb_ring_resync() takes the endpoint's own and its peer's positions
+ * afresh from the header (another process moved them). 0 or -EIO.
+ */
+int vmb_ring_rebind(struct vmb_ring *r, void *mem, uint64_t len);
+int vmb_ring_seek(struct vmb_ring *r, uint32_t idx, bool consumer);
+int vmb_ring_resync(struct vmb_ring *r, bool consumer);
+
+/* Where the endpoint is: its next write (producer) or read (consumer). */
+static inline uint32_t vmb_ring_position(const struct vmb_ring *r)
+{
+	return r->priv_index;
+}
+
 /* Why the endpoint broke, as a short string ("ok" when it did not). */
 const char *vmb_ring_error_name(uint32_t error);
 
@@ -491,6 +521,16 @@ static inline void vmb_ring_advance(struct vmb_ring *r, const struct vmb_pkt *p)
 						   VMB_TRAILER_SIZE);
 	r->stats.packets++;
 	r->stats.bytes += p->len;
+}
+
+/*
+ * Has the producer published anything past our read position? A cheap look
+ * for pollers (no barrier, nothing checked: vmb_ring_peek() validates what
+ * it then reads).
+ */
+static inline bool vmb_ring_rx_pending(const struct vmb_ring *r)
+{
+	return vmb_read_once(r->hdr->write_index) != r->priv_index;
 }
 
 /*

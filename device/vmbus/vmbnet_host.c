@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmbnet host control plane: channel messages, GPADLs, channel open/close.
+ * See vmbnet_host.h for the contract and transport/SPEC.md for the flows.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbnet_host.h"
+
+/* f8615163-df3e-46c5-913f-f2d2f965ed0e, in VMBus (mixed-endian) byte order */
+const struct vmb_guid vmbnet_netvsc_guid = { {
+	0x63, 0x51, 0x61, 0xf8, 0x3e, 0xdf, 0xc5, 0x46,
+	0x91, 0x3f, 0xf2, 0xd2, 0xf9, 0x65, 0xed, 0x0e } };
+
+#define GPADL_HDR_PFNS_OFF (sizeof(struct vmb_msg_gpadl_header) + sizeof(struct vmb_gpa_range))
+#define GPADL_BODY_PFNS_OFF sizeof(struct vmb_msg_gpadl_body)
+
+static void host_trace(struct vmbnet_host *h, const char *ev, uint32_t a, uint32_t b)
+{
+	if (h->ops->trace)
+		h->ops->trace(h->opaque, ev, a, b);
+}
+
+static void host_guest_error(struct vmbnet_host *h, const char *what)
+{
+	h->stats.guest_errors++;
+	if (h->ops->guest_error)
+		h->ops->guest_error(h->opaque, what);
+}
+
+/* Queue a host -> guest message; vector 0 fires on empty -> non-empty. */
+static void host_send(struct vmbnet_host *h, const void *msg, uint32_t len)
+{
+	uint32_t slot;
+
+	if (h->msgq_count == VMBNET_MSGQ_LEN) {
+		h->stats.msgs_dropped++;
+		host_guest_error(h, "host message queue full: guest does not pop MSG_RECV");
+		return;
+	}
+	slot = (h->msgq_head + h->msgq_count) % VMBNET_MSGQ_LEN;
+	memcpy(h->msgq[slot], msg, len);
+	h->msgq_len[slot] = (uint16_t)len;
+	h->msgq_count++;
+	h->stats.msgs_out++;
+	if (h->msgq_count == 1)
+		h->ops->notify(h->opaque, VMB_PCI_VEC_CONTROL);
+}
+
+uint32_t vmbnet_host_pop(struct vmbnet_host *h, void *buf)
+{
+	uint32_t len;
+
+	if (!h->msgq_count)
+		return 0;
+	len = h->msgq_len[h->msgq_head];
+	memcpy(buf, h->msgq[h->msgq_head], len);
+	h->msgq_head = (h->msgq_head + 1) % VMBNET_MSGQ_LEN;
+	h->msgq_count--;
+	return len;
+}
+
+static struct vmbnet_channel *host_chan(struct vmbnet_host *h, uint32_t relid)
+{
+	if (relid < 1 || relid > h->nchan)
+		return NULL;
+	return &h->chan[relid - 1];
+}
+
+static struct vmbnet_gpadl *host_find_gpadl(struct vmbnet_host *h, uint32_t id)
+{
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++)
+		if (h->gpadl[i].id && h->gpadl[i].id == id)
+			return &h->gpadl[i];
+	return NULL;
+}
+
+const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid,
+					     uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	return g && g->created && g->relid == relid ? g : NULL;
+}
+
+const struct vmbnet_gpadl *vmbnet_host_gpadl_hold(struct vmbnet_host *h, uint32_t relid,
+						  uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	if (!g || !g->created || g->relid != relid)
+		return NULL;
+	g->users++;
+	return g;
+}
+
+void vmbnet_host_gpadl_release(struct vmbnet_host *h, uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	if (g && g->users)
+		g->users--;
+}
+
+static void gpadl_free(struct vmbnet_host *h, struct vmbnet_gpadl *g)
+{
+	h->stats.gpadl_pages -= g->npages;
+	free(g->pfns);
+	free(g->sorted);
+	memset(g, 0, sizeof(*g));
+}
+
+static int cmp_pfn(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Do two ascending pfn lists share a page? */
+static bool pfns_meet(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb)
+{
+	uint32_t i = 0, j = 0;
+
+	while (i < na && j < nb) {
+		if (a[i] == b[j])
+			return true;
+		if (a[i] < b[j])
+			i++;
+		else
+			j++;
+	}
+	return false;
+}
+
+/*
+ * A page may belong to one GPADL only, once: a ring that shares a page with
+ * a receive buffer would have the host overwrite its own indices. Sorted
+ * copies make the check linear per pair of GPADLs.
+ */
+static bool gpadl_overlaps(struct vmbnet_host *h, struct vmbnet_gpadl *g)
+{
+	g->sorted = malloc((size_t)g->npages * sizeof(uint64_t));
+	if (!g->sorted)
+		return true;
+	memcpy(g->sorted, g->pfns, (size_t)g->npages * sizeof(uint64_t));
+	qsort(g->sorted, g->npages, sizeof(uint64_t), cmp_pfn);
+	for (uint32_t i = 1; i < g->npages; i++)
+		if (g->sorted[i] == g->sorted[i - 1])
+			return true;
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
+		struct vmbnet_gpadl *o = &h->gpadl[i];
+
+		if (o != g && o->created && o->sorted &&
+		    pfns_meet(g->sorted, g->npages, o->sorted, o->npages))
+			return true;
+	}
+	return false;
+}
+
+static void send_gpadl_created(struct vmbnet_host *h, uint32_t relid, uint32_t id, int status)
+{
+	struct vmb_msg_gpadl_created m = {
+		.hdr.msgtype = VMB_MSG_GPADL_CREATED,
+		.child_relid = relid,
+		.gpadl = id,
+		.creation_status = (uint32_t)status,
+	};
+
+	host_send(h, &m, sizeof(m));
+}
+
+/*
+ * Take @n more pfns of @g; check and create it once all are in.
+ * Returns 1 when created, 0 when more pfns are due, or -errno after freeing
+ * @g (counted as a guest error).
+ */
+static int gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g,
+			  const void *pfns, uint32_t n)
+{
+	const char *why = NULL;
+	int err = 0;
+
+	if (n > g->npages - g->received) {
+		why = "GPADL: more pfns than the range needs";
+		err = -EINVAL;
+		goto fail;
+	}
+	memcpy(g->pfns + g->received, pfns, (size_t)n * sizeof(uint64_t));
+	g->received += n;
+	if (g->received < g->npages)
+		return 0;
+	for (uint32_t i = 0; i < g->npages && !err; i++)
+		if (!h->ops->page_ok(h->opaque, g->pfns[i]))
+			err = -EFAULT;
+	if (err) {
+		why = "GPADL: pfn outside guest RAM";
+		goto fail;
+	}
+	if (gpadl_overlaps(h, g)) {
+		why = "GPADL: page listed twice or owned by another GPADL";
+		err = -EEXIST;
+		goto fail;
+	}
+	g->created = true;
+	if (h->handler->gpadl_created && (err = h->handler->gpadl_created(h, g))) {
+		why = "GPADL: the datapath could not take it";
+		goto fail;
+	}
+	host_trace(h, "gpadl-created", g->id, g->npages);
+	return 1;
+fail:
+	host_guest_error(h, why);
+	gpadl_free(h, g);
+	return err;
+}
+
+/* Feed pfns and answer the guest when the GPADL is done, either way. */
+static void gpadl_feed(struct vmbnet_host *h, struct vmbnet_gpadl *g, const void *pfns,
+		       uint32_t n)
+{
+	uint32_t id = g->id, relid = g->relid;
+	int ret = gpadl_add_pfns(h, g, pfns, n);
+
+	if (ret)
+		send_gpadl_created(h, relid, id, ret > 0 ? 0 : ret);
+}
+
+/* A free slot for a new GPADL, or NULL with *err set (and counted). */
+static struct vmbnet_gpadl *gpadl_alloc(struct vmbnet_host *h, uint32_t relid, uint32_t id,
+					uint32_t npages, int *err)
+{
+	struct vmbnet_gpadl *g = NULL;
+
+	*err = -EINVAL;
+	if (host_find_gpadl(h, id)) {
+		host_guest_error(h, "GPADL_HEADER: handle already in use");
+		return NULL;
+	}
+	if (npages > VMBNET_GPADL_MAX_PAGES ||
+	    h->stats.gpadl_pages + npages > VMBNET_GPADL_TOTAL_PAGES) {
+		host_guest_error(h, "GPADL_HEADER: over the GPADL memory cap");
+		*err = -ENOSPC;
+		return NULL;
+	}
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS && !g; i++)
+		if (!h->gpadl[i].id)
+			g = &h->gpadl[i];
+	if (!g) {
+		host_guest_error(h, "GPADL_HEADER: too many GPADLs");
+		*err = -ENOSPC;
+		return NULL;
+	}
+	g->pfns = calloc(npages, sizeof(uint64_t));
+	if (!g->pfns) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	g->id = id;
+	g->relid = relid;
+	g->npages = npages;
+	h->stats.gpadl_pages += npages;
+	return g;
+}
+
+static void msg_gpadl_header(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_gpadl_header m;
+	struct vmb_gpa_range r;
+	struct vmbnet_gpadl *g = NULL;
+	uint32_t npages, n;
+	int err = -EINVAL;
+
+	if (len < GPADL_HDR_PFNS_OFF || (len - GPADL_HDR_PFNS_OFF) % sizeof(uint64_t)) {
+		host_guest_error(h, "GPADL_HEADER: bad length");
+		return; /* no handle to answer to */
+	}
+	memcpy(&m, msg, sizeof(m));
+	memcpy(&r, msg + sizeof(m), sizeof(r));
+	npages = VMB_GPA_RANGE_PFNS(r.byte_offset, r.byte_count);
+	n = (len - GPADL_HDR_PFNS_OFF) / sizeof(uint64_t);
+	if (!host_chan(h, m.child_relid) || !m.gpadl || m.range_count != 1 ||
+	    r.byte_offset || !r.byte_count || r.byte_count % VMB_PAGE_SIZE ||
+	    m.range_buflen != sizeof(r) + (uint64_t)npages * sizeof(uint64_t))
+		host_guest_error(h, "GPADL_HEADER: bad relid, handle or range");
+	else
+		g = gpadl_alloc(h, m.child_relid, m.gpadl, npages, &err);
+	if (!g) {
+		if (m.gpadl)
+			send_gpadl_created(h, m.child_relid, m.gpadl, err);
+		return;
+	}
+	gpadl_feed(h, g, msg + GPADL_HDR_PFNS_OFF, n);
+}
+
+static void msg_gpadl_body(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_gpadl_body m;
+	struct vmbnet_gpadl *g;
+
+	if (len < GPADL_BODY_PFNS_OFF || (len - GPADL_BODY_PFNS_OFF) % sizeof(uint64_t)) {
+		host_guest_error(h, "GPADL_BODY: bad length");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	g = host_find_gpadl(h, m.gpadl);
+	if (!g || g->created) {
+		host_guest_error(h, "GPADL_BODY: no GPADL in creation with this handle");
+		return;
+	}
+	if (m.msgnumber != g->next_body) {
+		uint32_t id = g->id, relid = g->relid;
+
+		host_guest_error(h, "GPADL_BODY: out of sequence");
+		gpadl_free(h, g);
+		send_gpadl_created(h, relid, id, -EINVAL);
+		return;
+	}
+	g->next_body++;
+	gpadl_feed(h, g, msg + GPADL_BODY_PFNS_OFF, (len - GPADL_BODY_PFNS_OFF) / sizeof(uint64_t));
+}
+
+static void msg_gpadl_teardown(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_gpadl_teardown m;
+	struct vmb_msg_gpadl_torndown r = { .hdr.msgtype = VMB_MSG_GPADL_TORNDOWN };
+	struct vmbnet_gpadl *g;
+
+	if (len < sizeof(m)) {
+		host_guest_error(h, "GPADL_TEARDOWN: short");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	g = host_find_gpadl(h, m.gpadl);
+	if (!g || g->users) {
+		host_guest_error(h, g ? "GPADL_TEARDOWN: GPADL still used by an open channel"
+				      : "GPADL_TEARDOWN: unknown handle");
+		return;
+	}
+	if (h->handler->gpadl_teardown && h->handler->gpadl_teardown(h, g)) {
+		host_guest_error(h, "GPADL_TEARDOWN: GPADL still used by the datapath");
+		return;
+	}
+	host_trace(h, "gpadl-torndown", m.gpadl, g->npages);
+	gpadl_free(h, g);
+	r.gpadl = m.gpadl;
+	host_send(h, &r, sizeof(r));
+}
+
+/* Map the ring GPADL (physically contiguous) and attach both endpoints. */
+static int chan_attach(struct vmbnet_channel *ch, struct vmbnet_gpadl *g, uint32_t down)
+{
+	struct vmbnet_host *h = ch->host;
+	uint64_t up_len = (uint64_t)down * VMB_PAGE_SIZE;
+	uint64_t down_len = (uint64_t)(g->npages - down) * VMB_PAGE_SIZE;
+
+	if (down < 2 || g->npages - down < 2)
+		return -EINVAL;
+	for (uint32_t i = 1; i < g->npages; i++)
+		if (g->pfns[i] != g->pfns[0] + i)
+			return -EINVAL; /* vmbnet-pci wants contiguous ring memory */
+	ch->ring_len = (uint64_t)g->npages * VMB_PAGE_SIZE;
+	ch->ring_mem = h->ops->map(h->opaque, g->pfns[0] << VMB_PAGE_SHIFT, ch->ring_len);
+	if (!ch->ring_mem)
+		return -EFAULT;
+	if (vmb_ring_attach_consumer(&ch->in, ch->ring_mem, up_len) ||
+	    vmb_ring_attach_producer(&ch->out, (uint8_t *)ch->ring_mem + up_len, down_len)) {
+		h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
+		ch->ring_mem = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Open channel @relid on ring GPADL @id; 0 or -errno (counted). */
+static int chan_open(struct vmbnet_host *h, uint32_t relid, uint32_t id, uint32_t down)
+{
+	struct vmbnet_channel *ch = host_chan(h, relid);
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+	int err;
+
+	if (!ch || ch->state != VMBNET_CHAN_OFFERED || !g || !g->created || g->relid != relid) {
+		host_guest_error(h, "OPEN_CHANNEL: bad relid, state or ring GPADL");
+		return -EINVAL;
+	}
+	err = chan_attach(ch, g, down);
+	if (err) {
+		host_guest_error(h, "OPEN_CHANNEL: ring GPADL unusable");
+		return err;
+	}
+	memset(&ch->stats, 0, sizeof(ch->stats));
+	ch->gpadl = g->id;
+	g->users++;
+	ch->state = VMBNET_CHAN_OPEN;
+	err = h->handler->open(ch);
+	if (err) {
+		ch->state = VMBNET_CHAN_OFFERED;
+		g->users--;
+		h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
+		ch->ring_mem = NULL;
+		ch->gpadl = 0;
+	}
+	return err;
+}
+
+static void msg_open(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_open_channel m;
+	struct vmb_msg_open_result r = { .hdr.msgtype = VMB_MSG_OPEN_RESULT };
+	int err;
+
+	if (len < sizeof(m)) {
+		host_guest_error(h, "OPEN_CHANNEL: short");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	r.child_relid = m.child_relid;
+	r.openid = m.openid;
+	err = chan_open(h, m.child_relid, m.ringbuffer_gpadl, m.downstream_ring_offset);
+	host_trace(h, "channel-open", m.child_relid, (uint32_t)err);
+	r.status = (uint32_t)err;
+	host_send(h, &r, sizeof(r));
+}
+
+static void chan_close(struct vmbnet_channel *ch)
+{
+	struct vmbnet_host *h = ch->host;
+	struct vmbnet_gpadl *g;
+
+	if (ch->state == VMBNET_CHAN_OFFERED)
+		return;
+	h->handler->close(ch);
+	g = host_find_gpadl(h, ch->gpadl);
+	if (g)
+		g->users--;
+	h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
+	ch->ring_mem = NULL;
+	ch->gpadl = 0;
+	ch->state = VMBNET_CHAN_OFFERED;
+	host_trace(h, "channel-closed", ch->relid, 0);
+}
+
+static void msg_close(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_close_channel m;
+	struct vmbnet_channel *ch;
+
+	if (len < sizeof(m)) {
+		host_guest_error(h, "CLOSE_CHANNEL: short");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	ch = host_chan(h, m.child_relid);
+	if (!ch || ch->state == VMBNET_CHAN_OFFERED) {
+		host_guest_error(h, "CLOSE_CHANNEL: channel not open");
+		return;
+	}
+	chan_close(ch);
+}
+
+static void msg_initiate(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
+{
+	struct vmb_msg_initiate_contact m;
+	struct vmb_msg_version_response r = { .hdr.msgtype = VMB_MSG_VERSION_RESPONSE };
+
+	if (len < sizeof(m)) {
+		host_guest_error(h, "INITIATE_CONTACT: short");
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	r.version_supported = m.version_requested == VMB_PROTO_VERSION_1_0;
+	h->connected = r.version_supported;
+	host_trace(h, "version", m.version_requested, r.version_supported);
+	host_send(h, &r, sizeof(r));
+}
+
+static void msg_request_offers(struct vmbnet_host *h)
+{
+	struct vmb_msg_hdr done = { .msgtype = VMB_MSG_ALL_OFFERS_DELIVERED };
+
+	if (!h->connected) {
+		host_guest_error(h, "REQUEST_OFFERS before INITIATE_CONTACT");
+		return;
+	}
+	for (uint32_t i = 0; i < h->nchan; i++) {
+		struct vmb_msg_offer o = { .hdr.msgtype = VMB_MSG_OFFER_CHANNEL };
+
+		o.if_type = vmbnet_netvsc_guid;
+		memcpy(o.if_instance.b, h->mac, sizeof(h->mac));
+		o.if_instance.b[15] = (uint8_t)i;
+		o.sub_channel_index = (uint16_t)i;
+		o.child_relid = h->chan[i].relid;
+		o.connection_id = i; /* = doorbell index */
+		o.is_dedicated_interrupt = 1;
+		host_send(h, &o, sizeof(o));
+	}
+	host_send(h, &done, sizeof(done));
+}
+
+void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len)
+{
+	struct vmb_msg_hdr hdr;
+	struct vmb_msg_hdr unload = { .msgtype = VMB_MSG_UNLOAD_RESPONSE };
+
+	h->stats.msgs_in++;
+	if (len < sizeof(hdr) || len > VMB_MSG_MAX) {
+		host_guest_error(h, "message length out of range");
+		return;
+	}
+	memcpy(&hdr, msg, sizeof(hdr));
+	if (!h->connected && hdr.msgtype != VMB_MSG_INITIATE_CONTACT) {
+		host_guest_error(h, "message before INITIATE_CONTACT");
+		return;
+	}
+	switch (hdr.msgtype) {
+	case VMB_MSG_INITIATE_CONTACT: msg_initiate(h, msg, len); break;
+	case VMB_MSG_REQUEST_OFFERS: msg_request_offers(h); break;
+	case VMB_MSG_GPADL_HEADER: msg_gpadl_header(h, msg, len); break;
+	case VMB_MSG_GPADL_BODY: msg_gpadl_body(h, msg, len); break;
+	case VMB_MSG_GPADL_TEARDOWN: msg_gpadl_teardown(h, msg, len); break;
+	case VMB_MSG_OPEN_CHANNEL: msg_open(h, msg, len); break;
+	case VMB_MSG_CLOSE_CHANNEL: msg_close(h, msg, len); break;
+	case VMB_MSG_UNLOAD:
+		vmbnet_host_reset(h);
+		host_send(h, &unload, sizeof(unload));
+		break;
+	default:
+		host_guest_error(h, "unknown channel message type");
+		break;
+	}
+}
+
+void vmbnet_host_doorbell(struct vmbnet_host *h, uint32_t index)
+{
+	struct vmbnet_channel *ch;
+
+	if (index >= h->nchan) {
+		host_guest_error(h, "doorbell of a channel the device does not have");
+		return;
+	}
+	ch = &h->chan[index];
+	ch->stats.doorbells++;
+	if (ch->state != VMBNET_CHAN_OPEN) {
+		ch->stats.doorbells_spurious++;
+		return;
+	}
+	h->handler->doorbell(ch);
+}
+
+void vmbnet_chan_notify(struct vmbnet_channel *ch)
+{
+	ch->stats.interrupts++;
+	ch->host->ops->notify(ch->host->opaque, VMB_PCI_VEC_CHANNEL(ch->index));
+}
+
+void vmbnet_chan_guest_error(struct vmbnet_channel *ch, const char *what, bool fatal)
+{
+	host_guest_error(ch->host, what);
+	if (fatal && ch->state == VMBNET_CHAN_OPEN) {
+		ch->state = VMBNET_CHAN_BROKEN;
+		host_trace(ch->host, "channel-broken", ch->relid, 0);
+	}
+}
+
+void vmbnet_host_reset(struct vmbnet_host *h)
+{
+	for (uint32_t i = 0; i < h->nchan; i++)
+		chan_close(&h->chan[i]);
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
+		if (!h->gpadl[i].id)
+			continue;
+		if (h->gpadl[i].created && h->handler->gpadl_teardown)
+			h->handler->gpadl_teardown(h, &h->gpadl[i]); /* all closed: cannot refuse */
+		gpadl_free(h, &h->gpadl[i]);
+	}
+	h->connected = false;
+	h->msgq_head = h->msgq_count = 0;
+	host_trace(h, "reset", 0, 0);
+}
+
+int vmbnet_host_init(struct vmbnet_host *h, uint32_t nchan, const uint8_t mac[6],
+		     const struct vmbnet_host_ops *ops, void *opaque,
+		     const struct vmbnet_chan_handler *handler)
+{
+	if (!nchan || nchan > VMB_PCI_MAX_CHANNELS || !ops || !ops->map || !ops->unmap ||
+	    !ops->page_ok || !ops->notify || !handler)
+		return -EINVAL;
+	memset(h, 0, sizeof(*h));
+	h->ops = ops;
+	h->opaque = opaque;
+	h->handler = handler;
+	h->nchan = nchan;
+	memcpy(h->mac, mac, sizeof(h->mac));
+	for (uint32_t i = 0; i < nchan; i++) {
+		h->chan[i].host = h;
+		h->chan[i].index = i;
+		h->chan[i].relid = i + 1;
+	}
+	return 0;
+}
+
+int vmbnet_host_post_load(struct vmbnet_host *h)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
+		struct vmbnet_gpadl *g = &h->gpadl[i];
+
+		if (!g->id || !g->created || !g->pfns)
+			continue;
+		free(g->sorted);
+		g->sorted = NULL;
+		gpadl_overlaps(h, g); /* rebuilds g->sorted; the state was valid */
+	}
+	for (uint32_t i = 0; i < h->nchan; i++) {
+		struct vmbnet_channel *ch = &h->chan[i];
+		struct vmbnet_gpadl *g = host_find_gpadl(h, ch->gpadl);
+
+		ch->ring_mem = NULL;
+		if (ch->state == VMBNET_CHAN_OFFERED)
+			continue;
+		if (!g || !g->pfns || (uint64_t)g->npages * VMB_PAGE_SIZE != ch->ring_len ||
+		    (uint64_t)ch->in.size + ch->out.size + 2 * VMB_PAGE_SIZE != ch->ring_len)
+			ch->ring_mem = NULL;
+		else
+			ch->ring_mem = h->ops->map(h->opaque, g->pfns[0] << VMB_PAGE_SHIFT,
+						   ch->ring_len);
+		if (!ch->ring_mem) {
+			ch->state = VMBNET_CHAN_OFFERED; /* nothing to serve from */
+			ch->gpadl = 0;
+			err = -EFAULT;
+			continue;
+		}
+		/* The migrated sizes were checked against ring_len above. */
+		if (vmb_ring_rebind(&ch->in, ch->ring_mem, VMB_PAGE_SIZE + (uint64_t)ch->in.size) ||
+		    vmb_ring_rebind(&ch->out, (uint8_t *)ch->ring_mem + VMB_PAGE_SIZE + ch->in.size,
+				    VMB_PAGE_SIZE + (uint64_t)ch->out.size))
+			err = -EIO; /* the channel stays, broken: the guest sees it fail */
+	}
+	return err;
+}
+
+void vmbnet_host_fini(struct vmbnet_host *h)
+{
+	vmbnet_host_reset(h);
+}
+
+/* ---- mirroring another control plane (hand-off backends) ---------------- */
+
+int vmbnet_host_import_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id,
+			     uint32_t npages, uint32_t first, uint32_t count,
+			     const uint64_t *pfns)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+	int err;
+
+	if (!g && first == 0) {
+		if (!host_chan(h, relid) || !id || !npages) {
+			host_guest_error(h, "hand-off GPADL: bad relid, handle or size");
+			return -EINVAL;
+		}
+		g = gpadl_alloc(h, relid, id, npages, &err);
+		if (!g)
+			return err;
+	}
+	if (!g || g->created || g->relid != relid || g->npages != npages ||
+	    g->received != first || !count) {
+		host_guest_error(h, "hand-off GPADL: piece out of sequence");
+		if (g && !g->created)
+			gpadl_free(h, g);
+		return -EINVAL;
+	}
+	err = gpadl_add_pfns(h, g, pfns, count);
+	return err < 0 ? err : 0;
+}
+
+int vmbnet_host_import_teardown(struct vmbnet_host *h, uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	if (!g || g->users) {
+		host_guest_error(h, "hand-off GPADL teardown: unknown or in use");
+		return g ? -EBUSY : -ENOENT;
+	}
+	if (h->handler->gpadl_teardown && h->handler->gpadl_teardown(h, g))
+		return -EBUSY;
+	gpadl_free(h, g);
+	return 0;
+}
+
+int vmbnet_host_import_open(struct vmbnet_host *h, uint32_t index, uint32_t gpadl,
+			    uint32_t downstream_offset)
+{
+	if (index >= h->nchan)
+		return -EINVAL;
+	if (h->chan[index].state != VMBNET_CHAN_OFFERED)
+		return -EBUSY;
+	return chan_open(h, index + 1, gpadl, downstream_offset);
+}
+
+int vmbnet_host_import_close(struct vmbnet_host *h, uint32_t index)
+{
+	if (index >= h->nchan || h->chan[index].state == VMBNET_CHAN_OFFERED)
+		return -EINVAL;
+	chan_close(&h->chan[index]);
+	return 0;
+}
