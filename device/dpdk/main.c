@@ -178,8 +178,12 @@ static int serve(struct vmbnet_dpdk *d)
 		 * then while busy, and always before and after sleeping.
 		 */
 		if (now - control_at > control_cycles || !d->back.started) {
-			if (vmbnet_hof_back_control(&d->back) < 0)
+			if (vmbnet_hof_back_control(&d->back) < 0) {
+				if (d->back.last_error)
+					fprintf(stderr, "vmbnet-dpdk: front end broke the protocol: %s\n",
+						d->back.last_error);
 				break;
+			}
 			control_at = now;
 		}
 		work = vmbnet_hof_back_poll(&d->back);

@@ -183,4 +183,10 @@ int vmbnet_nic_post_load(struct vmbnet_nic *nic);
 /* Link state: tells the guest with an RNDIS status indication. */
 void vmbnet_nic_set_link(struct vmbnet_nic *nic, bool up);
 
+/* Drop @nc's mappings of the guest's send and receive buffers (and the
+ * holds on their GPADLs): on revoke, reset, and when a backend gives a
+ * channel up.
+ */
+void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc);
+
 #endif /* VMBNET_NIC_H */

@@ -47,9 +47,6 @@ void vmbnet_gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b);
  */
 int vmbnet_nic_rx_slots_init(struct vmbnet_nic_chan *nc, const uint8_t *busy);
 
-/* Drop the guest's send and receive buffers. */
-void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc);
-
 /* Handle one RNDIS message spread over @iov and complete @p. 0 or -EIO. */
 int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 			 const struct iovec *iov, int iovcnt);

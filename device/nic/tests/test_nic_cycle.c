@@ -122,16 +122,9 @@ static uint64_t send_rndis_section(uint32_t sec, const void *msg, uint32_t len)
 	return send_nvsp(&m, sizeof(m));
 }
 
-static void bring_up(void)
+/* A host with the NIC on one channel, opened on fresh rings the guest attaches. */
+static void open_channel(void)
 {
-	struct nvsp_init init = { NVSP_MSG_INIT, NVSP_VERSION_61, NVSP_VERSION_61 };
-	struct nvsp_send_buf rb = { NVSP_MSG_SEND_RECV_BUF, 20, NVSP_RECV_BUF_ID };
-	struct nvsp_send_buf sb = { NVSP_MSG_SEND_SEND_BUF, 21, 0 };
-	struct nvsp_recv_buf_complete rc;
-	struct nvsp_send_buf_complete sc;
-	struct nvsp_init_complete ic;
-	uint64_t tid;
-
 	fg_init(&g);
 	VT_EQ(vmbnet_host_init(&h, 1, (const uint8_t[6]){ 2, 1, 2, 3, 4, 5 },
 			       &fake_guest_ops, &g, &vmbnet_nic_handler), 0);
@@ -148,7 +141,20 @@ static void bring_up(void)
 	VT_EQ(vmb_ring_attach_producer(&up, fg_ptr(&g, ring_pfn), UP_PAGES * VMB_PAGE_SIZE), 0);
 	VT_EQ(vmb_ring_attach_consumer(&down, fg_ptr(&g, ring_pfn + UP_PAGES),
 				       DOWN_PAGES * VMB_PAGE_SIZE), 0);
+}
 
+/* NVSP init, then the receive and send buffers. */
+static void bring_up(void)
+{
+	struct nvsp_init init = { NVSP_MSG_INIT, NVSP_VERSION_61, NVSP_VERSION_61 };
+	struct nvsp_send_buf rb = { NVSP_MSG_SEND_RECV_BUF, 20, NVSP_RECV_BUF_ID };
+	struct nvsp_send_buf sb = { NVSP_MSG_SEND_SEND_BUF, 21, 0 };
+	struct nvsp_recv_buf_complete rc;
+	struct nvsp_send_buf_complete sc;
+	struct nvsp_init_complete ic;
+	uint64_t tid;
+
+	open_channel();
 	tid = send_nvsp(&init, sizeof(init));
 	VT_EQ(recv_pkt(&ic, sizeof(ic)).trans_id, tid);
 	VT_EQ(ic.type, NVSP_MSG_INIT_COMPLETE);
@@ -353,17 +359,56 @@ static void buffer_teardown_after_close(void)
 	VT_EQ(teardown(21), VMB_MSG_GPADL_TORNDOWN);
 }
 
-int main(void)
+/* Every case starts from a NIC the guest has brought up through RNDIS. */
+static void nic_up(void)
 {
 	bring_up();
 	rndis_init_and_query();
+}
+
+/* @completions_failed: the packets the case expects completed with a failure. */
+static void finish(uint64_t completions_failed)
+{
+	VT_EQ(nic.stats.completions_failed, completions_failed);
+	vmbnet_host_fini(&h);
+	fg_fini(&g);
+}
+
+static void nvsp_and_rndis_init(void)
+{
+	nic_up();
+	finish(0);
+}
+
+static void frames_out_and_link_down(void)
+{
+	nic_up();
 	frames_out();
+	finish(1); /* the send while the link was down */
+}
+
+static void frames_in_slot_exhaustion(void)
+{
+	nic_up();
 	frames_in();
+	finish(0);
+}
+
+/* Buffers stay while the channel is open; close fails what is in flight. */
+static void close_and_buffer_teardown(void)
+{
+	nic_up();
 	buffer_teardown_refused_while_open();
 	close_with_packets_in_flight();
 	buffer_teardown_after_close();
-	VT_EQ(nic.stats.completions_failed, 4);
-	vmbnet_host_fini(&h);
-	fg_fini(&g);
-	return 0;
+	finish(3); /* the three sends in flight */
 }
+
+static const struct vt_case cases[] = {
+	VT_CASE(nvsp_and_rndis_init),
+	VT_CASE(frames_out_and_link_down),
+	VT_CASE(frames_in_slot_exhaustion),
+	VT_CASE(close_and_buffer_teardown),
+};
+
+VT_MAIN(cases)

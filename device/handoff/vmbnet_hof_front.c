@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * vmbnet hand-off, front end: the side that keeps the control plane (QEMU's
- * vmbnet-pci, or the native benchmark). See vmbnet_hof.h and SPEC.md §9.
+ * vmbnet-pci, or the native benchmark). See vmbnet_hof.h and transport/SPEC.md section 6.
  */
 #ifndef _GNU_SOURCE /* QEMU defines it */
 #define _GNU_SOURCE

@@ -47,8 +47,6 @@ int vmbnet_hof_recv(int sock, void *buf, int *fds, unsigned int *nfds);
  */
 int vmbnet_hof_check(const void *msg, uint32_t len, unsigned int nfds, const char **why);
 
-const char *vmbnet_hof_type_name(uint32_t type);
-
 /* ---- front end (vmbnet_hof_front.c) ------------------------------------- */
 
 struct vmbnet_hof_region {

@@ -147,22 +147,3 @@ int vmbnet_hof_check(const void *msg, uint32_t len, unsigned int nfds, const cha
 	}
 	return *why ? -EPROTO : 0;
 }
-
-const char *vmbnet_hof_type_name(uint32_t type)
-{
-	static const char *const names[] = {
-		[VMB_HOF_HELLO] = "HELLO",
-		[VMB_HOF_MEM_REGION] = "MEM_REGION",
-		[VMB_HOF_GPADL] = "GPADL",
-		[VMB_HOF_GPADL_TEARDOWN] = "GPADL_TEARDOWN",
-		[VMB_HOF_CHAN_OPEN] = "CHAN_OPEN",
-		[VMB_HOF_CHAN_CLOSE] = "CHAN_CLOSE",
-		[VMB_HOF_LINK] = "LINK",
-		[VMB_HOF_RESET] = "RESET",
-		[VMB_HOF_START] = "START",
-	};
-
-	if (type == VMB_HOF_ACK)
-		return "ACK";
-	return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
-}

@@ -33,7 +33,7 @@ static const struct vmbnet_chan_handler rec = {
 };
 static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 
-static void test_version_and_offers(void)
+static void version_and_offers(void)
 {
 	struct fake_guest g;
 	struct vmbnet_host h;
@@ -75,60 +75,75 @@ static void test_version_and_offers(void)
 	fg_fini(&g);
 }
 
-static void test_gpadl_open_close(void)
+/* 300 pfns: header carries 100, then three bodies; the channel opens on it. */
+static void open_on_split_gpadl(struct vmbnet_host *h, struct fake_guest *g, uint64_t pfn)
 {
-	struct fake_guest g;
-	struct vmbnet_host h;
+	VT_EQ(fg_gpadl_contig(h, 1, 7, pfn, 300), 0);
+	VT_EQ(h->stats.gpadl_pages, 300);
+	VT_CHECK(vmbnet_host_gpadl(h, 1, 7) != NULL);
+	VT_CHECK(vmbnet_host_gpadl(h, 2, 7) == NULL); /* other channel's view */
+
+	memset(&calls, 0, sizeof(calls));
+	VT_EQ(fg_open(h, g, 1, 7, pfn, 100, 200), 0);
+	VT_EQ(calls.open, 1);
+	VT_EQ(h->chan[0].state, VMBNET_CHAN_OPEN);
+	VT_EQ(h->chan[0].in.size, 99 * VMB_PAGE_SIZE);
+	VT_EQ(h->chan[0].out.size, 199 * VMB_PAGE_SIZE);
+	VT_EQ(g->maps, 1);
+
+	/* Opening twice is refused with a status, not ignored. */
+	VT_EQ(fg_open(h, g, 1, 7, pfn, 100, 200), -EINVAL);
+	VT_EQ(h->stats.guest_errors, 1);
+}
+
+/* Doorbells: open channel reaches the datapath, closed one is spurious. */
+static void doorbells_while_open(struct vmbnet_host *h)
+{
+	vmbnet_host_doorbell(h, 0);
+	vmbnet_host_doorbell(h, 1);
+	VT_EQ(calls.doorbell, 1);
+	VT_EQ(h->chan[1].stats.doorbells_spurious, 1);
+	vmbnet_host_doorbell(h, 5); /* beyond NUM_CHANNELS */
+	VT_EQ(h->stats.guest_errors, 2);
+}
+
+static void close_then_teardown(struct vmbnet_host *h, struct fake_guest *g)
+{
 	struct vmb_msg_close_channel close = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL,
 					       .child_relid = 1 };
 	struct vmb_msg_gpadl_teardown td = { .hdr.msgtype = VMB_MSG_GPADL_TEARDOWN,
 					     .child_relid = 1, .gpadl = 7 };
 	struct vmb_msg_gpadl_torndown tdr;
+
+	/* The ring GPADL cannot go while the channel uses it. */
+	vmbnet_host_message(h, &td, sizeof(td));
+	VT_EQ(fg_pop(h, NULL), 0);
+	VT_EQ(h->stats.guest_errors, 3);
+
+	vmbnet_host_message(h, &close, sizeof(close));
+	VT_EQ(calls.close, 1);
+	VT_EQ(g->maps, 0);
+	VT_EQ(h->chan[0].state, VMBNET_CHAN_OFFERED);
+	vmbnet_host_message(h, &td, sizeof(td));
+	VT_EQ(fg_pop(h, &tdr), VMB_MSG_GPADL_TORNDOWN);
+	VT_EQ(tdr.gpadl, 7);
+	VT_EQ(h->stats.gpadl_pages, 0);
+}
+
+/* One channel's life in order: GPADL, open, doorbells, close, teardown, reopen. */
+static void gpadl_open_close(void)
+{
+	struct fake_guest g;
+	struct vmbnet_host h;
 	uint64_t pfn;
 
 	fg_init(&g);
 	VT_EQ(vmbnet_host_init(&h, 2, mac, &fake_guest_ops, &g, &rec), 0);
 	fg_connect(&h);
 	pfn = fg_alloc(&g, 300);
-	/* 300 pfns: header carries 100, then three bodies. */
-	VT_EQ(fg_gpadl_contig(&h, 1, 7, pfn, 300), 0);
-	VT_EQ(h.stats.gpadl_pages, 300);
-	VT_CHECK(vmbnet_host_gpadl(&h, 1, 7) != NULL);
-	VT_CHECK(vmbnet_host_gpadl(&h, 2, 7) == NULL); /* other channel's view */
-
-	memset(&calls, 0, sizeof(calls));
-	VT_EQ(fg_open(&h, &g, 1, 7, pfn, 100, 200), 0);
-	VT_EQ(calls.open, 1);
-	VT_EQ(h.chan[0].state, VMBNET_CHAN_OPEN);
-	VT_EQ(h.chan[0].in.size, 99 * VMB_PAGE_SIZE);
-	VT_EQ(h.chan[0].out.size, 199 * VMB_PAGE_SIZE);
-	VT_EQ(g.maps, 1);
-
-	/* Opening twice is refused with a status, not ignored. */
-	VT_EQ(fg_open(&h, &g, 1, 7, pfn, 100, 200), -EINVAL);
-	VT_EQ(h.stats.guest_errors, 1);
-
-	/* Doorbells: open channel reaches the datapath, closed one is spurious. */
-	vmbnet_host_doorbell(&h, 0);
-	vmbnet_host_doorbell(&h, 1);
-	VT_EQ(calls.doorbell, 1);
-	VT_EQ(h.chan[1].stats.doorbells_spurious, 1);
-	vmbnet_host_doorbell(&h, 5); /* beyond NUM_CHANNELS */
-	VT_EQ(h.stats.guest_errors, 2);
-
-	/* The ring GPADL cannot go while the channel uses it. */
-	vmbnet_host_message(&h, &td, sizeof(td));
-	VT_EQ(fg_pop(&h, NULL), 0);
-	VT_EQ(h.stats.guest_errors, 3);
-
-	vmbnet_host_message(&h, &close, sizeof(close));
-	VT_EQ(calls.close, 1);
-	VT_EQ(g.maps, 0);
-	VT_EQ(h.chan[0].state, VMBNET_CHAN_OFFERED);
-	vmbnet_host_message(&h, &td, sizeof(td));
-	VT_EQ(fg_pop(&h, &tdr), VMB_MSG_GPADL_TORNDOWN);
-	VT_EQ(tdr.gpadl, 7);
-	VT_EQ(h.stats.gpadl_pages, 0);
+	open_on_split_gpadl(&h, &g, pfn);
+	doorbells_while_open(&h);
+	close_then_teardown(&h, &g);
 
 	/* Reopen after close works with a new GPADL. */
 	VT_EQ(fg_gpadl_contig(&h, 1, 8, pfn, 4), 0);
@@ -140,7 +155,7 @@ static void test_gpadl_open_close(void)
 	fg_fini(&g);
 }
 
-static void test_unload_and_reset(void)
+static void unload_and_reset(void)
 {
 	struct fake_guest g;
 	struct vmbnet_host h;
@@ -178,7 +193,7 @@ static void test_unload_and_reset(void)
 	fg_fini(&g);
 }
 
-static void test_open_refused_by_datapath(void)
+static void open_refused_by_datapath(void)
 {
 	struct fake_guest g;
 	struct vmbnet_host h;
@@ -200,11 +215,11 @@ static void test_open_refused_by_datapath(void)
 	fg_fini(&g);
 }
 
-int main(void)
-{
-	test_version_and_offers();
-	test_gpadl_open_close();
-	test_unload_and_reset();
-	test_open_refused_by_datapath();
-	return 0;
-}
+static const struct vt_case cases[] = {
+	VT_CASE(version_and_offers),
+	VT_CASE(gpadl_open_close),
+	VT_CASE(unload_and_reset),
+	VT_CASE(open_refused_by_datapath),
+};
+
+VT_MAIN(cases)

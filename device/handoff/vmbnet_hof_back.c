@@ -3,7 +3,7 @@
  * vmbnet hand-off, back end: mirrors the front end's control plane into a
  * vmbnet_host + vmbnet_nic over the guest RAM it maps. Every message is
  * checked before it is used; a bad one is answered with an error status and
- * counted, never trusted. See vmbnet_hof.h and SPEC.md §9.
+ * counted, never trusted. See vmbnet_hof.h and transport/SPEC.md section 6.
  */
 #ifndef _GNU_SOURCE /* QEMU defines it */
 #define _GNU_SOURCE
@@ -109,7 +109,7 @@ static int back_hello(struct vmbnet_hof_back *b, const struct vmb_hof_hello *m, 
 		return -EALREADY;
 	if (m->version != VMB_HOF_VERSION)
 		return -EPROTONOSUPPORT;
-	if (!m->nchan || m->nchan > VMB_HOF_MAX_CHANNELS || m->mtu < 68 ||
+	if (!m->nchan || m->nchan > VMB_HOF_MAX_CHANNELS || m->mtu < VMB_PCI_MTU_MIN ||
 	    m->mtu > VMBNET_MAX_FRAME || m->state_size < vmb_hof_state_size(m->nchan) ||
 	    m->state_size > vmb_hof_state_size(VMB_HOF_MAX_CHANNELS) + VMB_PAGE_SIZE)
 		return -EINVAL;
