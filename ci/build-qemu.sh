@@ -66,7 +66,9 @@ for l in meson.build Kconfig trace-events; do
 done
 ln -sfn "$repo/device" "$src/hw/vmbnet/device"
 ln -sfn "$repo/transport" "$src/hw/vmbnet/transport"
-ln -sfn "$repo/device/qemu/tests/vmbnet-test.c" "$src/tests/qtest/vmbnet-test.c"
+for f in "$repo"/device/qemu/tests/vmbnet-test*.[ch]; do
+    ln -sfn "$f" "$src/tests/qtest/$(basename "$f")"
+done
 
 # 4. Configure once per variant and option set, then build.
 args=(--target-list=x86_64-softmmu --disable-docs --disable-tools --disable-user

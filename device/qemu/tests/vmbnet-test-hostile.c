@@ -1,0 +1,215 @@
+/*
+ * vmbnet-pci qtests: hostile guest input, each survived and counted.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "vmbnet-test.h"
+
+/* ---- hostile guest: each input survived and counted ------------------- */
+
+static void test_hostile_gpadl_outside_ram(void)
+{
+    uint64_t pfns[2] = { 0xfffff0000ull, 0x10 };
+    T t;
+
+    qt_setup(&t, false);
+    g_assert_cmpint(qt_gpadl_pfns(&t, 7, pfns, 2), ==, -EFAULT);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), ==, 1);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-gpadl-pages"), ==, 0);
+    qt_teardown(&t);
+}
+
+static void test_hostile_gpadl_mmio(void)
+{
+    /* MMIO is not RAM: refused like any other hole. */
+    uint64_t pfns[1] = { 0xfebf0 }; /* q35 PCI hole, below 4 GiB */
+    T t;
+
+    qt_setup(&t, false);
+    g_assert_cmpint(qt_gpadl_pfns(&t, 7, pfns, 1), ==, -EFAULT);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), ==, 1);
+    qt_teardown(&t);
+}
+
+static void test_hostile_gpadl_overlap(void)
+{
+    T t;
+
+    qt_setup(&t, true);
+    /* A buffer GPADL over the ring's pages: the host would write its
+     * own indices. Refused, counted; the channel keeps working.
+     */
+    g_assert_cmpint(qt_gpadl(&t, 77, t.ring_gpa + VMB_PAGE_SIZE, 2), ==, -EEXIST);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), ==, 1);
+    qt_expect_comp(&t, qt_send_frame(&t, 5, true), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
+                NVSP_STAT_SUCCESS);
+    qt_check_socket_frame(&t, 5);
+    qt_teardown(&t);
+}
+
+static void test_hostile_gpadl_over_cap(void)
+{
+    uint8_t msg[64];
+    struct vmb_msg_gpadl_header h = {
+        .hdr.msgtype = VMB_MSG_GPADL_HEADER, .child_relid = 1, .gpadl = 9,
+        .range_count = 1, .range_buflen = 8 + 8 * 8000,
+    };
+    struct vmb_gpa_range r = { .byte_count = 8000u * VMB_PAGE_SIZE };
+    struct vmb_msg_gpadl_created c;
+    T t;
+
+    qt_setup(&t, false);
+    /* 8000 pages announced 10 times: the total cap (256 MiB) is hit. */
+    for (uint32_t i = 0; i < 10; i++) {
+        h.gpadl = 100 + i;
+        memcpy(msg, &h, sizeof(h));
+        memcpy(msg + sizeof(h), &r, sizeof(r));
+        qt_msg_send(&t, msg, sizeof(h) + sizeof(r));
+    }
+    g_assert_cmpuint(qt_msg_recv(&t, &c, sizeof(c)), ==, VMB_MSG_GPADL_CREATED);
+    g_assert_cmpint((int32_t)c.creation_status, ==, -ENOSPC);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), >=, 1);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-gpadl-pages"), <=, 65536);
+    qt_teardown(&t);
+}
+
+static void test_hostile_ring_index(void)
+{
+    struct vmb_ring_hdr *up;
+    T t;
+
+    qt_setup(&t, true);
+    qt_pull(&t);
+    up = (struct vmb_ring_hdr *)t.mirror;
+    up->write_index = 0x7ffffff8; /* far outside the ring */
+    qt_push(&t);
+    qt_wr(&t, VMB_REG_DOORBELL(0), 1);
+    g_assert_cmpuint(qt_rd(&t, VMB_REG_STATUS) & VMB_STATUS_BROKEN, !=, 0);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-ch0-ring-errors"), ==, 1);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), >=, 1);
+    qt_teardown(&t);
+}
+
+static void test_hostile_packet_type(void)
+{
+    struct vmb_pkt_desc *d;
+    T t;
+
+    qt_setup(&t, true);
+    qt_pull(&t);
+    qt_put(&t, VMB_PKT_DATA_INBAND, NULL, 0, "xxxxxxxx", 8, false);
+    qt_pull(&t);
+    d = (struct vmb_pkt_desc *)(t.mirror + VMB_PAGE_SIZE + t.up.pub_index -
+                                (16 + 8 + 8));
+    d->type = 0x42;
+    qt_push(&t);
+    qt_wr(&t, VMB_REG_DOORBELL(0), 1);
+    g_assert_cmpuint(qt_rd(&t, VMB_REG_STATUS) & VMB_STATUS_BROKEN, !=, 0);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-ch0-ring-errors"), ==, 1);
+    qt_teardown(&t);
+}
+
+static void test_hostile_rndis_offsets(void)
+{
+    struct {
+        struct rndis_hdr h;
+        struct rndis_packet p;
+    } m = { { RNDIS_MSG_PACKET, sizeof(m) }, { 0x7fff0000, 64 } };
+    struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, 0, 1, sizeof(m) };
+    T t;
+
+    qt_setup(&t, true);
+    qtest_memwrite(t.qts, t.tx_gpa + t.tx_section, &m, sizeof(m));
+    qt_expect_comp(&t, qt_put(&t, VMB_PKT_DATA_INBAND, NULL, 0, &n, sizeof(n), true),
+                NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_INVALID_RNDIS_PKT);
+    /* A send section past the send buffer. */
+    n.section_index = 1000;
+    qt_expect_comp(&t, qt_put(&t, VMB_PKT_DATA_INBAND, NULL, 0, &n, sizeof(n), true),
+                NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_INVALID_RNDIS_PKT);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), ==, 2);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-tx-packets"), ==, 0);
+    qt_teardown(&t);
+}
+
+static void test_hostile_gpa_outside_ram(void)
+{
+    struct {
+        struct vmb_gpa_direct_hdr h;
+        struct vmb_gpa_range r;
+        uint64_t p;
+    } ext = { { 0, 1 }, { 64, 0 }, 0xfffff0000ull };
+    struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, 0, NVSP_SECTION_NONE, 0 };
+    T t;
+
+    qt_setup(&t, true);
+    qt_put(&t, VMB_PKT_DATA_GPA_DIRECT, &ext, sizeof(ext), &n, sizeof(n), true);
+    g_assert_cmpuint(qt_rd(&t, VMB_REG_STATUS) & VMB_STATUS_BROKEN, !=, 0);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), >=, 1);
+    qt_teardown(&t);
+}
+
+static void test_hostile_unknown_completion(void)
+{
+    T t;
+
+    qt_setup(&t, true);
+    qt_complete_slot(&t, 5000);
+    qt_complete_slot(&t, 3); /* a real slot number, but not lent */
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-unknown-completions"), ==, 2);
+    g_assert_cmpuint(qt_rd(&t, VMB_REG_STATUS) & VMB_STATUS_BROKEN, ==, 0);
+    qt_teardown(&t);
+}
+
+static void test_hostile_doorbell_storm(void)
+{
+    T t;
+
+    qt_setup(&t, true);
+    for (int i = 0; i < 2000; i++) {
+        qt_wr(&t, VMB_REG_DOORBELL(0), 1);
+    }
+    qt_wr(&t, VMB_REG_DOORBELL(7), 1); /* a channel the device does not have */
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-ch0-doorbells"), ==, 2000 + 5);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-ch0-ring-spurious"), >=, 2000);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), ==, 1);
+    /* Still serving: a frame goes out. */
+    qt_expect_comp(&t, qt_send_frame(&t, 9, true), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
+                NVSP_STAT_SUCCESS);
+    qt_check_socket_frame(&t, 9);
+    qt_teardown(&t);
+}
+
+static void test_hostile_messages(void)
+{
+    uint32_t junk[4] = { 99, 0, 0, 0 };
+    T t;
+
+    qt_setup(&t, false);
+    qt_msg_send(&t, junk, sizeof(junk)); /* unknown type */
+    qt_wr(&t, VMB_REG_MSG_SEND, VMB_MSG_MAX + 4); /* longer than the page */
+    qt_wr(&t, VMB_REG_MSG_SEND, 3); /* shorter than a header */
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), ==, 3);
+    g_assert_cmpuint(qt_msg_recv(&t, NULL, 0), ==, 0);
+    qt_teardown(&t);
+}
+
+
+void vmbnet_test_add_hostile(void)
+{
+    qtest_add_func("/vmbnet/hostile/gpadl-outside-ram",
+                   test_hostile_gpadl_outside_ram);
+    qtest_add_func("/vmbnet/hostile/gpadl-mmio", test_hostile_gpadl_mmio);
+    qtest_add_func("/vmbnet/hostile/gpadl-over-cap", test_hostile_gpadl_over_cap);
+    qtest_add_func("/vmbnet/hostile/gpadl-overlap", test_hostile_gpadl_overlap);
+    qtest_add_func("/vmbnet/hostile/ring-index", test_hostile_ring_index);
+    qtest_add_func("/vmbnet/hostile/packet-type", test_hostile_packet_type);
+    qtest_add_func("/vmbnet/hostile/rndis-offsets", test_hostile_rndis_offsets);
+    qtest_add_func("/vmbnet/hostile/gpa-outside-ram",
+                   test_hostile_gpa_outside_ram);
+    qtest_add_func("/vmbnet/hostile/unknown-completion",
+                   test_hostile_unknown_completion);
+    qtest_add_func("/vmbnet/hostile/doorbell-storm", test_hostile_doorbell_storm);
+    qtest_add_func("/vmbnet/hostile/messages", test_hostile_messages);
+}
