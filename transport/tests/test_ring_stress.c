@@ -6,7 +6,8 @@
  * lost, duplicated, reordered or corrupted, and that no wake-up is lost: a
  * sleeper that waits longer than WAKEUP_TIMEOUT_MS fails the test.
  *
- * usage: test_ring_stress [packets]     (also built under ThreadSanitizer)
+ * usage: test_ring_stress two_threads_stream [packets]
+ *        (also built under ThreadSanitizer)
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -193,11 +194,11 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+static void two_threads_stream(void)
 {
 	pthread_t pt, ct;
 
-	total_packets = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000000;
+	total_packets = vt_argc > 0 ? strtoull(vt_argv[0], NULL, 0) : 1000000;
 	vt_ring_init(&ring, RING_BYTES);
 	data_efd = eventfd(0, 0);
 	space_efd = eventfd(0, 0);
@@ -216,5 +217,10 @@ int main(int argc, char **argv)
 	vmb_ring_dump(stdout, "tx", &ring.tx);
 	vmb_ring_dump(stdout, "rx", &ring.rx);
 	vt_ring_fini(&ring);
-	return 0;
 }
+
+static const struct vt_case cases[] = {
+	VT_CASE(two_threads_stream),
+};
+
+VT_MAIN(cases)

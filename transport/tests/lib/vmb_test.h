@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define VT_SKIP 77
 
@@ -33,5 +34,54 @@
 		if (va_ != vb_)                                                \
 			VT_FAIL("%s == %s: %lld != %lld", #a, #b, va_, vb_);   \
 	} while (0)
+
+/*
+ * A test program is a table of cases, one behaviour each:
+ *
+ *	static const struct vt_case cases[] = { VT_CASE(empty_ring), ... };
+ *	VT_MAIN(cases)
+ *
+ * "prog --list" prints the names (vmbnet_add_test registers one CTest entry
+ * per name from it, so no list is kept by hand); "prog <case> [args...]"
+ * runs one, with its extra arguments in vt_argc/vt_argv.
+ */
+struct vt_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define VT_CASE(f) { #f, f }
+
+static int vt_argc __attribute__((unused));
+static char **vt_argv __attribute__((unused));
+
+static inline int vt_main(int argc, char **argv, const struct vt_case *cases, size_t n)
+{
+	size_t i;
+
+	if (argc >= 2 && !strcmp(argv[1], "--list")) {
+		for (i = 0; i < n; i++)
+			puts(cases[i].name);
+		return 0;
+	}
+	for (i = 0; argc >= 2 && i < n; i++) {
+		if (strcmp(argv[1], cases[i].name))
+			continue;
+		vt_argc = argc - 2;
+		vt_argv = argv + 2;
+		cases[i].fn();
+		return 0;
+	}
+	fprintf(stderr, "usage: %s --list | <case> [args...]\n", argv[0]);
+	if (argc >= 2)
+		fprintf(stderr, "%s: no case '%s' (see --list)\n", argv[0], argv[1]);
+	return 2;
+}
+
+#define VT_MAIN(cases)                                                         \
+	int main(int argc, char **argv)                                        \
+	{                                                                      \
+		return vt_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0])); \
+	}
 
 #endif /* VMBNET_VMB_TEST_H */

@@ -1,0 +1,51 @@
+# The guest's kernel version and image paths, known before any folder is
+# configured: guest-driver/linux builds the module and registers the boot
+# tests, ci/ builds the image (kernel + initramfs) they boot.
+execute_process(COMMAND ${PROJECT_SOURCE_DIR}/ci/guest-kver.sh OUTPUT_VARIABLE kver
+                OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cannot resolve the guest kernel version (run ci/install-deps.sh)")
+endif()
+set(VMBNET_GUEST_KVER ${kver})
+set(VMBNET_GUEST_DIR ${CMAKE_BINARY_DIR}/guest)
+set(VMBNET_GUEST_KERNEL ${VMBNET_GUEST_DIR}/kernel/root/boot/vmlinuz-${kver})
+set(VMBNET_GUEST_INITRD ${VMBNET_GUEST_DIR}/initramfs.cpio.gz)
+set(VMBNET_GUEST_MODULE ${VMBNET_GUEST_DIR}/module/vmbnet.ko)
+set(VMBNET_GUEST_RESULTS ${VMBNET_GUEST_DIR}/results)
+file(MAKE_DIRECTORY ${VMBNET_GUEST_RESULTS})
+
+# The CTest cases of a guest script: each "ktap_case <name>" it runs, and for
+# each "# ktap-suite: <suite> <source>" line the suite and the KCASE()s there.
+function(vmbnet_guest_cases script out)
+  file(STRINGS ${script} lines REGEX "^[ \t]*ktap_case [A-Za-z0-9_]+")
+  set(cases)
+  foreach(line ${lines})
+    string(REGEX REPLACE "^[ \t]*ktap_case ([A-Za-z0-9_.]+).*" "\\1" case "${line}")
+    list(APPEND cases ${case})
+  endforeach()
+  file(STRINGS ${script} suites REGEX "^# ktap-suite: ")
+  foreach(line ${suites})
+    string(REGEX REPLACE "^# ktap-suite: ([A-Za-z0-9_]+) ([^ ]+).*" "\\1;\\2" sv "${line}")
+    list(GET sv 0 suite)
+    list(GET sv 1 src)
+    file(STRINGS ${PROJECT_SOURCE_DIR}/${src} kcases REGEX "^KCASE\\([a-z0-9_]+\\)")
+    list(APPEND cases ${suite})
+    foreach(k ${kcases})
+      string(REGEX REPLACE "^KCASE\\(([a-z0-9_]+)\\).*" "\\1" kc "${k}")
+      list(APPEND cases ${suite}.${kc})
+    endforeach()
+  endforeach()
+  set(${out} ${cases} PARENT_SCOPE)
+endfunction()
+
+# One CTest result per case of a boot <name> (the fixture guest_<name>).
+function(vmbnet_guest_case_tests name script)
+  vmbnet_guest_cases(${script} cases)
+  foreach(case ${cases})
+    add_test(NAME guest.${name}.${case}
+             COMMAND ${PROJECT_SOURCE_DIR}/ci/ktap-result.sh
+                     ${VMBNET_GUEST_RESULTS}/${name}.txt ${case})
+    set_tests_properties(guest.${name}.${case} PROPERTIES FIXTURES_REQUIRED guest_${name}
+                         LABELS "guest" SKIP_RETURN_CODE 77)
+  endforeach()
+endfunction()
