@@ -3,7 +3,12 @@
 # unpack it with Debian's patches, apply qemu-patches/*.patch in order,
 # link our device sources in, configure x86_64-softmmu and build.
 #
-# usage: build-qemu.sh <repo-root> <out-dir> [sanitize]
+# usage: build-qemu.sh <repo-root> <out-dir> [default|sanitize|export|source-only]
+#
+# export: the series qemu-patches/export.sh writes (device sources inside,
+# no links) applied with patch -p1 to a fresh tree under <out-dir>/export,
+# built like default; that is what people who carry vmbnet in their own
+# QEMU tree get. source-only: just download the pinned source.
 #
 # Idempotent: the unpacked+patched tree is reused while BASE and the patch
 # series are unchanged (a stamp records their hash); ninja then rebuilds
@@ -25,6 +30,13 @@ mkdir -p "$out"
 dl="$out/download"
 src="$out/src"
 bld="$out/build-$variant"
+if [ "$variant" = export ]; then
+    # Same depth and names as the default tree, so ccache (base_dir below)
+    # finds the objects the default build already made.
+    src="$out/export/src"
+    bld="$out/export/build-default"
+fi
+export CCACHE_BASEDIR="$out" CCACHE_NOHASHDIR=1
 
 # 1. Source: exactly the pinned Debian version.
 dsc="$dl/qemu_${base#*:}.dsc"
@@ -42,10 +54,26 @@ if [ ! -f "$dsc" ]; then
         die "apt-get source qemu=$base failed"
 fi
 
+[ "$variant" = source-only ] && exit 0
+
+# 2e. The exported series, always on a fresh tree.
+if [ "$variant" = export ]; then
+    "$repo/qemu-patches/export.sh" "$out/export/series" "$out"
+    say "unpacking qemu $base for the exported series"
+    rm -rf "$out/export/src" "$out/export/src.tmp" "$bld"
+    dpkg-source --no-check -x "$dsc" "$src.tmp" >/dev/null || die "dpkg-source -x failed on $dsc"
+    mv "$src.tmp" "$src"
+    for p in "$out"/export/series/*.patch; do
+        say "applying exported $(basename "$p")"
+        patch -d "$src" -p1 -s --forward < "$p" ||
+            die "exported $(basename "$p") does not apply to qemu $base"
+    done
+fi
+
 # 2. Unpack + Debian patches + our series, keyed by a hash of the inputs.
 # The hash covers BASE and every patch so editing the series re-creates the tree.
 series_hash=$(cat "$repo/qemu-patches/BASE" "$repo"/qemu-patches/*.patch | sha256sum | cut -c1-16)
-if [ "$(cat "$out/src.stamp" 2>/dev/null)" != "$series_hash" ]; then
+if [ "$variant" != export ] && [ "$(cat "$out/src.stamp" 2>/dev/null)" != "$series_hash" ]; then
     say "unpacking qemu $base with Debian's patches"
     rm -rf "$src" "$out"/build-* "$out/src.stamp"
     dpkg-source --no-check -x "$dsc" "$src.tmp" >/dev/null || die "dpkg-source -x failed on $dsc"
@@ -59,7 +87,8 @@ if [ "$(cat "$out/src.stamp" 2>/dev/null)" != "$series_hash" ]; then
 fi
 
 # 3. Our sources enter the tree through symlinks, so edits in the repo are
-# seen by ninja directly (no copy, no re-patch).
+# seen by ninja directly (no copy, no re-patch). The exported tree has them.
+if [ "$variant" != export ]; then
 mkdir -p "$src/hw/vmbnet"
 for l in meson.build Kconfig trace-events; do
     ln -sfn "$repo/device/qemu/$l" "$src/hw/vmbnet/$l"
@@ -69,6 +98,7 @@ ln -sfn "$repo/transport" "$src/hw/vmbnet/transport"
 for f in "$repo"/device/qemu/tests/vmbnet-test*.[ch]; do
     ln -sfn "$f" "$src/tests/qtest/$(basename "$f")"
 done
+fi
 
 # 4. Configure once per variant and option set, then build.
 args=(--target-list=x86_64-softmmu --disable-docs --disable-tools --disable-user
@@ -76,7 +106,7 @@ args=(--target-list=x86_64-softmmu --disable-docs --disable-tools --disable-user
       --disable-vnc --disable-opengl --disable-spice --enable-slirp
       --meson=/usr/bin/meson)
 case "$variant" in
-default) ;;
+default | export) ;;
 sanitize) args+=(--enable-sanitizers) ;;
 *) die "unknown variant '$variant' (default or sanitize)" ;;
 esac
