@@ -22,7 +22,7 @@ set -uo pipefail
 say() { echo "boot: $*"; }
 die() { echo "boot: error: $*" >&2; exit 2; }
 
-qemu= kernel= initrd= script= timeout=300 log= results= append= quiet=0 show= cases_decide=0
+qemu='' kernel='' initrd='' script='' timeout=300 log='' results='' append='' quiet=0 show='' cases_decide=0
 ram_mb=1024 shared_ram=0
 extra=()
 while [ $# -gt 0 ]; do
@@ -81,7 +81,7 @@ usec() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
 start=$(usec)
 elapsed() { local d=$(( $(usec) - start )); printf '%d.%d' $((d / 1000000)) $((d / 100000 % 10)); }
 deadline=$(( $(date +%s) + timeout ))
-verdict= failure= suite=
+verdict='' failure='' suite=''
 exec 3<"$fifo"
 while :; do
     left=$(( deadline - $(date +%s) ))

@@ -24,7 +24,7 @@ PKGS=(
     libjansson-dev libpcap-dev tcpdump gnuplot-nox
     clang-14 libclang-rt-14-dev llvm-14
     busybox-static cpio kmod qemu-system-data seabios
-    valgrind
+    valgrind shellcheck clang-format-14 linux-source-6.1
 )
 
 add_deb_src() {

@@ -27,7 +27,7 @@ timeout=400 quick=0 icount=() build=1
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1; shift ;;
-    --icount) icount=(-icount shift=3,align=off,sleep=off); shift ;;
+    --icount) icount=(-icount "shift=3,align=off,sleep=off"); shift ;;
     --timeout) timeout=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     *) echo "main: error: unknown argument '$1' (--quick, --icount, --timeout S, --no-build)" >&2

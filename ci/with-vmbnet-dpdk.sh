@@ -18,7 +18,7 @@ die() { echo "with-vmbnet-dpdk: error: $*" >&2; exit 2; }
 
 STOP_TIMEOUT_S=10 # the backend finishes a burst and exits well within this
 
-dpdk= sock= log= prefix=vmbnet-dpdk-$$ brc=0
+dpdk='' sock='' log='' prefix=vmbnet-dpdk-$$ brc=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --dpdk) dpdk=$2; shift 2 ;;

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # KTAP helpers for in-guest test scripts (sourced by busybox sh).
 #
 #   ktap_begin <count>        print the header and plan

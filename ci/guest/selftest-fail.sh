@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Boot-runner self-test: a failing case; the runner must report the failure.
 . /vmbnet/lib/ktap.sh
 ktap_begin 2

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Main job, in the guest: the full send / host / completion cycle of the DDI
 # core through vmbnet-pci, flat out, then guest pktgen over the vmbnet
 # netdev. Each result is one line "vmbnet-result: <name> <key=value>..." and

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Reference job, in the guest: pktgen over stock virtio-net (same QEMU, same
 # TCG), for the side-by-side table of the main job.
 PKTGEN_COUNT=${PKTGEN_COUNT:-200000}

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # qemu-args: -device vmbnet-pci,netdev=n0 -netdev user,id=n0
 # ktap-suite: vmbnet_ddi guest-driver/linux/vmbnet_selftest.c
 # In-guest test: every DDI rule of the seeds against the real device, run by

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # qemu-args: -device vmbnet-pci,netdev=n0 -netdev user,id=n0,guestfwd=tcp:10.0.2.100:1234-cmd:/bin/uname
 # In-guest test: vmbnet.ko brings up the channel and the netdev, and the
 # guest pings the -netdev user gateway through vmbnet-pci (datapath A), then
@@ -16,7 +17,7 @@ ifname() {
 configure() {
     dev=$(ifname) || return 1
     ip addr add 10.0.2.15/24 dev "$dev" && ip link set "$dev" up || return 1
-    for i in 1 2 3 4 5 6 7 8 9 10; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
         [ "$(cat /sys/class/net/$dev/carrier 2>/dev/null)" = 1 ] && return 0
         sleep 0.5
     done

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # qemu-args: -device vmbnet-pci,queues=2
 # In-guest test: vmbnet.ko finds vmbnet-pci by its IDs, binds, and unloads
 # cleanly. Sourced by the guest init; prints KTAP.

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # qemu-args: -device vmbnet-pci,netdev=n0 -netdev user,id=n0
 # In-guest test: unload vmbnet.ko with the DDI load generator and pktgen in
 # flight. The kernel runs with slub_debug and panic_on_warn, so a leaked
@@ -44,7 +45,7 @@ unload_under_load() {
 
 loads_ended() {
     # pktgen's writer returns once the device is gone: no hang
-    for i in 1 2 3 4 5 6 7 8 9 10; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
         [ -d "/proc/$PG_PID" ] || return 0
         sleep 1
     done
