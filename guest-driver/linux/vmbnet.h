@@ -33,13 +33,13 @@ struct vmbnet_shbuf {
 	u32 gpadl;
 };
 
-struct vmbnet_chan_stats {
+struct vmbnet_guest_chan_stats {
 	u64 tx_packets, tx_bytes, tx_busy, tx_failed;
 	u64 rx_packets, rx_bytes, rx_dropped;
 	u64 interrupts, doorbells;
 };
 
-struct vmbnet_chan {
+struct vmbnet_guest_chan {
 	struct vmbnet_dev *vd;
 	u32 index; /* 0..num_channels-1: doorbell, vector 1 + index */
 	u32 relid;
@@ -52,10 +52,9 @@ struct vmbnet_chan {
 	struct napi_struct napi;
 	int irq;
 	struct vmbnet_shbuf rx_buf, tx_buf;
-	u32 rx_slot_size;
 	u32 tx_section_size, tx_sections;
 	unsigned long *tx_map; /* busy send sections */
-	struct vmbnet_chan_stats stats;
+	struct vmbnet_guest_chan_stats stats;
 };
 
 struct vmbnet_dev {
@@ -63,7 +62,6 @@ struct vmbnet_dev {
 	struct net_device *ndev;
 	void __iomem *regs; /* BAR0 */
 	u32 version; /* VMB_REG_VERSION */
-	u32 features; /* VMB_REG_FEATURES */
 	u32 num_channels; /* channels the device offers */
 	u32 mtu;
 	u32 ring_pages; /* per direction */
@@ -72,7 +70,7 @@ struct vmbnet_dev {
 	struct mutex ctrl_lock; /* message page */
 	u32 next_gpadl;
 	u32 nchan; /* channels in use */
-	struct vmbnet_chan chan[VMB_PCI_MAX_CHANNELS];
+	struct vmbnet_guest_chan chan[VMB_PCI_MAX_CHANNELS];
 	/* the DDI core on channel 0 (vmbnet_ddi_linux.c) */
 	struct vmbnet_core ddi;
 	spinlock_t ddi_lock;
@@ -98,16 +96,16 @@ int vmbnet_ctrl_call(struct vmbnet_dev *vd, const void *msg, u32 len, u32 want_t
 int vmbnet_ctrl_send(struct vmbnet_dev *vd, const void *msg, u32 len);
 
 /* vmbnet_chan.c: channels */
-int vmbnet_chan_open(struct vmbnet_chan *ch);
-void vmbnet_chan_close(struct vmbnet_chan *ch);
-void vmbnet_chan_doorbell(struct vmbnet_chan *ch);
-int vmbnet_chan_send_sync(struct vmbnet_chan *ch, const void *msg, u32 len,
+int vmbnet_chan_open(struct vmbnet_guest_chan *ch);
+void vmbnet_chan_close(struct vmbnet_guest_chan *ch);
+void vmbnet_chan_doorbell(struct vmbnet_guest_chan *ch);
+int vmbnet_chan_send_sync(struct vmbnet_guest_chan *ch, const void *msg, u32 len,
 			  void *reply, u32 reply_len);
 
 /* vmbnet_net.c: the netdev */
 int vmbnet_net_probe(struct vmbnet_dev *vd);
 void vmbnet_net_remove(struct vmbnet_dev *vd);
-int vmbnet_rndis_request(struct vmbnet_chan *ch, u32 type, u32 oid, const void *in,
+int vmbnet_rndis_request(struct vmbnet_guest_chan *ch, u32 type, u32 oid, const void *in,
 			 u32 in_len, void *out, u32 out_len);
 
 #endif /* VMBNET_H */

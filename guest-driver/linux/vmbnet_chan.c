@@ -28,7 +28,7 @@ static void shbuf_free(struct vmbnet_dev *vd, struct vmbnet_shbuf *b)
 }
 
 /* Describe @b to the host: GPADL_HEADER with the first pfns, bodies after. */
-static int gpadl_create(struct vmbnet_chan *ch, struct vmbnet_shbuf *b)
+static int gpadl_create(struct vmbnet_guest_chan *ch, struct vmbnet_shbuf *b)
 {
 	struct vmbnet_dev *vd = ch->vd;
 	u8 msg[VMB_MSG_MAX];
@@ -70,7 +70,7 @@ static int gpadl_create(struct vmbnet_chan *ch, struct vmbnet_shbuf *b)
 	return 0;
 }
 
-static void gpadl_teardown(struct vmbnet_chan *ch, struct vmbnet_shbuf *b)
+static void gpadl_teardown(struct vmbnet_guest_chan *ch, struct vmbnet_shbuf *b)
 {
 	struct vmb_msg_gpadl_teardown t = { .hdr.msgtype = VMB_MSG_GPADL_TEARDOWN,
 					    .child_relid = ch->relid, .gpadl = b->gpadl };
@@ -83,7 +83,7 @@ static void gpadl_teardown(struct vmbnet_chan *ch, struct vmbnet_shbuf *b)
 	b->gpadl = 0;
 }
 
-void vmbnet_chan_doorbell(struct vmbnet_chan *ch)
+void vmbnet_chan_doorbell(struct vmbnet_guest_chan *ch)
 {
 	ch->stats.doorbells++;
 	vmbnet_wr(ch->vd, VMB_REG_DOORBELL(ch->index), 1);
@@ -93,7 +93,7 @@ void vmbnet_chan_doorbell(struct vmbnet_chan *ch)
  * Send one inband NVSP message asking for completion and wait for it,
  * handing back any receive slot the host lends meanwhile. Bring-up only.
  */
-int vmbnet_chan_send_sync(struct vmbnet_chan *ch, const void *msg, u32 len,
+int vmbnet_chan_send_sync(struct vmbnet_guest_chan *ch, const void *msg, u32 len,
 			  void *reply, u32 reply_len)
 {
 	static atomic64_t seq = ATOMIC64_INIT(0);
@@ -131,7 +131,7 @@ int vmbnet_chan_send_sync(struct vmbnet_chan *ch, const void *msg, u32 len,
 	return -ETIMEDOUT;
 }
 
-static int chan_nvsp_init(struct vmbnet_chan *ch)
+static int chan_nvsp_init(struct vmbnet_guest_chan *ch)
 {
 	struct nvsp_init init = { NVSP_MSG_INIT, NVSP_VERSION_61, NVSP_VERSION_61 };
 	struct nvsp_send_buf rb = { NVSP_MSG_SEND_RECV_BUF, ch->rx_buf.gpadl, NVSP_RECV_BUF_ID };
@@ -156,14 +156,13 @@ static int chan_nvsp_init(struct vmbnet_chan *ch)
 		err = -EPROTO;
 	if (err)
 		return err;
-	ch->rx_slot_size = rc.sub_alloc_size;
 	ch->tx_section_size = sc.section_size;
 	ch->tx_sections = ch->tx_buf.pages * PAGE_SIZE / sc.section_size;
 	ch->tx_map = bitmap_zalloc(ch->tx_sections, GFP_KERNEL);
 	return ch->tx_map ? 0 : -ENOMEM;
 }
 
-static int chan_open_msg(struct vmbnet_chan *ch)
+static int chan_open_msg(struct vmbnet_guest_chan *ch)
 {
 	struct vmb_msg_open_channel m = {
 		.hdr.msgtype = VMB_MSG_OPEN_CHANNEL, .child_relid = ch->relid,
@@ -179,7 +178,7 @@ static int chan_open_msg(struct vmbnet_chan *ch)
 	return r.status ? (int)r.status : 0;
 }
 
-int vmbnet_chan_open(struct vmbnet_chan *ch)
+int vmbnet_chan_open(struct vmbnet_guest_chan *ch)
 {
 	struct vmbnet_dev *vd = ch->vd;
 	u64 up_len, down_len;
@@ -226,7 +225,7 @@ err_free_ring:
 }
 
 /* Close first (the host completes what is in flight), then the GPADLs. */
-void vmbnet_chan_close(struct vmbnet_chan *ch)
+void vmbnet_chan_close(struct vmbnet_guest_chan *ch)
 {
 	struct vmbnet_dev *vd = ch->vd;
 	struct vmb_msg_close_channel c = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL,

@@ -28,7 +28,7 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
 		     bool more)
 {
 	struct vmbnet_dev *vd = opaque;
-	struct vmbnet_chan *ch = &vd->chan[0];
+	struct vmbnet_guest_chan *ch = &vd->chan[0];
 	int ret;
 
 	if (!ch->open)
@@ -43,7 +43,7 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
 
 static void port_flush(void *opaque)
 {
-	struct vmbnet_chan *ch = &((struct vmbnet_dev *)opaque)->chan[0];
+	struct vmbnet_guest_chan *ch = &((struct vmbnet_dev *)opaque)->chan[0];
 
 	spin_lock_bh(&ch->tx_lock);
 	if (vmb_ring_tx_publish(&ch->up))
@@ -295,6 +295,7 @@ static int loadgen_thread(void *arg)
 	struct loadgen *lg = arg;
 
 	lg->err = loadgen_run(lg);
+	/* Publishes lg->err and the histograms; pairs with the readers' smp_load_acquire(). */
 	smp_store_release(&lg->finished, true);
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(HZ / 10);
@@ -325,6 +326,7 @@ static int loadgen_show(struct seq_file *s, void *unused)
 		seq_puts(s, "no run yet: write \"count size window [batch]\"\n");
 		return 0;
 	}
+	/* Pairs with the load generator's smp_store_release(): its results are complete. */
 	if (!smp_load_acquire(&lg->finished)) {
 		seq_puts(s, "running\n");
 		return 0;
@@ -370,6 +372,7 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 	    size < ETH_ZLEN || size > ETH_FRAME_LEN || !window || window > vd->ddi.nslots ||
 	    !batch)
 		return -EINVAL;
+	/* Pairs with the load generator's smp_store_release() (a run still going). */
 	if (vd->loadgen && !smp_load_acquire(&vd->loadgen->finished))
 		return -EBUSY; /* one run at a time */
 	loadgen_stop(vd);

@@ -92,7 +92,7 @@ static int vmbnet_connect(struct vmbnet_dev *vd)
 	vd->nchan = 0;
 	err = vmbnet_ctrl_call(vd, &req, sizeof(req), VMB_MSG_OFFER_CHANNEL, &o, sizeof(o));
 	while (!err && vd->nchan < vd->num_channels) {
-		struct vmbnet_chan *ch = &vd->chan[vd->nchan];
+		struct vmbnet_guest_chan *ch = &vd->chan[vd->nchan];
 
 		ch->vd = vd;
 		ch->index = o.connection_id;
@@ -126,7 +126,6 @@ static int vmbnet_check_device(struct vmbnet_dev *vd)
 			vd->version >> 16, vd->version & 0xffff, VMB_PCI_VERSION_MAJOR);
 		return -ENODEV;
 	}
-	vd->features = vmbnet_rd(vd, VMB_REG_FEATURES);
 	vd->num_channels = vmbnet_rd(vd, VMB_REG_NUM_CHANNELS);
 	if (!vd->num_channels || vd->num_channels > VMB_PCI_MAX_CHANNELS) {
 		dev_err(dev, "device offers %u channels (1..%u)\n",
@@ -134,7 +133,8 @@ static int vmbnet_check_device(struct vmbnet_dev *vd)
 		return -ENODEV;
 	}
 	vd->mtu = vmbnet_rd(vd, VMB_REG_MTU);
-	vd->ring_pages = clamp_t(u32, vmbnet_rd(vd, VMB_REG_RING_PAGES), 2, 1024);
+	vd->ring_pages = clamp_t(u32, vmbnet_rd(vd, VMB_REG_RING_PAGES),
+				 VMB_PCI_RING_PAGES_MIN, VMB_PCI_RING_PAGES_MAX);
 	lo = vmbnet_rd(vd, VMB_REG_MAC_LO);
 	hi = vmbnet_rd(vd, VMB_REG_MAC_HI);
 	put_unaligned_le32(lo, vd->mac);

@@ -17,7 +17,7 @@
 #include "vmbnet_ddi_linux.h"
 
 /* Room kept in the up ring: a data packet and the slot completions of a poll. */
-#define TX_STOP_ROOM (2 * (16 + NVSP_MSG_SIZE + 8))
+#define TX_STOP_ROOM (2 * (sizeof(struct vmb_pkt_desc) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE))
 
 struct vmbnet_priv {
 	struct vmbnet_dev *vd;
@@ -31,7 +31,7 @@ static struct vmbnet_dev *ndev_vd(struct net_device *ndev)
 /* ---- RNDIS requests at bring-up (NAPI not running yet) ------------------ */
 
 /* Give receive slot @tid back to the host. Caller holds tx_lock. */
-static int give_back_slot(struct vmbnet_chan *ch, u64 tid)
+static int give_back_slot(struct vmbnet_guest_chan *ch, u64 tid)
 {
 	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
 					     NVSP_STAT_SUCCESS };
@@ -41,7 +41,7 @@ static int give_back_slot(struct vmbnet_chan *ch, u64 tid)
 }
 
 /* Where the RNDIS message of a transfer-page packet lies in the rx buffer. */
-static int xfer_msg(struct vmbnet_chan *ch, const struct vmb_pkt *p, u32 *off, u32 *len)
+static int xfer_msg(struct vmbnet_guest_chan *ch, const struct vmb_pkt *p, u32 *off, u32 *len)
 {
 	struct vmb_xfer_page_hdr xh;
 	struct vmb_xfer_range xr;
@@ -54,7 +54,7 @@ static int xfer_msg(struct vmbnet_chan *ch, const struct vmb_pkt *p, u32 *off, u
 	return 0;
 }
 
-int vmbnet_rndis_request(struct vmbnet_chan *ch, u32 type, u32 oid, const void *in,
+int vmbnet_rndis_request(struct vmbnet_guest_chan *ch, u32 type, u32 oid, const void *in,
 			 u32 in_len, void *out, u32 out_len)
 {
 	static u32 req_id;
@@ -105,14 +105,16 @@ int vmbnet_rndis_request(struct vmbnet_chan *ch, u32 type, u32 oid, const void *
 /* RNDIS INITIALIZE, the MAC, the link state, the packet filter. */
 static int vmbnet_rndis_bring_up(struct vmbnet_dev *vd, bool *link_up)
 {
-	struct vmbnet_chan *ch = &vd->chan[0];
-	u32 filter = 0x0d; /* directed, all-multicast, broadcast */
+	struct vmbnet_guest_chan *ch = &vd->chan[0];
+	u32 filter = RNDIS_FILTER_DIRECTED | RNDIS_FILTER_ALL_MULTICAST | RNDIS_FILTER_BROADCAST;
 	u8 reply[64];
 	u32 status;
 	int err;
 
 	err = vmbnet_rndis_request(ch, RNDIS_MSG_INIT, 0, NULL, 0, reply, sizeof(reply));
-	if (err || get_unaligned_le32(reply + 12) != RNDIS_STATUS_SUCCESS)
+	if (err || get_unaligned_le32(reply + RNDIS_BODY_OFF +
+						 offsetof(struct rndis_init_complete, status)) !=
+			   RNDIS_STATUS_SUCCESS)
 		return err ?: -EIO;
 	err = vmbnet_rndis_request(ch, RNDIS_MSG_QUERY, RNDIS_OID_GEN_MEDIA_CONNECT_STATUS,
 				   NULL, 0, reply, sizeof(reply));
@@ -130,7 +132,7 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 {
 	struct vmbnet_dev *vd = ndev_vd(ndev);
 	u16 q = skb_get_queue_mapping(skb);
-	struct vmbnet_chan *ch = &vd->chan[q];
+	struct vmbnet_guest_chan *ch = &vd->chan[q];
 	struct netdev_queue *txq = netdev_get_tx_queue(ndev, q);
 	struct rndis_packet pk = { .data_offset = sizeof(pk), .data_len = skb->len };
 	struct rndis_hdr rh = { RNDIS_MSG_PACKET, 0 };
@@ -217,7 +219,7 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 /* ---- RX and completions (NAPI) ------------------------------------------- */
 
 /* One RNDIS message from a receive slot: a frame or a status indication. */
-static void vmbnet_rx_msg(struct vmbnet_chan *ch, const u8 *msg, u32 len)
+static void vmbnet_rx_msg(struct vmbnet_guest_chan *ch, const u8 *msg, u32 len)
 {
 	struct net_device *ndev = ch->vd->ndev;
 	struct rndis_packet pk;
@@ -256,7 +258,7 @@ drop:
 
 static int vmbnet_poll(struct napi_struct *napi, int budget)
 {
-	struct vmbnet_chan *ch = container_of(napi, struct vmbnet_chan, napi);
+	struct vmbnet_guest_chan *ch = container_of(napi, struct vmbnet_guest_chan, napi);
 	struct netdev_queue *txq = netdev_get_tx_queue(ch->vd->ndev, ch->index);
 	int done = 0, freed = 0, ddi = 0;
 	struct vmb_pkt p;
@@ -315,7 +317,7 @@ again:
 
 static irqreturn_t vmbnet_chan_irq(int irq, void *data)
 {
-	struct vmbnet_chan *ch = data;
+	struct vmbnet_guest_chan *ch = data;
 
 	ch->stats.interrupts++;
 	napi_schedule_irqoff(&ch->napi);
@@ -370,7 +372,7 @@ static void vmbnet_get_stats64(struct net_device *ndev, struct rtnl_link_stats64
 	u32 i;
 
 	for (i = 0; i < vd->nchan; i++) {
-		struct vmbnet_chan_stats *cs = &vd->chan[i].stats;
+		struct vmbnet_guest_chan_stats *cs = &vd->chan[i].stats;
 
 		s->tx_packets += cs->tx_packets;
 		s->tx_bytes += cs->tx_bytes;
@@ -399,7 +401,7 @@ static int vmbnet_irqs(struct vmbnet_dev *vd)
 		return request_irq(pci_irq_vector(pdev, 0), vmbnet_intx_irq, IRQF_SHARED,
 				   VMBNET_DRV_NAME, vd);
 	for (i = 0; i < vd->nchan; i++) {
-		struct vmbnet_chan *ch = &vd->chan[i];
+		struct vmbnet_guest_chan *ch = &vd->chan[i];
 
 		ch->irq = pci_irq_vector(pdev, VMB_PCI_VEC_CHANNEL(ch->index));
 		err = request_irq(ch->irq, vmbnet_chan_irq, 0, VMBNET_DRV_NAME, ch);

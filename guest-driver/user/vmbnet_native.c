@@ -486,7 +486,8 @@ static int nvsp_bringup(struct vmbnet_native *n, int timeout_ms)
 	int err;
 
 	err = nvsp_sync(n, &init, sizeof(init), reply, sizeof(reply), timeout_ms);
-	if (!err && reply[3] != NVSP_STAT_SUCCESS)
+	if (!err && reply[offsetof(struct nvsp_init_complete, status) / sizeof(reply[0])] !=
+			    NVSP_STAT_SUCCESS)
 		err = -EPROTO;
 	if (!err)
 		err = nvsp_sync(n, &rb, sizeof(rb), reply, sizeof(reply), timeout_ms);

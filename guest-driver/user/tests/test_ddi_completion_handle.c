@@ -14,7 +14,7 @@ static void completion(void *arg, void *h)
 	handles[calls++] = h;
 }
 
-int main(void)
+static void handle_comes_back_with_completion(void)
 {
 	uint8_t *frame;
 
@@ -51,5 +51,8 @@ int main(void)
 	VT_EQ(calls, 3);
 	VT_EQ(H.core.in_use, 0);
 	h_fini();
-	return 0;
 }
+
+static const struct vt_case cases[] = { VT_CASE(handle_comes_back_with_completion) };
+
+VT_MAIN(cases)

@@ -37,7 +37,7 @@ static void make(struct vmbnet_nbl *nbl, struct vmbnet_nb *nb, struct vmbnet_mdl
 	VMBNET_NBL_INFO(nbl, VMBNET_INFO_8021Q) = (void *)(uintptr_t)RNDIS_8021Q(5, 42);
 }
 
-int main(void)
+static void ppi_sent_echoed_and_im_copied(void)
 {
 	struct vmbnet_nbl nbl, upper, a = { 0 }, b = { 0 };
 	struct vmbnet_nb nb, unb;
@@ -94,5 +94,8 @@ int main(void)
 	VT_EQ(calls, 3);
 	VT_EQ(upper.Status, VMBNET_STATUS_UNSUCCESSFUL);
 	h_fini();
-	return 0;
 }
+
+static const struct vt_case cases[] = { VT_CASE(ppi_sent_echoed_and_im_copied) };
+
+VT_MAIN(cases)

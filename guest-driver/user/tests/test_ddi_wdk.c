@@ -34,7 +34,7 @@ static void VmbComplete(VMBPACKET pkt, NTSTATUS status)
 	vmb_status = status;
 }
 
-int main(void)
+static void wdk_signatures_drive_the_core(void)
 {
 	uint8_t *b;
 	MDL mdl;
@@ -103,5 +103,8 @@ int main(void)
 	NdisIMCopySendCompletePerPacketInfo(&upper, &nbl);
 	VT_EQ((uintptr_t)NET_BUFFER_LIST_INFO(&upper, Ieee8021QNetBufferListInfo), 0x51);
 	h_fini();
-	return 0;
 }
+
+static const struct vt_case cases[] = { VT_CASE(wdk_signatures_drive_the_core) };
+
+VT_MAIN(cases)

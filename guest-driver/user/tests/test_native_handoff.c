@@ -9,7 +9,7 @@
  * release. A new backend then resumes, and every frame the core sent must
  * complete exactly once, successfully: no completion lost, none twice.
  *
- * usage: test_native_handoff <case>
+ * usage: test_native_handoff --list | <case>
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -388,35 +388,74 @@ static void run_close_without_backend(void)
 	       (unsigned long long)done_ok, (unsigned long long)done_failed);
 }
 
-int main(int argc, char **argv)
+static void cycle(void)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s <case>\n", argv[0]);
-		return 2;
-	}
+	run_cycle();
+}
+
+static void restart_before_checkpoint(void)
+{
+	run_restarts(CRASH_BEFORE_CKPT, 1);
+}
+
+static void restart_after_checkpoint(void)
+{
+	run_restarts(CRASH_AFTER_CKPT, 1);
+}
+
+static void restart_after_publish(void)
+{
+	run_restarts(CRASH_AFTER_PUBLISH, 1);
+}
+
+static void restart_repeatedly(void)
+{
+	run_restarts(CRASH_NONE, 9);
+}
+
+static void restart_at_first_checkpoint(void)
+{
+	run_restart_at_first_checkpoint(CRASH_AFTER_CKPT);
+}
+
+static void restart_before_first_checkpoint(void)
+{
+	run_restart_at_first_checkpoint(CRASH_BEFORE_CKPT);
+}
+
+static void restart_send_section(void)
+{
+	run_restart_send_section();
+}
+
+static void close_without_backend(void)
+{
+	run_close_without_backend();
+}
+
+/* Each case: a fresh native guest and front end on its own socket. */
+static void native_setup(void)
+{
 	snprintf(sock_path, sizeof(sock_path), "/tmp/vmbnet-test-hof-%d.sock", getpid());
 	VT_EQ(vmbnet_native_init(&N, sock_path, 64), 0);
-	if (!strcmp(argv[1], "cycle"))
-		run_cycle();
-	else if (!strcmp(argv[1], "restart_before_checkpoint"))
-		run_restarts(CRASH_BEFORE_CKPT, 1);
-	else if (!strcmp(argv[1], "restart_after_checkpoint"))
-		run_restarts(CRASH_AFTER_CKPT, 1);
-	else if (!strcmp(argv[1], "restart_after_publish"))
-		run_restarts(CRASH_AFTER_PUBLISH, 1);
-	else if (!strcmp(argv[1], "restart_repeatedly"))
-		run_restarts(CRASH_NONE, 9);
-	else if (!strcmp(argv[1], "restart_at_first_checkpoint"))
-		run_restart_at_first_checkpoint(CRASH_AFTER_CKPT);
-	else if (!strcmp(argv[1], "restart_before_first_checkpoint"))
-		run_restart_at_first_checkpoint(CRASH_BEFORE_CKPT);
-	else if (!strcmp(argv[1], "restart_send_section"))
-		run_restart_send_section();
-	else if (!strcmp(argv[1], "close_without_backend"))
-		run_close_without_backend();
-	else
-		VT_FAIL("unknown case %s", argv[1]);
-	vmbnet_native_fini(&N);
-	VT_EQ(access(sock_path, F_OK), -1);
-	return 0;
 }
+
+static void native_teardown(void)
+{
+	vmbnet_native_fini(&N);
+	VT_EQ(access(sock_path, F_OK), -1); /* the front end removed its socket */
+}
+
+static const struct vt_case cases[] = {
+	VT_CASE(cycle),
+	VT_CASE(restart_before_checkpoint),
+	VT_CASE(restart_after_checkpoint),
+	VT_CASE(restart_after_publish),
+	VT_CASE(restart_repeatedly),
+	VT_CASE(restart_send_section),
+	VT_CASE(restart_at_first_checkpoint),
+	VT_CASE(restart_before_first_checkpoint),
+	VT_CASE(close_without_backend),
+};
+
+VT_MAIN_FIXTURE(cases, native_setup, native_teardown)

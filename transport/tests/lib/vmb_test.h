@@ -44,6 +44,8 @@
  * "prog --list" prints the names (vmbnet_add_test registers one CTest entry
  * per name from it, so no list is kept by hand); "prog <case> [args...]"
  * runs one, with its extra arguments in vt_argc/vt_argv.
+ * VT_MAIN_FIXTURE(cases, setup, teardown) runs setup before and teardown
+ * after the case (the program's fixture).
  */
 struct vt_case {
 	const char *name;
@@ -55,7 +57,8 @@ struct vt_case {
 static int vt_argc __attribute__((unused));
 static char **vt_argv __attribute__((unused));
 
-static inline int vt_main(int argc, char **argv, const struct vt_case *cases, size_t n)
+static inline int vt_main(int argc, char **argv, const struct vt_case *cases, size_t n,
+			  void (*setup)(void), void (*teardown)(void))
 {
 	size_t i;
 
@@ -69,7 +72,11 @@ static inline int vt_main(int argc, char **argv, const struct vt_case *cases, si
 			continue;
 		vt_argc = argc - 2;
 		vt_argv = argv + 2;
+		if (setup)
+			setup();
 		cases[i].fn();
+		if (teardown)
+			teardown();
 		return 0;
 	}
 	fprintf(stderr, "usage: %s --list | <case> [args...]\n", argv[0]);
@@ -78,10 +85,13 @@ static inline int vt_main(int argc, char **argv, const struct vt_case *cases, si
 	return 2;
 }
 
-#define VT_MAIN(cases)                                                         \
+#define VT_MAIN_FIXTURE(cases, setup, teardown)                                \
 	int main(int argc, char **argv)                                        \
 	{                                                                      \
-		return vt_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0])); \
+		return vt_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), \
+			       setup, teardown);                               \
 	}
+
+#define VT_MAIN(cases) VT_MAIN_FIXTURE(cases, NULL, NULL)
 
 #endif /* VMBNET_VMB_TEST_H */
