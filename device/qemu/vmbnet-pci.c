@@ -404,7 +404,7 @@ static bool vmbnet_pci_check_props(VmbnetPciState *s, Error **errp)
                    VMBNET_MIN_MTU, VMBNET_MAX_MTU, s->mtu);
         return false;
     }
-    if (s->ring_pages < 2 || s->ring_pages > VMBNET_MAX_RING_PAGES) {
+    if (s->ring_pages < VMB_PCI_RING_PAGES_MIN || s->ring_pages > VMBNET_MAX_RING_PAGES) {
         error_setg(errp, "vmbnet-pci: ring-pages must be 2..%d, got %u",
                    VMBNET_MAX_RING_PAGES, s->ring_pages);
         return false;

@@ -19,10 +19,10 @@
 OBJECT_DECLARE_SIMPLE_TYPE(VmbnetPciState, VMBNET_PCI)
 
 #define VMBNET_DEFAULT_MTU 1500
-#define VMBNET_MIN_MTU 68
+#define VMBNET_MIN_MTU VMB_PCI_MTU_MIN
 #define VMBNET_MAX_MTU 9000
 #define VMBNET_DEFAULT_RING_PAGES 64 /* 256 KiB per direction */
-#define VMBNET_MAX_RING_PAGES 4096 /* 16 MiB per direction */
+#define VMBNET_MAX_RING_PAGES VMB_PCI_RING_PAGES_MAX
 
 struct VmbnetPciState {
     PCIDevice parent_obj;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmbnet backend hand-off protocol, version 1 (transport/SPEC.md, section 9).
+ * vmbnet backend hand-off protocol, version 1 (transport/SPEC.md, section 6).
  *
  * The front end (vmbnet-pci in QEMU, or the native benchmark) keeps the
  * control plane and hands the hot path to an external backend (vmbnet-dpdk)

@@ -100,6 +100,8 @@ struct nvsp_rndis_pkt_complete {
 
 _Static_assert(sizeof(struct nvsp_init) == 12, "nvsp init");
 _Static_assert(sizeof(struct nvsp_init_complete) == 16, "nvsp init complete");
+_Static_assert(offsetof(struct nvsp_init_complete, status) == 12, "nvsp init status");
+_Static_assert(sizeof(struct nvsp_ndis_ver) == 12, "nvsp ndis version");
 _Static_assert(sizeof(struct nvsp_send_buf) == 10, "nvsp send buf");
 _Static_assert(offsetof(struct nvsp_recv_buf_complete, sub_alloc_size) == 16, "sub_alloc_size");
 _Static_assert(sizeof(struct nvsp_recv_buf_complete) == 28, "recv buf complete");
@@ -134,6 +136,15 @@ enum rndis_msg_type {
 #define RNDIS_OID_GEN_MEDIA_CONNECT_STATUS 0x00010114u
 #define RNDIS_OID_802_3_PERMANENT_ADDRESS 0x01010101u
 #define RNDIS_OID_802_3_CURRENT_ADDRESS 0x01010102u
+
+/* OID_GEN_CURRENT_PACKET_FILTER bits (NDIS_PACKET_TYPE_*, as Linux
+ * hv_netvsc's rndis_filter.c sets them).
+ */
+#define RNDIS_FILTER_DIRECTED 0x1u
+#define RNDIS_FILTER_MULTICAST 0x2u
+#define RNDIS_FILTER_ALL_MULTICAST 0x4u
+#define RNDIS_FILTER_BROADCAST 0x8u
+#define RNDIS_FILTER_PROMISCUOUS 0x20u
 
 struct rndis_hdr {
 	uint32_t msg_type;
@@ -204,7 +215,13 @@ struct rndis_indicate {
 	uint32_t buf_offset;
 } __attribute__((packed));
 
+_Static_assert(sizeof(struct rndis_hdr) == 8, "rndis header");
 _Static_assert(sizeof(struct rndis_packet) == 36, "rndis packet body");
+_Static_assert(sizeof(struct rndis_init_request) == 16, "rndis init body");
+_Static_assert(sizeof(struct rndis_set_complete) == 8, "rndis set complete body");
+_Static_assert(sizeof(struct rndis_indicate) == 12, "rndis indicate body");
+_Static_assert(offsetof(struct rndis_init_complete, status) == 4, "init complete status");
+_Static_assert(offsetof(struct rndis_query_complete, status) == 4, "query complete status");
 _Static_assert(sizeof(struct rndis_init_complete) == 44, "rndis init complete body");
 _Static_assert(sizeof(struct rndis_query_request) == 20, "rndis query body");
 _Static_assert(sizeof(struct rndis_query_complete) == 16, "rndis query complete body");

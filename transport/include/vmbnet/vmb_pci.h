@@ -58,6 +58,11 @@
 #define VMB_REG_MSG_RX 0xc00 /* RO  host -> guest message, up to VMB_MSG_MAX bytes */
 #define VMB_MSG_MAX 0x400
 
+/* Limits of what the registers may say (either side checks them). */
+#define VMB_PCI_RING_PAGES_MIN 2 /* header page + one data page */
+#define VMB_PCI_RING_PAGES_MAX 4096 /* 16 MiB per direction */
+#define VMB_PCI_MTU_MIN 68 /* IPv4's minimum (RFC 791) */
+
 /* VMB_REG_FEATURES */
 #define VMB_FEAT_MSIX (1u << 0) /* one vector per channel + control */
 #define VMB_FEAT_PENDING_SEND_SZ (1u << 1) /* rings honour pending_send_sz */
