@@ -71,7 +71,9 @@ static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': d->socket_path = optarg; break;
+		case 's':
+			d->socket_path = optarg;
+			break;
 		case 'p':
 			d->port = (uint16_t)strtoul(optarg, &end, 10);
 			if (*end || !*optarg)
@@ -92,10 +94,17 @@ static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
 			if (*end || !*optarg)
 				goto bad;
 			break;
-		case 'o': d->once = true; break;
-		case 'v': d->verbose = true; break;
-		case 'h': usage(argv[0]); exit(0);
-		default: goto bad;
+		case 'o':
+			d->once = true;
+			break;
+		case 'v':
+			d->verbose = true;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			goto bad;
 		}
 	}
 	if (!d->socket_path || optind != argc) {
@@ -180,7 +189,8 @@ static int serve(struct vmbnet_dpdk *d)
 		if (now - control_at > control_cycles || !d->back.started) {
 			if (vmbnet_hof_back_control(&d->back) < 0) {
 				if (d->back.last_error)
-					fprintf(stderr, "vmbnet-dpdk: front end broke the protocol: %s\n",
+					fprintf(stderr,
+						"vmbnet-dpdk: front end broke the protocol: %s\n",
 						d->back.last_error);
 				break;
 			}

@@ -75,8 +75,7 @@ static struct rte_mbuf *tx_zero_copy(struct vmbnet_dpdk *d, const struct iovec *
 }
 
 /* A copy of the frame in as many mbufs as it needs (jumbo frames chain). */
-static struct rte_mbuf *tx_copy(struct vmbnet_dpdk *d, const struct iovec *iov, int n,
-				uint32_t len)
+static struct rte_mbuf *tx_copy(struct vmbnet_dpdk *d, const struct iovec *iov, int n, uint32_t len)
 {
 	struct rte_mbuf *head = NULL, *m;
 	int i = 0;
@@ -175,8 +174,7 @@ static int nic_tx(void *opaque, uint32_t chan, const struct iovec *iov, int n,
 	for (int i = 0; i < n; i++)
 		len += (uint32_t)iov[i].iov_len;
 	/* Frames we must edit (tag, checksum) are copied too. */
-	copy = !d->zero_copy || len < VMBNET_DPDK_COPY_BREAK || meta->has_vlan ||
-	       meta->csum_info;
+	copy = !d->zero_copy || len < VMBNET_DPDK_COPY_BREAK || meta->has_vlan || meta->csum_info;
 	m = copy ? tx_copy(d, iov, n, len) : tx_zero_copy(d, iov, n);
 	if (!m || (meta->has_vlan && tx_vlan(d, &m, meta->vlan_info))) {
 		rte_pktmbuf_free(m);
@@ -328,8 +326,9 @@ int vmbnet_dpdk_port_init(struct vmbnet_dpdk *d)
 	 * be done with guest memory by then.
 	 */
 	if (d->zc_mode == VMBNET_ZC_ON && !driver_zc_safe(info.driver_name)) {
-		fprintf(stderr, "vmbnet-dpdk: --zero-copy on: %s may hold frames after tx_burst "
-				"returns (zero-copy needs net_null, net_pcap or net_tap)\n",
+		fprintf(stderr,
+			"vmbnet-dpdk: --zero-copy on: %s may hold frames after tx_burst "
+			"returns (zero-copy needs net_null, net_pcap or net_tap)\n",
 			info.driver_name);
 		return -EINVAL;
 	}

@@ -48,8 +48,7 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	ADD(d, b, resumed);
 	ADD(d, b, ckpt_failed);
 	if (vmbnet_dpdk.back.state) /* backends that served this guest, this one included */
-		rte_tel_data_add_dict_u64(d, "generation",
-					  vmbnet_dpdk.back.state->generation);
+		rte_tel_data_add_dict_u64(d, "generation", vmbnet_dpdk.back.state->generation);
 	return 0;
 }
 

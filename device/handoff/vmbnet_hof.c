@@ -77,7 +77,9 @@ int vmbnet_hof_recv(int sock, void *buf, int *fds, unsigned int *nfds)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { buf, VMB_HOF_MSG_MAX };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
 			     .msg_controllen = sizeof(u.buf) };
 	ssize_t n;
 	bool ok;
@@ -134,8 +136,8 @@ int vmbnet_hof_check(const void *msg, uint32_t len, unsigned int nfds, const cha
 		*why = len == sizeof(struct vmb_hof_ack) && !nfds ? NULL : "bad ACK";
 	else if (h.type >= sizeof(hof_layout) / sizeof(hof_layout[0]) || !hof_layout[h.type].size)
 		*why = "unknown message type";
-	else if (hof_layout[h.type].variable ? len < hof_layout[h.type].size
-					     : len != hof_layout[h.type].size)
+	else if (hof_layout[h.type].variable ? len < hof_layout[h.type].size :
+					       len != hof_layout[h.type].size)
 		*why = "wrong size for its type";
 	else if (nfds != hof_layout[h.type].nfds)
 		*why = "wrong number of descriptors for its type";

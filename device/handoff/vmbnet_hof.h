@@ -94,9 +94,8 @@ extern const struct vmbnet_chan_handler vmbnet_hof_front_handler;
 /* Listen on @path (replaced if it exists), make the state area and the
  * eventfds. 0 or -errno.
  */
-int vmbnet_hof_front_init(struct vmbnet_hof_front *f, struct vmbnet_host *host,
-			  const char *path, uint32_t mtu, const struct vmbnet_hof_front_ops *ops,
-			  void *opaque);
+int vmbnet_hof_front_init(struct vmbnet_hof_front *f, struct vmbnet_host *host, const char *path,
+			  uint32_t mtu, const struct vmbnet_hof_front_ops *ops, void *opaque);
 void vmbnet_hof_front_fini(struct vmbnet_hof_front *f);
 
 /* listen_fd is readable: take the backend and replay the state to it. A
@@ -163,8 +162,8 @@ int vmbnet_hof_back_control(struct vmbnet_hof_back *b);
  * Returns its status (0 or -errno), which was acknowledged, or -EPIPE when
  * the acknowledgement could not be sent.
  */
-int vmbnet_hof_back_message(struct vmbnet_hof_back *b, const void *msg, uint32_t len,
-			    int *fds, unsigned int nfds);
+int vmbnet_hof_back_message(struct vmbnet_hof_back *b, const void *msg, uint32_t len, int *fds,
+			    unsigned int nfds);
 
 /* Forget guest memory and close descriptors, without touching the rings:
  * whatever is in flight is resumed by the next backend.

@@ -155,8 +155,7 @@ static int back_region(struct vmbnet_hof_back *b, const struct vmb_hof_mem_regio
 	return 0;
 }
 
-static int back_chan_open(struct vmbnet_hof_back *b, const struct vmb_hof_chan_open *m,
-			  int *fds)
+static int back_chan_open(struct vmbnet_hof_back *b, const struct vmb_hof_chan_open *m, int *fds)
 {
 	int err;
 
@@ -179,8 +178,8 @@ static int back_chan_open(struct vmbnet_hof_back *b, const struct vmb_hof_chan_o
 }
 
 /* Dispatch a checked message; needs HELLO first. */
-static int back_dispatch(struct vmbnet_hof_back *b, const uint8_t *msg, uint32_t type,
-			 int *fds, const struct vmbnet_nic_ops *ops, void *opaque)
+static int back_dispatch(struct vmbnet_hof_back *b, const uint8_t *msg, uint32_t type, int *fds,
+			 const struct vmbnet_nic_ops *ops, void *opaque)
 {
 	union {
 		struct vmb_hof_mem_region r;
@@ -192,7 +191,8 @@ static int back_dispatch(struct vmbnet_hof_back *b, const uint8_t *msg, uint32_t
 		struct vmb_hof_hello h;
 	} m;
 
-	memcpy(&m, msg, type == VMB_HOF_GPADL ? sizeof(m.g) : ((const struct vmb_hof_hdr *)msg)->len);
+	memcpy(&m, msg,
+	       type == VMB_HOF_GPADL ? sizeof(m.g) : ((const struct vmb_hof_hdr *)msg)->len);
 	if (type == VMB_HOF_HELLO)
 		return back_hello(b, &m.h, fds, ops, opaque);
 	if (!b->hello)
@@ -227,8 +227,8 @@ static int back_dispatch(struct vmbnet_hof_back *b, const uint8_t *msg, uint32_t
 	return -EPROTO;
 }
 
-int vmbnet_hof_back_message(struct vmbnet_hof_back *b, const void *msg, uint32_t len,
-			    int *fds, unsigned int nfds)
+int vmbnet_hof_back_message(struct vmbnet_hof_back *b, const void *msg, uint32_t len, int *fds,
+			    unsigned int nfds)
 {
 	struct vmb_hof_ack ack = { .hdr = { VMB_HOF_ACK, sizeof(ack), 0, 0 } };
 	struct vmb_hof_hdr h = { 0 };

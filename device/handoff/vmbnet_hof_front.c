@@ -192,7 +192,9 @@ static int front_send_regions(struct vmbnet_hof_front *f)
 		return n;
 	for (int i = 0; i < n && !err; i++) {
 		struct vmb_hof_mem_region m = {
-			.gpa = r[i].gpa, .size = r[i].size, .fd_offset = r[i].fd_offset,
+			.gpa = r[i].gpa,
+			.size = r[i].size,
+			.fd_offset = r[i].fd_offset,
 		};
 
 		err = front_request(f, &m, sizeof(m), VMB_HOF_MEM_REGION, &r[i].fd, 1, NULL);
@@ -204,8 +206,10 @@ static int front_send_regions(struct vmbnet_hof_front *f)
 static int front_replay(struct vmbnet_hof_front *f)
 {
 	struct vmbnet_host *h = f->host;
-	struct vmb_hof_hello hello = { .version = VMB_HOF_VERSION, .nchan = h->nchan,
-				       .mtu = f->mtu, .link_up = f->link_up,
+	struct vmb_hof_hello hello = { .version = VMB_HOF_VERSION,
+				       .nchan = h->nchan,
+				       .mtu = f->mtu,
+				       .link_up = f->link_up,
 				       .state_size = f->state_size };
 	struct vmb_hof_hdr start;
 	uint32_t version = 0;
@@ -351,8 +355,8 @@ static bool front_gpadl_in_checkpoint(struct vmbnet_hof_front *f, uint32_t id)
 		if (f->host->chan[i].state == VMBNET_CHAN_OFFERED)
 			continue;
 		for (int k = 0; k < 2; k++)
-			if (st->slot[k].seq && (st->slot[k].rx_gpadl == id ||
-						st->slot[k].tx_gpadl == id))
+			if (st->slot[k].seq &&
+			    (st->slot[k].rx_gpadl == id || st->slot[k].tx_gpadl == id))
 				return true;
 	}
 	return false;
@@ -398,7 +402,8 @@ static int front_listen(struct vmbnet_hof_front *f, const char *path)
 
 static int front_state(struct vmbnet_hof_front *f, uint32_t nchan)
 {
-	f->state_size = (vmb_hof_state_size(nchan) + VMB_PAGE_SIZE - 1) & ~(uint64_t)(VMB_PAGE_SIZE - 1);
+	f->state_size = (vmb_hof_state_size(nchan) + VMB_PAGE_SIZE - 1) &
+			~(uint64_t)(VMB_PAGE_SIZE - 1);
 	f->state_fd = memfd_create("vmbnet-hof-state", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (f->state_fd < 0 || ftruncate(f->state_fd, (off_t)f->state_size) ||
 	    fcntl(f->state_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
@@ -414,9 +419,8 @@ static int front_state(struct vmbnet_hof_front *f, uint32_t nchan)
 	return 0;
 }
 
-int vmbnet_hof_front_init(struct vmbnet_hof_front *f, struct vmbnet_host *host,
-			  const char *path, uint32_t mtu, const struct vmbnet_hof_front_ops *ops,
-			  void *opaque)
+int vmbnet_hof_front_init(struct vmbnet_hof_front *f, struct vmbnet_host *host, const char *path,
+			  uint32_t mtu, const struct vmbnet_hof_front_ops *ops, void *opaque)
 {
 	int err;
 

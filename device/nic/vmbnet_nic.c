@@ -13,10 +13,11 @@
 /* Worst case one guest packet makes us write: its completion (NVSP message
  * padded to 40) and a control reply through a transfer-page packet.
  */
-#define COMP_BYTES (sizeof(struct vmb_pkt_desc) + NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX + \
-		    VMB_TRAILER_SIZE)
-#define XFER_BYTES (sizeof(struct vmb_pkt_desc) + sizeof(struct vmb_xfer_page_hdr) + \
-		    sizeof(struct vmb_xfer_range) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE)
+#define COMP_BYTES \
+	(sizeof(struct vmb_pkt_desc) + NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX + VMB_TRAILER_SIZE)
+#define XFER_BYTES                                                        \
+	(sizeof(struct vmb_pkt_desc) + sizeof(struct vmb_xfer_page_hdr) + \
+	 sizeof(struct vmb_xfer_range) + NVSP_MSG_SIZE + VMB_TRAILER_SIZE)
 #define REPLY_ROOM (COMP_BYTES + XFER_BYTES)
 
 static bool nic_wait_room(struct vmbnet_nic_chan *nc, uint32_t need);
@@ -36,11 +37,11 @@ void vmbnet_nic_publish(struct vmbnet_nic_chan *nc)
 
 /* ---- guest buffers ------------------------------------------------------ */
 
-int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid,
-		     uint32_t id, bool hold)
+int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id,
+		    bool hold)
 {
-	const struct vmbnet_gpadl *g = hold ? vmbnet_host_gpadl_hold(h, relid, id)
-					    : vmbnet_host_gpadl(h, relid, id);
+	const struct vmbnet_gpadl *g = hold ? vmbnet_host_gpadl_hold(h, relid, id) :
+					      vmbnet_host_gpadl(h, relid, id);
 
 	if (!g || b->pages) {
 		if (g && hold)
@@ -52,8 +53,8 @@ int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid
 	if (!b->pages)
 		return -ENOMEM;
 	for (b->npages = 0; b->npages < g->npages; b->npages++) {
-		b->pages[b->npages] = h->ops->map(h->opaque, g->pfns[b->npages] << VMB_PAGE_SHIFT,
-						  VMB_PAGE_SIZE);
+		b->pages[b->npages] =
+			h->ops->map(h->opaque, g->pfns[b->npages] << VMB_PAGE_SHIFT, VMB_PAGE_SIZE);
 		if (!b->pages[b->npages])
 			return -EFAULT; /* caller unmaps what was mapped */
 	}
@@ -76,8 +77,8 @@ static uint64_t gbuf_len(const struct vmbnet_gbuf *b)
 }
 
 /* Describe @len bytes at @off as page pieces. Caller checked the bounds. */
-int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len,
-		    struct iovec *iov, int max)
+int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len, struct iovec *iov,
+		    int max)
 {
 	int n = 0;
 
@@ -94,8 +95,7 @@ int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len,
 	return len ? -ENOSPC : n;
 }
 
-static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *src,
-		       uint64_t len)
+static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *src, uint64_t len)
 {
 	struct iovec iov[VMBNET_RX_SECTION_BYTES / VMB_PAGE_SIZE + 2];
 	int n = vmbnet_gbuf_iov(b, off, len, iov, (int)(sizeof(iov) / sizeof(iov[0])));
@@ -109,8 +109,7 @@ static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *sr
 /* ---- writing to the guest ----------------------------------------------- */
 
 /* Complete guest packet @tid with NVSP message @msg; room was checked. */
-static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *msg,
-			 uint32_t len)
+static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *msg, uint32_t len)
 {
 	uint8_t buf[NVSP_MSG_SIZE] = { 0 };
 	struct vmb_sg sg = { buf, NVSP_MSG_SIZE };
@@ -120,8 +119,8 @@ static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *m
 		nc->nic->stats.completions++;
 }
 
-void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
-			      uint32_t status, const void *ppi, uint32_t ppi_len)
+void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, uint32_t status,
+			      const void *ppi, uint32_t ppi_len)
 {
 	uint8_t buf[NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX] = { 0 };
 	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, status };
@@ -142,8 +141,7 @@ void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *
 		nc->nic->stats.completions++;
 }
 
-void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
-			       uint32_t status)
+void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, uint32_t status)
 {
 	vmbnet_nic_complete_echo(nc, p, status, NULL, 0);
 }
@@ -175,9 +173,8 @@ static void rx_send_slot(struct vmbnet_nic_chan *nc, uint32_t slot, uint32_t len
 	struct vmb_sg sg = { msg, sizeof(msg) };
 
 	memcpy(msg, &m, sizeof(m));
-	vmb_ring_write(&nc->ch->out, VMB_PKT_DATA_XFER_PAGES,
-		       VMB_PKT_FLAG_COMPLETION_REQUESTED, (uint64_t)slot + 1, &ext,
-		       sizeof(ext), &sg, 1);
+	vmb_ring_write(&nc->ch->out, VMB_PKT_DATA_XFER_PAGES, VMB_PKT_FLAG_COMPLETION_REQUESTED,
+		       (uint64_t)slot + 1, &ext, sizeof(ext), &sg, 1);
 }
 
 bool vmbnet_nic_control_room(struct vmbnet_nic_chan *nc)
@@ -269,8 +266,8 @@ static struct vmbnet_nic_chan *nic_rx_chan(struct vmbnet_nic *nic, uint32_t chan
 	return nc;
 }
 
-long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov,
-			int iovcnt, const struct vmbnet_frame_meta *meta)
+long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov, int iovcnt,
+			const struct vmbnet_frame_meta *meta)
 {
 	struct vmbnet_nic_chan *nc = nic_rx_chan(nic, chan);
 	long ret;
@@ -285,8 +282,8 @@ long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iove
 	return ret;
 }
 
-int vmbnet_nic_receive_burst(struct vmbnet_nic *nic, uint32_t chan,
-			     const struct vmbnet_rx_frame *f, unsigned int n)
+int vmbnet_nic_receive_burst(struct vmbnet_nic *nic, uint32_t chan, const struct vmbnet_rx_frame *f,
+			     unsigned int n)
 {
 	struct vmbnet_nic_chan *nc = nic_rx_chan(nic, chan);
 	unsigned int i;
@@ -457,15 +454,18 @@ static int nvsp_gpa_direct(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
 	if (n == -EIO)
 		return -EIO;
 	if (m.type != NVSP_MSG_SEND_RNDIS_PKT || n < 0) {
-		vmbnet_chan_guest_error(nc->ch, "GPA-direct packet: not an RNDIS packet "
-					"or too many pages", false);
+		vmbnet_chan_guest_error(nc->ch,
+					"GPA-direct packet: not an RNDIS packet "
+					"or too many pages",
+					false);
 		vmbnet_nic_complete_rndis(nc, p, NVSP_STAT_INVALID_RNDIS_PKT);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
 		iov[i].iov_len = segs[i].len;
 		iov[i].iov_base = h->ops->page_ok(h->opaque, segs[i].gpa >> VMB_PAGE_SHIFT) ?
-			h->ops->map(h->opaque, segs[i].gpa, segs[i].len) : NULL;
+					  h->ops->map(h->opaque, segs[i].gpa, segs[i].len) :
+					  NULL;
 		if (!iov[i].iov_base)
 			break;
 	}
@@ -529,7 +529,8 @@ static void nic_poll(struct vmbnet_nic_chan *nc)
 	vmb_ring_rx_mask(&ch->in);
 	while (more && ch->state == VMBNET_CHAN_OPEN) {
 		while (n < max) {
-			if (vmb_ring_tx_room(&ch->out, REPLY_ROOM) && !nic_wait_room(nc, REPLY_ROOM))
+			if (vmb_ring_tx_room(&ch->out, REPLY_ROOM) &&
+			    !nic_wait_room(nc, REPLY_ROOM))
 				break;
 			ret = vmb_ring_peek(&ch->in, &p);
 			if (ret == 0)
@@ -576,8 +577,7 @@ bool vmbnet_nic_pending(struct vmbnet_nic *nic, uint32_t chan)
 {
 	struct vmbnet_channel *ch = nic->chan[chan].ch;
 
-	return ch && ch->state == VMBNET_CHAN_OPEN &&
-	       vmb_ring_rx_pending(&ch->in);
+	return ch && ch->state == VMBNET_CHAN_OPEN && vmb_ring_rx_pending(&ch->in);
 }
 
 static void nic_doorbell(struct vmbnet_channel *ch)

@@ -26,7 +26,6 @@
 #define VMBNET_RX_CTRL_RESERVE 2 /* receive slots kept for control replies */
 #define VMBNET_MAX_FRAME 9216u
 
-
 /* What travels with a frame besides its bytes (from or to per-packet info). */
 struct vmbnet_frame_meta {
 	uint32_t csum_info; /* RNDIS checksum info (tx or rx layout), 0 = none */
@@ -121,8 +120,8 @@ void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t 
  * no room right now (hold it; ops->rx_ready() says when to retry), or -1
  * when the channel cannot take frames at all (drop it; counted).
  */
-long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov,
-			int iovcnt, const struct vmbnet_frame_meta *meta);
+long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov, int iovcnt,
+			const struct vmbnet_frame_meta *meta);
 
 /*
  * vmbnet_nic_receive_burst() - frames for the guest on @chan, written with
@@ -132,8 +131,8 @@ long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iove
  * them all; counted). Frames too big for a slot are dropped and counted as
  * taken.
  */
-int vmbnet_nic_receive_burst(struct vmbnet_nic *nic, uint32_t chan,
-			     const struct vmbnet_rx_frame *f, unsigned int n);
+int vmbnet_nic_receive_burst(struct vmbnet_nic *nic, uint32_t chan, const struct vmbnet_rx_frame *f,
+			     unsigned int n);
 
 /*
  * Busy polling (nic->busy_poll set): the guest -> host rings stay masked
@@ -153,8 +152,7 @@ bool vmbnet_nic_pending(struct vmbnet_nic *nic, uint32_t chan);
  * receive buffer has more slots than a checkpoint describes (nothing is
  * written; a successor then cannot resume this channel).
  */
-int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan,
-			  struct vmb_hof_chan_state *st);
+int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_chan_state *st);
 
 /*
  * vmbnet_nic_resume() - after the host attached @chan's rings again (a new

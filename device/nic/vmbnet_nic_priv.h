@@ -9,16 +9,16 @@
 #define VMBNET_RNDIS_RX_HDR_MAX 128
 
 /* Page pieces of @len bytes at @off of a mapped guest buffer. */
-int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len,
-		    struct iovec *iov, int max);
+int vmbnet_gbuf_iov(const struct vmbnet_gbuf *b, uint64_t off, uint64_t len, struct iovec *iov,
+		    int max);
 
 /* Complete guest packet @p (if it asked) with NVSP 108 and @status. */
 void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 			       uint32_t status);
 
 /* ... and with the per-packet info the host parsed echoed after it. */
-void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
-			      uint32_t status, const void *ppi, uint32_t ppi_len);
+void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, uint32_t status,
+			      const void *ppi, uint32_t ppi_len);
 
 /* Could a control reply be sent right now (slot and ring room)? */
 bool vmbnet_nic_control_room(struct vmbnet_nic_chan *nc);

@@ -109,8 +109,8 @@ static int nic_state_apply(struct vmbnet_nic_chan *nc, const struct vmb_hof_ckpt
 	nc->link_indication_pending = ck->link_pending || !ck->link_up != !nc->nic->link_up;
 	if (ck->tx_gpadl && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, ck->tx_gpadl, true))
 		return -EIO;
-	nc->tx_sections = (uint32_t)((uint64_t)nc->tx_buf.npages * VMB_PAGE_SIZE /
-				     VMBNET_TX_SECTION_BYTES);
+	nc->tx_sections =
+		(uint32_t)((uint64_t)nc->tx_buf.npages * VMB_PAGE_SIZE / VMBNET_TX_SECTION_BYTES);
 	if (!ck->rx_gpadl)
 		return ck->rx_slots ? -EIO : 0;
 	if (vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, ck->rx_gpadl, true) ||

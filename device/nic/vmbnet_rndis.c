@@ -39,8 +39,8 @@ static bool iov_read(const struct iovec *iov, int n, uint64_t off, void *dst, ui
 }
 
 /* Describe @len bytes at @off of @iov as a new iovec; -1 if out of range. */
-static int iov_sub(const struct iovec *iov, int n, uint64_t off, uint64_t len,
-		   struct iovec *out, int max)
+static int iov_sub(const struct iovec *iov, int n, uint64_t off, uint64_t len, struct iovec *out,
+		   int max)
 {
 	int m = 0;
 
@@ -80,11 +80,22 @@ static bool parse_ppi(const uint8_t *area, uint32_t len, struct vmbnet_frame_met
 			return false;
 		memcpy(&v, area + off + h.ppi_offset, sizeof(v));
 		switch (h.type) {
-		case RNDIS_PPI_CHECKSUM: meta->csum_info = v; break;
-		case RNDIS_PPI_LSO: meta->lso_info = v; break;
-		case RNDIS_PPI_8021Q: meta->vlan_info = v; meta->has_vlan = 1; break;
-		case RNDIS_PPI_HASH: meta->hash = v; meta->has_hash = 1; break;
-		default: break; /* IPsec and the rest: carried, not acted on */
+		case RNDIS_PPI_CHECKSUM:
+			meta->csum_info = v;
+			break;
+		case RNDIS_PPI_LSO:
+			meta->lso_info = v;
+			break;
+		case RNDIS_PPI_8021Q:
+			meta->vlan_info = v;
+			meta->has_vlan = 1;
+			break;
+		case RNDIS_PPI_HASH:
+			meta->hash = v;
+			meta->has_hash = 1;
+			break;
+		default:
+			break; /* IPsec and the rest: carried, not acted on */
 		}
 		off += h.size;
 	}
@@ -128,17 +139,24 @@ static uint32_t rndis_packet(struct vmbnet_nic_chan *nc, const struct iovec *iov
 }
 
 /* Reply to a QUERY; @out is the body after the completion header. */
-static uint32_t rndis_query(struct vmbnet_nic_chan *nc, uint32_t oid, uint8_t *out,
-			    uint32_t *len)
+static uint32_t rndis_query(struct vmbnet_nic_chan *nc, uint32_t oid, uint8_t *out, uint32_t *len)
 {
 	struct vmbnet_host *h = nc->ch->host;
 	uint32_t v;
 
 	switch (oid) {
-	case RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE: v = nc->nic->mtu; break;
-	case RNDIS_OID_GEN_MEDIA_CONNECT_STATUS: v = nc->nic->link_up ? 0 : 1; break;
-	case RNDIS_OID_GEN_LINK_SPEED: v = LINK_SPEED_100BPS; break;
-	case RNDIS_OID_GEN_CURRENT_PACKET_FILTER: v = nc->packet_filter; break;
+	case RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE:
+		v = nc->nic->mtu;
+		break;
+	case RNDIS_OID_GEN_MEDIA_CONNECT_STATUS:
+		v = nc->nic->link_up ? 0 : 1;
+		break;
+	case RNDIS_OID_GEN_LINK_SPEED:
+		v = LINK_SPEED_100BPS;
+		break;
+	case RNDIS_OID_GEN_CURRENT_PACKET_FILTER:
+		v = nc->packet_filter;
+		break;
 	case RNDIS_OID_802_3_PERMANENT_ADDRESS:
 	case RNDIS_OID_802_3_CURRENT_ADDRESS:
 		memcpy(out, h->mac, sizeof(h->mac));
@@ -186,9 +204,13 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 	switch (type) {
 	case RNDIS_MSG_INIT: {
 		struct rndis_init_complete c = {
-			.req_id = req_id, .status = RNDIS_STATUS_SUCCESS, .major = 1,
-			.dev_flags = 1, .max_pkt_per_msg = 1,
-			.max_xfer_size = VMBNET_TX_SECTION_BYTES, .pkt_align_factor = 3,
+			.req_id = req_id,
+			.status = RNDIS_STATUS_SUCCESS,
+			.major = 1,
+			.dev_flags = 1,
+			.max_pkt_per_msg = 1,
+			.max_xfer_size = VMBNET_TX_SECTION_BYTES,
+			.pkt_align_factor = 3,
 		};
 
 		memcpy(body, &c, sizeof(c));
@@ -264,8 +286,9 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 		return 0;
 	}
 	if (rh.msg_type == RNDIS_MSG_PACKET) {
-		status = nc->rndis_ready ? rndis_packet(nc, iov, iovcnt, rh.msg_len, ppi, &ppi_len)
-					 : NVSP_STAT_FAIL;
+		status = nc->rndis_ready ?
+				 rndis_packet(nc, iov, iovcnt, rh.msg_len, ppi, &ppi_len) :
+				 NVSP_STAT_FAIL;
 		if (status == NVSP_STAT_INVALID_RNDIS_PKT)
 			vmbnet_chan_guest_error(nc->ch, "RNDIS packet: bad offsets or ppi", false);
 	} else if (rh.msg_type >= RNDIS_MSG_INIT && rh.msg_type <= RNDIS_MSG_KEEPALIVE &&
@@ -274,8 +297,10 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 		 * before its answer arrives. Room for both was checked.
 		 */
 		if (!vmbnet_nic_control_room(nc)) {
-			vmbnet_chan_guest_error(nc->ch, "RNDIS control: guest holds every "
-						"receive slot", false);
+			vmbnet_chan_guest_error(nc->ch,
+						"RNDIS control: guest holds every "
+						"receive slot",
+						false);
 			status = NVSP_STAT_BUSY;
 		} else {
 			nc->nic->stats.control_msgs++;

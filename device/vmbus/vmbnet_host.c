@@ -10,9 +10,8 @@
 #include "vmbnet_host.h"
 
 /* f8615163-df3e-46c5-913f-f2d2f965ed0e, in VMBus (mixed-endian) byte order */
-const struct vmb_guid vmbnet_netvsc_guid = { {
-	0x63, 0x51, 0x61, 0xf8, 0x3e, 0xdf, 0xc5, 0x46,
-	0x91, 0x3f, 0xf2, 0xd2, 0xf9, 0x65, 0xed, 0x0e } };
+const struct vmb_guid vmbnet_netvsc_guid = { { 0x63, 0x51, 0x61, 0xf8, 0x3e, 0xdf, 0xc5, 0x46, 0x91,
+					       0x3f, 0xf2, 0xd2, 0xf9, 0x65, 0xed, 0x0e } };
 
 #define GPADL_HDR_PFNS_OFF (sizeof(struct vmb_msg_gpadl_header) + sizeof(struct vmb_gpa_range))
 #define GPADL_BODY_PFNS_OFF sizeof(struct vmb_msg_gpadl_body)
@@ -77,8 +76,7 @@ static struct vmbnet_gpadl *host_find_gpadl(struct vmbnet_host *h, uint32_t id)
 	return NULL;
 }
 
-const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid,
-					     uint32_t id)
+const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id)
 {
 	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
 
@@ -177,8 +175,8 @@ static void send_gpadl_created(struct vmbnet_host *h, uint32_t relid, uint32_t i
  * Returns 1 when created, 0 when more pfns are due, or -errno after freeing
  * @g (counted as a guest error).
  */
-static int gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g,
-			  const void *pfns, uint32_t n)
+static int gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g, const void *pfns,
+			  uint32_t n)
 {
 	const char *why = NULL;
 	int err = 0;
@@ -218,8 +216,7 @@ fail:
 }
 
 /* Feed pfns and answer the guest when the GPADL is done, either way. */
-static void gpadl_feed(struct vmbnet_host *h, struct vmbnet_gpadl *g, const void *pfns,
-		       uint32_t n)
+static void gpadl_feed(struct vmbnet_host *h, struct vmbnet_gpadl *g, const void *pfns, uint32_t n)
 {
 	uint32_t id = g->id, relid = g->relid;
 	int ret = gpadl_add_pfns(h, g, pfns, n);
@@ -281,8 +278,8 @@ static void msg_gpadl_header(struct vmbnet_host *h, const uint8_t *msg, uint32_t
 	memcpy(&r, msg + sizeof(m), sizeof(r));
 	npages = VMB_GPA_RANGE_PFNS(r.byte_offset, r.byte_count);
 	n = (len - GPADL_HDR_PFNS_OFF) / sizeof(uint64_t);
-	if (!host_chan(h, m.child_relid) || !m.gpadl || m.range_count != 1 ||
-	    r.byte_offset || !r.byte_count || r.byte_count % VMB_PAGE_SIZE ||
+	if (!host_chan(h, m.child_relid) || !m.gpadl || m.range_count != 1 || r.byte_offset ||
+	    !r.byte_count || r.byte_count % VMB_PAGE_SIZE ||
 	    m.range_buflen != sizeof(r) + (uint64_t)npages * sizeof(uint64_t))
 		host_guest_error(h, "GPADL_HEADER: bad relid, handle or range");
 	else
@@ -335,8 +332,8 @@ static void msg_gpadl_teardown(struct vmbnet_host *h, const uint8_t *msg, uint32
 	memcpy(&m, msg, sizeof(m));
 	g = host_find_gpadl(h, m.gpadl);
 	if (!g || g->users) {
-		host_guest_error(h, g ? "GPADL_TEARDOWN: GPADL still used by an open channel"
-				      : "GPADL_TEARDOWN: unknown handle");
+		host_guest_error(h, g ? "GPADL_TEARDOWN: GPADL still used by an open channel" :
+					"GPADL_TEARDOWN: unknown handle");
 		return;
 	}
 	if (h->handler->gpadl_teardown && h->handler->gpadl_teardown(h, g)) {
@@ -515,13 +512,27 @@ void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len)
 		return;
 	}
 	switch (hdr.msgtype) {
-	case VMB_MSG_INITIATE_CONTACT: msg_initiate(h, msg, len); break;
-	case VMB_MSG_REQUEST_OFFERS: msg_request_offers(h); break;
-	case VMB_MSG_GPADL_HEADER: msg_gpadl_header(h, msg, len); break;
-	case VMB_MSG_GPADL_BODY: msg_gpadl_body(h, msg, len); break;
-	case VMB_MSG_GPADL_TEARDOWN: msg_gpadl_teardown(h, msg, len); break;
-	case VMB_MSG_OPEN_CHANNEL: msg_open(h, msg, len); break;
-	case VMB_MSG_CLOSE_CHANNEL: msg_close(h, msg, len); break;
+	case VMB_MSG_INITIATE_CONTACT:
+		msg_initiate(h, msg, len);
+		break;
+	case VMB_MSG_REQUEST_OFFERS:
+		msg_request_offers(h);
+		break;
+	case VMB_MSG_GPADL_HEADER:
+		msg_gpadl_header(h, msg, len);
+		break;
+	case VMB_MSG_GPADL_BODY:
+		msg_gpadl_body(h, msg, len);
+		break;
+	case VMB_MSG_GPADL_TEARDOWN:
+		msg_gpadl_teardown(h, msg, len);
+		break;
+	case VMB_MSG_OPEN_CHANNEL:
+		msg_open(h, msg, len);
+		break;
+	case VMB_MSG_CLOSE_CHANNEL:
+		msg_close(h, msg, len);
+		break;
 	case VMB_MSG_UNLOAD:
 		vmbnet_host_reset(h);
 		host_send(h, &unload, sizeof(unload));
@@ -625,8 +636,8 @@ int vmbnet_host_post_load(struct vmbnet_host *h)
 		    (uint64_t)ch->in.size + ch->out.size + 2 * VMB_PAGE_SIZE != ch->ring_len)
 			ch->ring_mem = NULL;
 		else
-			ch->ring_mem = h->ops->map(h->opaque, g->pfns[0] << VMB_PAGE_SHIFT,
-						   ch->ring_len);
+			ch->ring_mem =
+				h->ops->map(h->opaque, g->pfns[0] << VMB_PAGE_SHIFT, ch->ring_len);
 		if (!ch->ring_mem) {
 			ch->state = VMBNET_CHAN_OFFERED; /* nothing to serve from */
 			ch->gpadl = 0;
@@ -649,9 +660,8 @@ void vmbnet_host_fini(struct vmbnet_host *h)
 
 /* ---- mirroring another control plane (hand-off backends) ---------------- */
 
-int vmbnet_host_import_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id,
-			     uint32_t npages, uint32_t first, uint32_t count,
-			     const uint64_t *pfns)
+int vmbnet_host_import_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id, uint32_t npages,
+			     uint32_t first, uint32_t count, const uint64_t *pfns)
 {
 	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
 	int err;
@@ -665,8 +675,8 @@ int vmbnet_host_import_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id,
 		if (!g)
 			return err;
 	}
-	if (!g || g->created || g->relid != relid || g->npages != npages ||
-	    g->received != first || !count) {
+	if (!g || g->created || g->relid != relid || g->npages != npages || g->received != first ||
+	    !count) {
 		host_guest_error(h, "hand-off GPADL: piece out of sequence");
 		if (g && !g->created)
 			gpadl_free(h, g);

@@ -172,8 +172,7 @@ void vmbnet_chan_guest_error(struct vmbnet_channel *ch, const char *what, bool f
 void vmbnet_chan_notify(struct vmbnet_channel *ch);
 
 /* For datapaths: the pfns of GPADL @id on @ch's relid, with its page count. */
-const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid,
-					     uint32_t id);
+const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id);
 
 /* For datapaths using a GPADL as a buffer: while held, the guest cannot
  * tear it down. Hold returns the GPADL (NULL if there is none), release
@@ -191,9 +190,8 @@ void vmbnet_host_gpadl_release(struct vmbnet_host *h, uint32_t id);
  * vmbnet_host_import_gpadl() takes pfns [@first, @first + @count) of GPADL
  * @id (@npages in all), in order; the GPADL is created with the last piece.
  */
-int vmbnet_host_import_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id,
-			     uint32_t npages, uint32_t first, uint32_t count,
-			     const uint64_t *pfns);
+int vmbnet_host_import_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id, uint32_t npages,
+			     uint32_t first, uint32_t count, const uint64_t *pfns);
 int vmbnet_host_import_teardown(struct vmbnet_host *h, uint32_t id);
 /* Open channel @index on ring GPADL @gpadl: attach the rings, then the
  * handler's open().

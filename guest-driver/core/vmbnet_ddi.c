@@ -7,8 +7,8 @@
 
 /* ---- packet objects ------------------------------------------------------ */
 
-int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port,
-		     void *opaque, uint32_t nslots)
+int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port, void *opaque,
+		     uint32_t nslots)
 {
 	uint64_t pfn0;
 	uint32_t i;
@@ -98,8 +98,8 @@ void vmbnet_packet_free(struct vmbnet_vmbpacket *p)
 /* ---- building the GPA-direct extension ----------------------------------- */
 
 /* Append one range of @len bytes at @off inside @m. */
-static int32_t ext_add_range(struct vmbnet_vmbpacket *p, const struct vmbnet_mdl *m,
-			     uint32_t off, uint32_t len, uint32_t *ranges, uint32_t *pfns)
+static int32_t ext_add_range(struct vmbnet_vmbpacket *p, const struct vmbnet_mdl *m, uint32_t off,
+			     uint32_t len, uint32_t *ranges, uint32_t *pfns)
 {
 	uint64_t start = (uint64_t)m->ByteOffset + off;
 	uint32_t first = (uint32_t)(start >> VMB_PAGE_SHIFT);
@@ -120,8 +120,8 @@ static int32_t ext_add_range(struct vmbnet_vmbpacket *p, const struct vmbnet_mdl
 }
 
 /* Append @len bytes of the MDL chain starting @off bytes into it. */
-static int32_t ext_add_chain(struct vmbnet_vmbpacket *p, const struct vmbnet_mdl *m,
-			     uint32_t off, uint32_t len, uint32_t *ranges, uint32_t *pfns)
+static int32_t ext_add_chain(struct vmbnet_vmbpacket *p, const struct vmbnet_mdl *m, uint32_t off,
+			     uint32_t len, uint32_t *ranges, uint32_t *pfns)
 {
 	int32_t st;
 
@@ -190,9 +190,8 @@ static int port_send(struct vmbnet_core *c, struct vmbnet_vmbpacket *p)
 {
 	struct vmb_sg sg = { p->inline_buf, p->inline_len };
 
-	return c->port->send(c->opaque, VMB_PKT_DATA_GPA_DIRECT,
-			     VMB_PKT_FLAG_COMPLETION_REQUESTED, slot_tid(p), p->ext, p->ext_len,
-			     &sg, 1, c->batch > 0);
+	return c->port->send(c->opaque, VMB_PKT_DATA_GPA_DIRECT, VMB_PKT_FLAG_COMPLETION_REQUESTED,
+			     slot_tid(p), p->ext, p->ext_len, &sg, 1, c->batch > 0);
 }
 
 void vmbnet_core_batch_begin(struct vmbnet_core *c)
@@ -270,13 +269,13 @@ int32_t vmbnet_packet_send_ext_mdl(struct vmbnet_vmbpacket *p, const void *buf, 
 	int32_t st;
 
 	if (!p || p->state != VMBNET_PKT_IDLE || !mdl || (flags & ~VMBNET_FLAGS_KNOWN) ||
-	    !(flags & VMBNET_FLAG_WAIT_FOR_COMPLETION) || len > VMBNET_INLINE_MAX ||
-	    (len && !buf))
+	    !(flags & VMBNET_FLAG_WAIT_FOR_COMPLETION) || len > VMBNET_INLINE_MAX || (len && !buf))
 		return VMBNET_STATUS_INVALID_PARAMETER;
 	if (flags & VMBNET_FLAG_FORCE_MDL_LENGTH) {
 		/* First MDL only; up to the end of its last page. */
-		uint64_t page_end = ((uint64_t)mdl->ByteOffset + mdl->ByteCount + VMB_PAGE_SIZE - 1) &
-				    ~(uint64_t)(VMB_PAGE_SIZE - 1);
+		uint64_t page_end =
+			((uint64_t)mdl->ByteOffset + mdl->ByteCount + VMB_PAGE_SIZE - 1) &
+			~(uint64_t)(VMB_PAGE_SIZE - 1);
 
 		avail = page_end - mdl->ByteOffset;
 		if (!mdl_length)
@@ -305,10 +304,14 @@ int32_t vmbnet_packet_send_ext_mdl(struct vmbnet_vmbpacket *p, const void *buf, 
 static int32_t nvsp_to_status(uint32_t s)
 {
 	switch (s) {
-	case NVSP_STAT_SUCCESS: return VMBNET_STATUS_SUCCESS;
-	case NVSP_STAT_INVALID_RNDIS_PKT: return VMBNET_STATUS_INVALID_PARAMETER;
-	case NVSP_STAT_BUSY: return VMBNET_STATUS_DEVICE_BUSY;
-	default: return VMBNET_STATUS_UNSUCCESSFUL;
+	case NVSP_STAT_SUCCESS:
+		return VMBNET_STATUS_SUCCESS;
+	case NVSP_STAT_INVALID_RNDIS_PKT:
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	case NVSP_STAT_BUSY:
+		return VMBNET_STATUS_DEVICE_BUSY;
+	default:
+		return VMBNET_STATUS_UNSUCCESSFUL;
 	}
 }
 
@@ -463,8 +466,8 @@ int32_t vmbnet_core_send_frame(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
 			       void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status),
 			       void *ctx)
 {
-	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA,
-				    NVSP_SECTION_NONE, 0 };
+	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, NVSP_SECTION_NONE,
+				    0 };
 	struct vmbnet_vmbpacket *p;
 	struct vmbnet_mdl hm = { 0 };
 	uint32_t ranges = 0, pfns = 0, hlen;
@@ -506,6 +509,6 @@ int32_t vmbnet_send_nbl(struct vmbnet_core *c, struct vmbnet_nbl *nbl, const voi
 
 	if (!nb || !nb->DataLength)
 		return VMBNET_STATUS_INVALID_PARAMETER;
-	return vmbnet_core_send_frame(c, nbl, nb->MdlChain, nb->DataOffset, nb->DataLength,
-				      l2, l2_len, done, ctx);
+	return vmbnet_core_send_frame(c, nbl, nb->MdlChain, nb->DataOffset, nb->DataLength, l2,
+				      l2_len, done, ctx);
 }

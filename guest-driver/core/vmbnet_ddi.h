@@ -107,9 +107,8 @@ struct vmbnet_core_port {
 	 * rules). 0, -EAGAIN (ring full: the core queues and retries at
 	 * vmbnet_core_kick()), -ENOTCONN (channel not open).
 	 */
-	int (*send)(void *opaque, uint16_t type, uint16_t flags, uint64_t trans_id,
-		    const void *ext, uint32_t ext_len, const struct vmb_sg *sg,
-		    unsigned int nsg, bool more);
+	int (*send)(void *opaque, uint16_t type, uint16_t flags, uint64_t trans_id, const void *ext,
+		    uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg, bool more);
 	/* Publish what was sent with @more set (one signal decision). */
 	void (*flush)(void *opaque);
 	bool (*ready)(void *opaque); /* link up and channel open */
@@ -193,8 +192,8 @@ struct vmbnet_core {
 	struct vmbnet_inject_handle *inject[VMBNET_MAX_INJECT_HANDLES + 1];
 };
 
-int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port,
-		     void *opaque, uint32_t nslots);
+int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port, void *opaque,
+		     uint32_t nslots);
 void vmbnet_core_fini(struct vmbnet_core *c);
 
 /* VmbPacketAllocate / VmbPacketFree. NULL when every slot is busy. */
@@ -303,13 +302,14 @@ int32_t vmbnet_inject_handle_create(struct vmbnet_core *c, uint16_t af, uint32_t
 				    struct vmbnet_inject_handle **out);
 /* Waits for the handle's injections in flight, then frees it. */
 int32_t vmbnet_inject_handle_destroy(struct vmbnet_inject_handle *h);
-void vmbnet_inject_set_endpoints(struct vmbnet_inject_handle *h,
-				 const struct vmbnet_endpoint *eps, uint32_t n);
+void vmbnet_inject_set_endpoints(struct vmbnet_inject_handle *h, const struct vmbnet_endpoint *eps,
+				 uint32_t n);
 int32_t vmbnet_inject_transport_send(struct vmbnet_inject_handle *h, void *injectionContext,
 				     uint64_t endpointHandle, uint32_t flags,
 				     const struct vmbnet_send_params *sendArgs, uint16_t af,
 				     uint32_t compartmentId, struct vmbnet_nbl *nbl,
-				     vmbnet_inject_complete_fn completionFn, void *completionContext);
+				     vmbnet_inject_complete_fn completionFn,
+				     void *completionContext);
 enum vmbnet_injection_state vmbnet_inject_query_state(struct vmbnet_inject_handle *h,
 						      const struct vmbnet_nbl *nbl,
 						      void **injectionContext);

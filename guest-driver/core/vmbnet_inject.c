@@ -17,8 +17,7 @@
 
 /* ---- send completion by handle ------------------------------------------- */
 
-void vmbnet_dot11_register(struct vmbnet_core *c, void (*completion)(void *arg, void *h),
-			   void *arg)
+void vmbnet_dot11_register(struct vmbnet_core *c, void (*completion)(void *arg, void *h), void *arg)
 {
 	c->dot11_completion = completion;
 	c->dot11_arg = arg;
@@ -126,8 +125,8 @@ int32_t vmbnet_inject_handle_destroy(struct vmbnet_inject_handle *h)
 	return VMBNET_STATUS_SUCCESS;
 }
 
-void vmbnet_inject_set_endpoints(struct vmbnet_inject_handle *h,
-				 const struct vmbnet_endpoint *eps, uint32_t n)
+void vmbnet_inject_set_endpoints(struct vmbnet_inject_handle *h, const struct vmbnet_endpoint *eps,
+				 uint32_t n)
 {
 	h->endpoints = eps;
 	h->nendpoints = n;
@@ -263,7 +262,8 @@ int32_t vmbnet_inject_transport_send(struct vmbnet_inject_handle *h, void *injec
 				     uint64_t endpointHandle, uint32_t flags,
 				     const struct vmbnet_send_params *sendArgs, uint16_t af,
 				     uint32_t compartmentId, struct vmbnet_nbl *nbl,
-				     vmbnet_inject_complete_fn completionFn, void *completionContext)
+				     vmbnet_inject_complete_fn completionFn,
+				     void *completionContext)
 {
 	const struct vmbnet_endpoint *ep;
 	struct vmbnet_core *c;
@@ -303,8 +303,8 @@ int32_t vmbnet_inject_transport_send(struct vmbnet_inject_handle *h, void *injec
 		n->inj_by |= 1u << h->id;
 		n->inj_last = h->id;
 		n->inj_ctx = injectionContext;
-		st = vmbnet_core_send_frame(c, n, nb->MdlChain, nb->DataOffset, nb->DataLength,
-					    l2, l2_len, inject_done, ic);
+		st = vmbnet_core_send_frame(c, n, nb->MdlChain, nb->DataOffset, nb->DataLength, l2,
+					    l2_len, inject_done, ic);
 		if (st) /* slots were counted: only a vanished channel gets here */
 			inject_done(ic, n, st);
 	}

@@ -75,8 +75,7 @@ NTSTATUS FwpsInjectTransportSendAsync1(HANDLE injectionHandle, HANDLE injectionC
 	}
 	return vmbnet_inject_transport_send(injectionHandle, injectionContext, endpointHandle,
 					    flags, sendArgs ? &sp : NULL, addressFamily,
-					    compartmentId, netBufferList,
-					    completionFn,
+					    compartmentId, netBufferList, completionFn,
 					    completionContext);
 }
 
@@ -84,9 +83,8 @@ FWPS_PACKET_INJECTION_STATE FwpsQueryPacketInjectionState0(HANDLE injectionHandl
 							   const NET_BUFFER_LIST *netBufferList,
 							   HANDLE *injectionContext)
 {
-	return (FWPS_PACKET_INJECTION_STATE)vmbnet_inject_query_state(injectionHandle,
-								     netBufferList,
-								     injectionContext);
+	return (FWPS_PACKET_INJECTION_STATE)vmbnet_inject_query_state(
+		injectionHandle, netBufferList, injectionContext);
 }
 
 DWORD Dot11ExtSendPacket(HANDLE hDot11SvcHandle, ULONG ulInBufferSize, PVOID pvInBuffer,
@@ -97,8 +95,7 @@ DWORD Dot11ExtSendPacket(HANDLE hDot11SvcHandle, ULONG ulInBufferSize, PVOID pvI
 	(void)hDot11SvcHandle;
 	if (!vmbnet_wdk.core)
 		return ERROR_GEN_FAILURE;
-	st = vmbnet_dot11_send_packet(vmbnet_wdk.core, pvInBuffer, ulInBufferSize,
-				      hSendCompletion);
+	st = vmbnet_dot11_send_packet(vmbnet_wdk.core, pvInBuffer, ulInBufferSize, hSendCompletion);
 	if (st == VMBNET_STATUS_INVALID_PARAMETER)
 		return ERROR_INVALID_PARAMETER;
 	if (st == VMBNET_STATUS_INSUFFICIENT_RESOURCES)

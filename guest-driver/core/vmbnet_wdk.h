@@ -124,7 +124,8 @@ NTSTATUS FwpsInjectTransportSendAsync1(HANDLE injectionHandle, HANDLE injectionC
 				       FWPS_TRANSPORT_SEND_PARAMS1 *sendArgs,
 				       ADDRESS_FAMILY addressFamily, COMPARTMENT_ID compartmentId,
 				       NET_BUFFER_LIST *netBufferList,
-				       FWPS_INJECT_COMPLETE0 completionFn, HANDLE completionContext);
+				       FWPS_INJECT_COMPLETE0 completionFn,
+				       HANDLE completionContext);
 FWPS_PACKET_INJECTION_STATE FwpsQueryPacketInjectionState0(HANDLE injectionHandle,
 							   const NET_BUFFER_LIST *netBufferList,
 							   HANDLE *injectionContext);

@@ -17,8 +17,9 @@
 #define VMBNET_RX_BUF_PAGES 64 /* 256 KiB receive buffer per channel */
 #define VMBNET_TX_BUF_PAGES 16 /* 64 KiB send buffer per channel */
 #define VMBNET_CTRL_TIMEOUT_MS 2000 /* one control-plane or NVSP answer */
-#define VMBNET_GPADL_HDR_PFNS ((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_header) - \
-				sizeof(struct vmb_gpa_range)) / sizeof(u64))
+#define VMBNET_GPADL_HDR_PFNS                                                                 \
+	((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_header) - sizeof(struct vmb_gpa_range)) / \
+	 sizeof(u64))
 #define VMBNET_GPADL_BODY_PFNS ((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_body)) / sizeof(u64))
 /* tx completion ids: send section + 1; control requests use the top range */
 #define VMBNET_TID_CONTROL (1ull << 40)
@@ -91,16 +92,16 @@ static inline void vmbnet_wr(const struct vmbnet_dev *vd, u32 reg, u32 val)
 }
 
 /* vmbnet_main.c: the message page */
-int vmbnet_ctrl_call(struct vmbnet_dev *vd, const void *msg, u32 len, u32 want_type,
-		     void *reply, u32 reply_len);
+int vmbnet_ctrl_call(struct vmbnet_dev *vd, const void *msg, u32 len, u32 want_type, void *reply,
+		     u32 reply_len);
 int vmbnet_ctrl_send(struct vmbnet_dev *vd, const void *msg, u32 len);
 
 /* vmbnet_chan.c: channels */
 int vmbnet_chan_open(struct vmbnet_guest_chan *ch);
 void vmbnet_chan_close(struct vmbnet_guest_chan *ch);
 void vmbnet_chan_doorbell(struct vmbnet_guest_chan *ch);
-int vmbnet_chan_send_sync(struct vmbnet_guest_chan *ch, const void *msg, u32 len,
-			  void *reply, u32 reply_len);
+int vmbnet_chan_send_sync(struct vmbnet_guest_chan *ch, const void *msg, u32 len, void *reply,
+			  u32 reply_len);
 
 /* vmbnet_net.c: the netdev */
 int vmbnet_net_probe(struct vmbnet_dev *vd);

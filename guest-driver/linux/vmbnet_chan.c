@@ -12,8 +12,7 @@
 
 static int shbuf_alloc(struct vmbnet_dev *vd, struct vmbnet_shbuf *b, u32 pages)
 {
-	b->va = dma_alloc_coherent(&vd->pdev->dev, (size_t)pages * PAGE_SIZE, &b->dma,
-				   GFP_KERNEL);
+	b->va = dma_alloc_coherent(&vd->pdev->dev, (size_t)pages * PAGE_SIZE, &b->dma, GFP_KERNEL);
 	if (!b->va)
 		return -ENOMEM;
 	b->pages = pages;
@@ -33,8 +32,10 @@ static int gpadl_create(struct vmbnet_guest_chan *ch, struct vmbnet_shbuf *b)
 	struct vmbnet_dev *vd = ch->vd;
 	u8 msg[VMB_MSG_MAX];
 	struct vmb_msg_gpadl_header h = {
-		.hdr.msgtype = VMB_MSG_GPADL_HEADER, .child_relid = ch->relid,
-		.gpadl = vd->next_gpadl++, .range_count = 1,
+		.hdr.msgtype = VMB_MSG_GPADL_HEADER,
+		.child_relid = ch->relid,
+		.gpadl = vd->next_gpadl++,
+		.range_count = 1,
 		.range_buflen = sizeof(struct vmb_gpa_range) + b->pages * sizeof(u64),
 	};
 	struct vmb_gpa_range r = { .byte_count = b->pages * PAGE_SIZE };
@@ -52,7 +53,8 @@ static int gpadl_create(struct vmbnet_guest_chan *ch, struct vmbnet_shbuf *b)
 	vmbnet_ctrl_send(vd, msg, sizeof(h) + sizeof(r) + 8 * n);
 	for (sent = n; sent < b->pages; sent += n) {
 		struct vmb_msg_gpadl_body bd = { .hdr.msgtype = VMB_MSG_GPADL_BODY,
-						 .msgnumber = body++, .gpadl = h.gpadl };
+						 .msgnumber = body++,
+						 .gpadl = h.gpadl };
 
 		n = min_t(u32, b->pages - sent, VMBNET_GPADL_BODY_PFNS);
 		memcpy(msg, &bd, sizeof(bd));
@@ -73,7 +75,8 @@ static int gpadl_create(struct vmbnet_guest_chan *ch, struct vmbnet_shbuf *b)
 static void gpadl_teardown(struct vmbnet_guest_chan *ch, struct vmbnet_shbuf *b)
 {
 	struct vmb_msg_gpadl_teardown t = { .hdr.msgtype = VMB_MSG_GPADL_TEARDOWN,
-					    .child_relid = ch->relid, .gpadl = b->gpadl };
+					    .child_relid = ch->relid,
+					    .gpadl = b->gpadl };
 	struct vmb_msg_gpadl_torndown r;
 
 	if (!b->gpadl)
@@ -93,8 +96,8 @@ void vmbnet_chan_doorbell(struct vmbnet_guest_chan *ch)
  * Send one inband NVSP message asking for completion and wait for it,
  * handing back any receive slot the host lends meanwhile. Bring-up only.
  */
-int vmbnet_chan_send_sync(struct vmbnet_guest_chan *ch, const void *msg, u32 len,
-			  void *reply, u32 reply_len)
+int vmbnet_chan_send_sync(struct vmbnet_guest_chan *ch, const void *msg, u32 len, void *reply,
+			  u32 reply_len)
 {
 	static atomic64_t seq = ATOMIC64_INIT(0);
 	u64 tid = VMBNET_TID_CONTROL + atomic64_inc_return(&seq);
@@ -165,8 +168,10 @@ static int chan_nvsp_init(struct vmbnet_guest_chan *ch)
 static int chan_open_msg(struct vmbnet_guest_chan *ch)
 {
 	struct vmb_msg_open_channel m = {
-		.hdr.msgtype = VMB_MSG_OPEN_CHANNEL, .child_relid = ch->relid,
-		.openid = ch->relid, .ringbuffer_gpadl = ch->ring.gpadl,
+		.hdr.msgtype = VMB_MSG_OPEN_CHANNEL,
+		.child_relid = ch->relid,
+		.openid = ch->relid,
+		.ringbuffer_gpadl = ch->ring.gpadl,
 		.downstream_ring_offset = ch->up_pages,
 	};
 	struct vmb_msg_open_result r;

@@ -23,9 +23,8 @@
 
 /* ---- the port -------------------------------------------------------------- */
 
-static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
-		     const void *ext, uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg,
-		     bool more)
+static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, const void *ext,
+		     uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg, bool more)
 {
 	struct vmbnet_dev *vd = opaque;
 	struct vmbnet_guest_chan *ch = &vd->chan[0];
@@ -119,8 +118,8 @@ static void port_macs(void *opaque, uint8_t src[6], uint8_t dst[6])
 	eth_broadcast_addr(dst);
 }
 
-static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *m,
-			 uint64_t *pfns, uint32_t max)
+static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *m, uint64_t *pfns,
+			 uint32_t max)
 {
 	uintptr_t start = (uintptr_t)va & PAGE_MASK;
 	uint32_t n = DIV_ROUND_UP(offset_in_page(va) + len, PAGE_SIZE), i;
@@ -139,10 +138,20 @@ static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl
 }
 
 static const struct vmbnet_core_port vmbnet_ddi_port = {
-	.send = port_send, .flush = port_flush, .ready = port_ready, .in_atomic = port_in_atomic,
-	.alloc = port_alloc, .free = port_free, .dma_alloc = port_dma_alloc,
-	.dma_free = port_dma_free, .lock = port_lock, .unlock = port_unlock,
-	.wait = port_wait, .now_ns = port_now, .macs = port_macs, .describe = port_describe,
+	.send = port_send,
+	.flush = port_flush,
+	.ready = port_ready,
+	.in_atomic = port_in_atomic,
+	.alloc = port_alloc,
+	.free = port_free,
+	.dma_alloc = port_dma_alloc,
+	.dma_free = port_dma_free,
+	.lock = port_lock,
+	.unlock = port_unlock,
+	.wait = port_wait,
+	.now_ns = port_now,
+	.macs = port_macs,
+	.describe = port_describe,
 };
 
 /* ---- load generator ---------------------------------------------------------- */
@@ -336,7 +345,8 @@ static int loadgen_show(struct seq_file *s, void *unused)
 		return 0;
 	}
 	/* Integers only; the host computes pps and percentiles. */
-	seq_printf(s, "frames %llu size %u window %u batch %u elapsed_ns %llu failed %lld rate %llu\n",
+	seq_printf(s,
+		   "frames %llu size %u window %u batch %u elapsed_ns %llu failed %lld rate %llu\n",
 		   lg->count, lg->size, lg->window, lg->batch, lg->elapsed_ns,
 		   (long long)atomic64_read(&lg->failed), lg->rate);
 	seq_printf(s, "hist total %llu min %llu max %llu sum %llu\n", lg->hist->total,
@@ -352,8 +362,7 @@ static int loadgen_open(struct inode *inode, struct file *file)
 	return single_open(file, loadgen_show, inode->i_private);
 }
 
-static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t len,
-			     loff_t *ppos)
+static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
 {
 	struct vmbnet_dev *vd = ((struct seq_file *)file->private_data)->private;
 	struct loadgen *lg;
@@ -368,9 +377,8 @@ static ssize_t loadgen_write(struct file *file, const char __user *ubuf, size_t 
 	batch = 32;
 	rate = 0;
 	if (sscanf(buf, "%llu %u %u %u %llu", &count, &size, &window, &batch, &rate) < 3 ||
-	    !count ||
-	    size < ETH_ZLEN || size > ETH_FRAME_LEN || !window || window > vd->ddi.nslots ||
-	    !batch)
+	    !count || size < ETH_ZLEN || size > ETH_FRAME_LEN || !window ||
+	    window > vd->ddi.nslots || !batch)
 		return -EINVAL;
 	/* Pairs with the load generator's smp_store_release() (a run still going). */
 	if (vd->loadgen && !smp_load_acquire(&vd->loadgen->finished))

@@ -50,8 +50,8 @@ static u32 vmbnet_ctrl_recv(struct vmbnet_dev *vd, u8 *buf, unsigned int timeout
  * Messages of other types arriving meanwhile are unexpected and dropped.
  * Returns 0 or -ETIMEDOUT. Callers hold no locks; the message page is ours.
  */
-int vmbnet_ctrl_call(struct vmbnet_dev *vd, const void *msg, u32 len, u32 want_type,
-		     void *reply, u32 reply_len)
+int vmbnet_ctrl_call(struct vmbnet_dev *vd, const void *msg, u32 len, u32 want_type, void *reply,
+		     u32 reply_len)
 {
 	u8 buf[VMB_MSG_MAX];
 	u32 type;
@@ -122,19 +122,19 @@ static int vmbnet_check_device(struct vmbnet_dev *vd)
 	}
 	vd->version = vmbnet_rd(vd, VMB_REG_VERSION);
 	if (vd->version >> 16 != VMB_PCI_VERSION_MAJOR) {
-		dev_err(dev, "register map version %u.%u, driver speaks %u.x\n",
-			vd->version >> 16, vd->version & 0xffff, VMB_PCI_VERSION_MAJOR);
+		dev_err(dev, "register map version %u.%u, driver speaks %u.x\n", vd->version >> 16,
+			vd->version & 0xffff, VMB_PCI_VERSION_MAJOR);
 		return -ENODEV;
 	}
 	vd->num_channels = vmbnet_rd(vd, VMB_REG_NUM_CHANNELS);
 	if (!vd->num_channels || vd->num_channels > VMB_PCI_MAX_CHANNELS) {
-		dev_err(dev, "device offers %u channels (1..%u)\n",
-			vd->num_channels, VMB_PCI_MAX_CHANNELS);
+		dev_err(dev, "device offers %u channels (1..%u)\n", vd->num_channels,
+			VMB_PCI_MAX_CHANNELS);
 		return -ENODEV;
 	}
 	vd->mtu = vmbnet_rd(vd, VMB_REG_MTU);
-	vd->ring_pages = clamp_t(u32, vmbnet_rd(vd, VMB_REG_RING_PAGES),
-				 VMB_PCI_RING_PAGES_MIN, VMB_PCI_RING_PAGES_MAX);
+	vd->ring_pages = clamp_t(u32, vmbnet_rd(vd, VMB_REG_RING_PAGES), VMB_PCI_RING_PAGES_MIN,
+				 VMB_PCI_RING_PAGES_MAX);
 	lo = vmbnet_rd(vd, VMB_REG_MAC_LO);
 	hi = vmbnet_rd(vd, VMB_REG_MAC_HI);
 	put_unaligned_le32(lo, vd->mac);
@@ -170,15 +170,14 @@ static int vmbnet_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* One vector for the control plane plus one per channel; INTx if the
 	 * platform has no MSI-X.
 	 */
-	vd->nvec = pci_alloc_irq_vectors(pdev, 1, 1 + vd->num_channels,
-					 PCI_IRQ_MSIX | PCI_IRQ_LEGACY);
+	vd->nvec =
+		pci_alloc_irq_vectors(pdev, 1, 1 + vd->num_channels, PCI_IRQ_MSIX | PCI_IRQ_LEGACY);
 	if (vd->nvec < 0)
 		return vd->nvec;
 
-	dev_info(&pdev->dev,
-		 "vmbnet-pci %u.%u: %u channel(s), mtu %u, mac %pM, %d %s vector(s)\n",
-		 vd->version >> 16, vd->version & 0xffff, vd->num_channels,
-		 vd->mtu, vd->mac, vd->nvec, pdev->msix_enabled ? "MSI-X" : "INTx");
+	dev_info(&pdev->dev, "vmbnet-pci %u.%u: %u channel(s), mtu %u, mac %pM, %d %s vector(s)\n",
+		 vd->version >> 16, vd->version & 0xffff, vd->num_channels, vd->mtu, vd->mac,
+		 vd->nvec, pdev->msix_enabled ? "MSI-X" : "INTx");
 
 	err = vmbnet_connect(vd);
 	if (err) {
@@ -204,18 +203,17 @@ static void vmbnet_remove(struct pci_dev *pdev)
 	struct vmb_msg_hdr reply;
 
 	vmbnet_net_remove(vd);
-	if (vmbnet_ctrl_call(vd, &unload, sizeof(unload), VMB_MSG_UNLOAD_RESPONSE,
-			     &reply, sizeof(reply)))
+	if (vmbnet_ctrl_call(vd, &unload, sizeof(unload), VMB_MSG_UNLOAD_RESPONSE, &reply,
+			     sizeof(reply)))
 		dev_warn(&pdev->dev, "no UNLOAD_RESPONSE; resetting the device\n");
 	vmbnet_wr(vd, VMB_REG_CONTROL, VMB_CTRL_RESET);
 	pci_free_irq_vectors(pdev);
 	dev_info(&pdev->dev, "removed\n");
 }
 
-static const struct pci_device_id vmbnet_pci_ids[] = {
-	{ PCI_DEVICE(VMB_PCI_VENDOR_ID, VMB_PCI_DEVICE_ID) },
-	{ }
-};
+static const struct pci_device_id vmbnet_pci_ids[] = { { PCI_DEVICE(VMB_PCI_VENDOR_ID,
+								    VMB_PCI_DEVICE_ID) },
+						       {} };
 MODULE_DEVICE_TABLE(pci, vmbnet_pci_ids);
 
 static struct pci_driver vmbnet_driver = {

@@ -33,8 +33,7 @@ static struct vmbnet_dev *ndev_vd(struct net_device *ndev)
 /* Give receive slot @tid back to the host. Caller holds tx_lock. */
 static int give_back_slot(struct vmbnet_guest_chan *ch, u64 tid)
 {
-	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
-					     NVSP_STAT_SUCCESS };
+	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS };
 	struct vmb_sg sg = { &c, sizeof(c) };
 
 	return vmb_ring_write(&ch->up, VMB_PKT_COMP, 0, tid, NULL, 0, &sg, 1);
@@ -113,17 +112,17 @@ static int vmbnet_rndis_bring_up(struct vmbnet_dev *vd, bool *link_up)
 
 	err = vmbnet_rndis_request(ch, RNDIS_MSG_INIT, 0, NULL, 0, reply, sizeof(reply));
 	if (err || get_unaligned_le32(reply + RNDIS_BODY_OFF +
-						 offsetof(struct rndis_init_complete, status)) !=
+				      offsetof(struct rndis_init_complete, status)) !=
 			   RNDIS_STATUS_SUCCESS)
 		return err ?: -EIO;
-	err = vmbnet_rndis_request(ch, RNDIS_MSG_QUERY, RNDIS_OID_GEN_MEDIA_CONNECT_STATUS,
-				   NULL, 0, reply, sizeof(reply));
+	err = vmbnet_rndis_request(ch, RNDIS_MSG_QUERY, RNDIS_OID_GEN_MEDIA_CONNECT_STATUS, NULL, 0,
+				   reply, sizeof(reply));
 	if (err)
 		return err;
 	status = get_unaligned_le32(reply + 8 + sizeof(struct rndis_query_complete));
 	*link_up = status == 0;
-	return vmbnet_rndis_request(ch, RNDIS_MSG_SET, RNDIS_OID_GEN_CURRENT_PACKET_FILTER,
-				    &filter, sizeof(filter), reply, sizeof(reply));
+	return vmbnet_rndis_request(ch, RNDIS_MSG_SET, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter,
+				    sizeof(filter), reply, sizeof(reply));
 }
 
 /* ---- TX ------------------------------------------------------------------ */
@@ -189,8 +188,8 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	skb_copy_bits(skb, 0, dst + hdr, skb->len);
 	n.section_index = sec;
 	n.section_size = rh.msg_len;
-	err = vmb_ring_write_inband(&ch->up, VMB_PKT_FLAG_COMPLETION_REQUESTED, sec + 1,
-				    &n, sizeof(n));
+	err = vmb_ring_write_inband(&ch->up, VMB_PKT_FLAG_COMPLETION_REQUESTED, sec + 1, &n,
+				    sizeof(n));
 	if (err) {
 		/* Ring full: publish what is there, ask for room, retry later. */
 		netif_tx_stop_queue(txq);
@@ -205,8 +204,7 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	ch->stats.tx_packets++;
 	ch->stats.tx_bytes += skb->len;
 	/* Stop before the ring or the sections run out, and say why. */
-	if (bitmap_full(ch->tx_map, ch->tx_sections) ||
-	    vmb_ring_tx_room(&ch->up, TX_STOP_ROOM))
+	if (bitmap_full(ch->tx_map, ch->tx_sections) || vmb_ring_tx_room(&ch->up, TX_STOP_ROOM))
 		netif_tx_stop_queue(txq);
 	/* One signal decision per batch: publish when the stack has no more. */
 	if ((!netdev_xmit_more() || netif_xmit_stopped(txq)) && vmb_ring_tx_publish(&ch->up))
@@ -239,8 +237,8 @@ static void vmbnet_rx_msg(struct vmbnet_guest_chan *ch, const u8 *msg, u32 len)
 	if (rh.msg_type != RNDIS_MSG_PACKET || len < RNDIS_BODY_OFF + sizeof(pk))
 		goto drop;
 	memcpy(&pk, msg + RNDIS_BODY_OFF, sizeof(pk));
-	if (pk.data_offset > len - RNDIS_BODY_OFF || pk.data_len > len - RNDIS_BODY_OFF - pk.data_offset ||
-	    pk.data_len < ETH_HLEN)
+	if (pk.data_offset > len - RNDIS_BODY_OFF ||
+	    pk.data_len > len - RNDIS_BODY_OFF - pk.data_offset || pk.data_len < ETH_HLEN)
 		goto drop;
 	skb = napi_alloc_skb(&ch->napi, pk.data_len);
 	if (!skb)

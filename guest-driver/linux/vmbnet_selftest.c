@@ -45,12 +45,12 @@ static bool wait_calls(int n)
 	return atomic_read(&calls) >= n;
 }
 
-#define CHECK(t, cond)                                                                       \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
+#define CHECK(t, cond)                                                                        \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
 			snprintf((t)->why, sizeof((t)->why), "line %d: %s", __LINE__, #cond); \
-			return -EINVAL;                                                      \
-		}                                                                            \
+			return -EINVAL;                                                       \
+		}                                                                             \
 	} while (0)
 
 /* An RNDIS PACKET of FRAME bytes at @at; returns its length. */
@@ -138,7 +138,7 @@ KCASE(ext_mdl_offset_length)
 	mdl(t, 0, t->page, 2 * PAGE_SIZE);
 	CHECK(t, send_ext(t, 300, len, VMBNET_FLAG_WAIT_FOR_COMPLETION) == 0);
 	CHECK(t, send_ext(t, 300, 2 * PAGE_SIZE, VMBNET_FLAG_WAIT_FOR_COMPLETION) ==
-		 VMBNET_STATUS_INVALID_PARAMETER);
+			 VMBNET_STATUS_INVALID_PARAMETER);
 	return 0;
 }
 
@@ -149,7 +149,7 @@ KCASE(ext_mdl_force_mdl_length)
 
 	mdl(t, 0, t->page + 3000, 50); /* the MDL says 50, the page holds more */
 	CHECK(t, send_ext(t, 0, len, VMBNET_FLAG_WAIT_FOR_COMPLETION) ==
-		 VMBNET_STATUS_INVALID_PARAMETER);
+			 VMBNET_STATUS_INVALID_PARAMETER);
 	CHECK(t, send_ext(t, 0, len, flags) == 0);
 	CHECK(t, send_ext(t, 0, PAGE_SIZE - 3000 + 1, flags) == VMBNET_STATUS_INVALID_PARAMETER);
 	/* first MDL only: a forced, whole-MDL send carries just 50 bytes */
@@ -240,8 +240,8 @@ static struct vmbnet_nbl *chain(struct st *t, int n, bool ip)
 	return nbls;
 }
 
-static int32_t inject(struct vmbnet_inject_handle *h, struct vmbnet_nbl *nbl, u16 af,
-		      bool args, u32 flags)
+static int32_t inject(struct vmbnet_inject_handle *h, struct vmbnet_nbl *nbl, u16 af, bool args,
+		      u32 flags)
 {
 	struct vmbnet_send_params sa = { remote4, 0 };
 
@@ -284,10 +284,10 @@ KCASE(inject_bad_arguments_no_completion)
 	CHECK(t, h);
 	reset_calls();
 	CHECK(t, inject(h, chain(t, 1, false), VMBNET_AF_INET, true, 1) ==
-		 VMBNET_STATUS_INVALID_PARAMETER); /* flags must be 0 */
+			 VMBNET_STATUS_INVALID_PARAMETER); /* flags must be 0 */
 	CHECK(t, inject(h, chain(t, 1, false), 99, true, 0) == VMBNET_STATUS_INVALID_PARAMETER);
 	CHECK(t, inject(h, chain(t, 1, false), VMBNET_AF_INET, false, 0) ==
-		 VMBNET_STATUS_INVALID_PARAMETER); /* no sendArgs, no IP header */
+			 VMBNET_STATUS_INVALID_PARAMETER); /* no sendArgs, no IP header */
 	CHECK(t, inject(h, chain(t, 1, true), VMBNET_AF_INET, false, 0) == 0);
 	CHECK(t, wait_calls(1));
 	msleep(20);
@@ -402,7 +402,10 @@ KCASE(im_copy_per_packet_info)
 	return 0;
 }
 
-#define CASE(name) { #name, st_##name }
+#define CASE(name)               \
+	{                        \
+#name, st_##name \
+	}
 static const struct {
 	const char *name;
 	int (*fn)(struct st *t);

@@ -22,8 +22,9 @@
 #define NATIVE_RX_GPADL 20
 #define NATIVE_TX_GPADL 21
 #define NATIVE_BRINGUP_TID 1 /* trans_id of bring-up requests (outside the core's range) */
-#define GPADL_PFNS_PER_MSG ((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_header) - \
-			     sizeof(struct vmb_gpa_range)) / sizeof(uint64_t))
+#define GPADL_PFNS_PER_MSG                                                                    \
+	((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_header) - sizeof(struct vmb_gpa_range)) / \
+	 sizeof(uint64_t))
 
 static uint64_t now_ns(void)
 {
@@ -122,7 +123,10 @@ static void ram_notify(void *opaque, unsigned int vec)
 }
 
 static const struct vmbnet_host_ops native_host_ops = {
-	.map = ram_map, .unmap = ram_unmap, .page_ok = ram_page_ok, .notify = ram_notify,
+	.map = ram_map,
+	.unmap = ram_unmap,
+	.page_ok = ram_page_ok,
+	.notify = ram_notify,
 };
 
 static int native_regions(void *opaque, struct vmbnet_hof_region *r, unsigned int max)
@@ -152,8 +156,8 @@ void *vmbnet_native_dma(struct vmbnet_native *n, uint32_t len, uint64_t *pfn)
 	return p;
 }
 
-int vmbnet_native_describe(struct vmbnet_native *n, void *va, uint32_t len,
-			   struct vmbnet_mdl *m, uint64_t *pfns, uint32_t max)
+int vmbnet_native_describe(struct vmbnet_native *n, void *va, uint32_t len, struct vmbnet_mdl *m,
+			   uint64_t *pfns, uint32_t max)
 {
 	uint64_t off = (uint64_t)((uint8_t *)va - n->ram);
 	uint64_t first = (VMBNET_NATIVE_RAM_BASE + off) >> VMB_PAGE_SHIFT;
@@ -183,9 +187,8 @@ static void port_flush(void *opaque)
 	}
 }
 
-static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
-		     const void *ext, uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg,
-		     bool more)
+static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, const void *ext,
+		     uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg, bool more)
 {
 	struct vmbnet_native *n = opaque;
 	int ret;
@@ -262,17 +265,26 @@ static void port_macs(void *opaque, uint8_t src[6], uint8_t dst[6])
 	memset(dst, 0xff, 6);
 }
 
-static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *m,
-			 uint64_t *pfns, uint32_t max)
+static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *m, uint64_t *pfns,
+			 uint32_t max)
 {
 	return vmbnet_native_describe(opaque, va, len, m, pfns, max);
 }
 
 static const struct vmbnet_core_port native_port = {
-	.send = port_send, .flush = port_flush, .ready = port_ready,
-	.in_atomic = port_in_atomic, .alloc = port_alloc, .free = port_free,
-	.dma_alloc = port_dma_alloc, .dma_free = port_dma_free, .lock = port_nolock,
-	.unlock = port_nolock, .wait = port_wait, .now_ns = port_now, .macs = port_macs,
+	.send = port_send,
+	.flush = port_flush,
+	.ready = port_ready,
+	.in_atomic = port_in_atomic,
+	.alloc = port_alloc,
+	.free = port_free,
+	.dma_alloc = port_dma_alloc,
+	.dma_free = port_dma_free,
+	.lock = port_nolock,
+	.unlock = port_nolock,
+	.wait = port_wait,
+	.now_ns = port_now,
+	.macs = port_macs,
 	.describe = port_describe,
 };
 
@@ -371,8 +383,7 @@ static uint32_t pop_msg(struct vmbnet_native *n, void *buf)
 }
 
 /* Put pfns @pfn0 + @first .. into @dst (unaligned) until @max or @npages. */
-static uint32_t put_pfns(uint8_t *dst, uint64_t pfn0, uint32_t first, uint32_t npages,
-			 uint32_t max)
+static uint32_t put_pfns(uint8_t *dst, uint64_t pfn0, uint32_t first, uint32_t npages, uint32_t max)
 {
 	uint32_t k;
 
@@ -388,7 +399,9 @@ static int gpadl_create(struct vmbnet_native *n, uint32_t id, uint64_t pfn0, uin
 {
 	uint8_t msg[VMB_MSG_MAX];
 	struct vmb_msg_gpadl_header hdr = {
-		.hdr.msgtype = VMB_MSG_GPADL_HEADER, .child_relid = NATIVE_RELID, .gpadl = id,
+		.hdr.msgtype = VMB_MSG_GPADL_HEADER,
+		.child_relid = NATIVE_RELID,
+		.gpadl = id,
 		.range_count = 1,
 		.range_buflen = (uint16_t)(sizeof(struct vmb_gpa_range) + 8 * npages),
 	};
@@ -415,8 +428,11 @@ static int chan_open(struct vmbnet_native *n)
 {
 	uint32_t up = VMBNET_NATIVE_RING_PAGES, down = VMBNET_NATIVE_RING_PAGES;
 	struct vmb_msg_open_channel m = {
-		.hdr.msgtype = VMB_MSG_OPEN_CHANNEL, .child_relid = NATIVE_RELID, .openid = 1,
-		.ringbuffer_gpadl = NATIVE_RING_GPADL, .downstream_ring_offset = up,
+		.hdr.msgtype = VMB_MSG_OPEN_CHANNEL,
+		.child_relid = NATIVE_RELID,
+		.openid = 1,
+		.ringbuffer_gpadl = NATIVE_RING_GPADL,
+		.downstream_ring_offset = up,
 	};
 	struct vmb_msg_open_result r;
 	uint8_t *ring = n->ram + ((n->ring_pfn << VMB_PAGE_SHIFT) - VMBNET_NATIVE_RAM_BASE);
@@ -455,7 +471,8 @@ static int nvsp_sync(struct vmbnet_native *n, const void *msg, uint32_t len, voi
 				memset(reply, 0, reply_len);
 				vmb_ring_pkt_copy(&n->down, &p, p.data_off, reply,
 						  vmb_pkt_data_len(&p) < reply_len ?
-							  vmb_pkt_data_len(&p) : reply_len);
+							  vmb_pkt_data_len(&p) :
+							  reply_len);
 				vmb_ring_advance(&n->down, &p);
 				vmb_ring_rx_release(&n->down);
 				return 0;
@@ -540,7 +557,8 @@ int vmbnet_native_bringup(struct vmbnet_native *n, uint32_t slots, int timeout_m
 void vmbnet_native_close(struct vmbnet_native *n)
 {
 	struct vmb_msg_close_channel m = {
-		.hdr.msgtype = VMB_MSG_CLOSE_CHANNEL, .child_relid = NATIVE_RELID,
+		.hdr.msgtype = VMB_MSG_CLOSE_CHANNEL,
+		.child_relid = NATIVE_RELID,
 	};
 
 	if (!n->open)

@@ -81,7 +81,7 @@ uint64_t vmbnet_native_now_ns(void);
 void *vmbnet_native_dma(struct vmbnet_native *n, uint32_t len, uint64_t *pfn);
 
 /* An MDL over @len bytes at @va (guest RAM from vmbnet_native_dma). */
-int vmbnet_native_describe(struct vmbnet_native *n, void *va, uint32_t len,
-			   struct vmbnet_mdl *m, uint64_t *pfns, uint32_t max);
+int vmbnet_native_describe(struct vmbnet_native *n, void *va, uint32_t len, struct vmbnet_mdl *m,
+			   uint64_t *pfns, uint32_t max);
 
 #endif /* VMBNET_NATIVE_H */

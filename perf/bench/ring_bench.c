@@ -112,8 +112,7 @@ static void vmb_produce(const uint8_t *payload)
 		int ret = 0;
 
 		for (uint64_t i = 0; i < n; i++) {
-			ret = vmb_ring_write_inband(&S.tx, 0, sent + 1, payload,
-						    PAYLOAD_BYTES);
+			ret = vmb_ring_write_inband(&S.tx, 0, sent + 1, payload, PAYLOAD_BYTES);
 			if (ret)
 				break;
 			sent++;
@@ -226,7 +225,8 @@ static void rte_produce(const uint8_t *payload)
 	for (unsigned int i = 0; i < 256; i++)
 		memcpy(objs[i], payload, PAYLOAD_BYTES);
 	while (sent < S.packets) {
-		unsigned int n = S.packets - sent < S.burst ? (unsigned int)(S.packets - sent) : S.burst;
+		unsigned int n = S.packets - sent < S.burst ? (unsigned int)(S.packets - sent) :
+							      S.burst;
 		unsigned int done = 0;
 
 		while (done < n) {
@@ -245,8 +245,8 @@ static void rte_consume(void)
 	uint64_t got = 0, sum = 0;
 
 	while (got < S.packets) {
-		unsigned int n = rte_ring_sc_dequeue_burst_elem(S.rte, objs, PAYLOAD_BYTES,
-								DEQ_MAX, NULL);
+		unsigned int n =
+			rte_ring_sc_dequeue_burst_elem(S.rte, objs, PAYLOAD_BYTES, DEQ_MAX, NULL);
 
 		if (!n) {
 			_mm_pause();
@@ -332,8 +332,8 @@ static struct measurement run(enum kind kind, unsigned int burst, uint64_t packe
 	}
 	m.pps = (double)packets * 1e9 / (double)(t1 - t0);
 	m.cycles_per_packet = (double)(c1 - c0) / (double)packets;
-	m.signals_per_mpkt = kind == K_VMB ?
-		(double)S.tx.stats.signals_sent * 1e6 / (double)packets : 0;
+	m.signals_per_mpkt =
+		kind == K_VMB ? (double)S.tx.stats.signals_sent * 1e6 / (double)packets : 0;
 	return m;
 }
 
@@ -360,11 +360,18 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': packets = strtoull(optarg, NULL, 0); break;
-		case 'r': reps = (unsigned int)strtoul(optarg, NULL, 0); break;
-		case 'o': report_dir = optarg; break;
+		case 'n':
+			packets = strtoull(optarg, NULL, 0);
+			break;
+		case 'r':
+			reps = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'o':
+			report_dir = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [--packets N] [--reps R] [--report-dir DIR]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--packets N] [--reps R] [--report-dir DIR]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -387,7 +394,8 @@ int main(int argc, char **argv)
 	vmbnet_report_init(&rep, "ring");
 
 	printf("ring benchmark: %d-byte inband packets, cpu 0 -> cpu 1, %llu packets per run, "
-	       "median of %u runs\n", PAYLOAD_BYTES, (unsigned long long)packets, reps);
+	       "median of %u runs\n",
+	       PAYLOAD_BYTES, (unsigned long long)packets, reps);
 	printf("cpu: %s\n", vmbnet_cpu_model());
 	printf("%5s | %9s %8s %9s | %9s %9s | %7s %8s\n", "burst", "vmb Mpps", "cyc/pkt",
 	       "sig/Mpkt", "raw Mpps", "rte Mpps", "vmb/raw", "vmb/rte");
@@ -416,20 +424,24 @@ int main(int argc, char **argv)
 		       med[K_VMB] / 1e6, cyc[reps / 2], sig[reps / 2], med[K_RAW] / 1e6,
 		       med[K_RTE] / 1e6, med[K_VMB] / med[K_RAW], med[K_VMB] / med[K_RTE]);
 		res = vmbnet_report_result(&rep);
-		json_object_set_new(res, "config", json_pack("{s:i, s:i, s:i, s:i}",
-			"burst", bursts[b], "frame_bytes", PAYLOAD_BYTES,
-			"ring_bytes", RING_DATA_BYTES, "packets", (int)packets));
+		json_object_set_new(res, "config",
+				    json_pack("{s:i, s:i, s:i, s:i}", "burst", bursts[b],
+					      "frame_bytes", PAYLOAD_BYTES, "ring_bytes",
+					      RING_DATA_BYTES, "packets", (int)packets));
 		json_object_set_new(res, "pps", json_integer((json_int_t)med[K_VMB]));
 		json_object_set_new(res, "cycles_per_packet", json_real(cyc[reps / 2]));
 		json_object_set_new(res, "signals_per_mpkt", json_real(sig[reps / 2]));
-		json_object_set_new(res, "peer", json_pack("{s:s, s:I}", "name", "rte_ring",
-			"pps", (json_int_t)med[K_RTE]));
+		json_object_set_new(res, "peer",
+				    json_pack("{s:s, s:I}", "name", "rte_ring", "pps",
+					      (json_int_t)med[K_RTE]));
 		json_object_set_new(res, "ratio_to_peer", json_real(med[K_VMB] / med[K_RTE]));
-		json_object_set_new(res, "raw_copy", json_pack("{s:I}", "pps", (json_int_t)med[K_RAW]));
+		json_object_set_new(res, "raw_copy",
+				    json_pack("{s:I}", "pps", (json_int_t)med[K_RAW]));
 		json_object_set_new(res, "ratio_to_raw_copy", json_real(med[K_VMB] / med[K_RAW]));
 	}
 	printf("targets at burst 32: vmb/raw >= 0.80, sig/Mpkt <= %d (one per burst), "
-	       "vmb/rte >= 1.00\n", 1000000 / 32);
+	       "vmb/rte >= 1.00\n",
+	       1000000 / 32);
 	c = vmbnet_report_write(&rep, report_dir);
 	vmbnet_report_fini(&rep);
 	return c ? 1 : 0;

@@ -46,9 +46,8 @@ int vmbnet_report_init(struct vmbnet_report *r, const char *benchmark)
 {
 	snprintf(r->name, sizeof(r->name), "%s", benchmark);
 	r->results = json_array();
-	r->root = json_pack("{s:s, s:{s:I, s:s}}", "benchmark", benchmark,
-			    "machine", "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
-			    "model", vmbnet_cpu_model());
+	r->root = json_pack("{s:s, s:{s:I, s:s}}", "benchmark", benchmark, "machine", "cpus",
+			    (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "model", vmbnet_cpu_model());
 	if (!r->root || !r->results)
 		return -ENOMEM;
 	json_object_set(r->root, "results", r->results);

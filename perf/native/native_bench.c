@@ -109,7 +109,8 @@ static int frames_prepare(const struct opts *o)
 		nb[i].DataLength = o->size;
 		nbls[i].FirstNetBuffer = &nb[i];
 		if (o->vlan)
-			VMBNET_NBL_INFO(&nbls[i], VMBNET_INFO_8021Q) = (void *)(uintptr_t)o->vlan_info;
+			VMBNET_NBL_INFO(&nbls[i], VMBNET_INFO_8021Q) =
+				(void *)(uintptr_t)o->vlan_info;
 	}
 	return 0;
 }
@@ -254,8 +255,7 @@ static void print_run(const struct opts *o, const struct run *r, uint64_t peer)
 {
 	printf("%-26s %6u %10" PRIu64 " %10" PRIu64, r->name, o->size, r->frames, r->pps);
 	if (r->hist && r->hist->total)
-		printf(" %8.1f %8.1f %8.1f %9.1f %9.1f",
-		       vmbnet_hist_at(r->hist, 500000) / 1000.0,
+		printf(" %8.1f %8.1f %8.1f %9.1f %9.1f", vmbnet_hist_at(r->hist, 500000) / 1000.0,
 		       vmbnet_hist_at(r->hist, 900000) / 1000.0,
 		       vmbnet_hist_at(r->hist, 990000) / 1000.0,
 		       vmbnet_hist_at(r->hist, 999000) / 1000.0, r->hist->max / 1000.0);
@@ -271,23 +271,26 @@ static void json_run(struct vmbnet_report *rep, const struct opts *o, const stru
 {
 	json_t *res = vmbnet_report_result(rep), *lat;
 
-	json_object_set_new(res, "config", json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}",
-		"run", r->name, "frame_bytes", (json_int_t)o->size, "window",
-		(json_int_t)o->window, "batch", (json_int_t)o->batch, "rate", (json_int_t)r->rate,
-		"port", "net_null"));
+	json_object_set_new(res, "config",
+			    json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "run", r->name,
+				      "frame_bytes", (json_int_t)o->size, "window",
+				      (json_int_t)o->window, "batch", (json_int_t)o->batch, "rate",
+				      (json_int_t)r->rate, "port", "net_null"));
 	json_object_set_new(res, "pps", json_integer((json_int_t)r->pps));
 	if (r->hist && r->hist->total) {
-		lat = json_pack("{s:I, s:I, s:I, s:I, s:I}",
-			"p50", (json_int_t)vmbnet_hist_at(r->hist, 500000),
-			"p90", (json_int_t)vmbnet_hist_at(r->hist, 900000),
-			"p99", (json_int_t)vmbnet_hist_at(r->hist, 990000),
-			"p999", (json_int_t)vmbnet_hist_at(r->hist, 999000),
-			"max", (json_int_t)r->hist->max);
+		lat = json_pack("{s:I, s:I, s:I, s:I, s:I}", "p50",
+				(json_int_t)vmbnet_hist_at(r->hist, 500000), "p90",
+				(json_int_t)vmbnet_hist_at(r->hist, 900000), "p99",
+				(json_int_t)vmbnet_hist_at(r->hist, 990000), "p999",
+				(json_int_t)vmbnet_hist_at(r->hist, 999000), "max",
+				(json_int_t)r->hist->max);
 		json_object_set_new(res, "latency_ns", lat);
 	}
 	if (peer) {
-		json_object_set_new(res, "peer", json_pack("{s:s, s:I}", "name",
-			"virtio-user->vhost-user testpmd", "pps", (json_int_t)peer));
+		json_object_set_new(res, "peer",
+				    json_pack("{s:s, s:I}", "name",
+					      "virtio-user->vhost-user testpmd", "pps",
+					      (json_int_t)peer));
 		json_object_set_new(res, "ratio_to_peer", json_real((double)r->pps / (double)peer));
 	}
 }
@@ -299,10 +302,9 @@ static void print_targets(const struct results *x)
 		       x->peak_median >= TARGET_RATIO * x->peer_median ? "met" : "NOT met",
 		       (double)x->peak_median / (double)x->peer_median);
 	if (x->half.hist && x->half.hist->total)
-		printf("target: p99 < %.0f us at half the peak rate: %s (%.1f us)\n",
-		       TARGET_P99_US,
-		       vmbnet_hist_at(x->half.hist, 990000) < TARGET_P99_US * 1000 ? "met"
-										   : "NOT met",
+		printf("target: p99 < %.0f us at half the peak rate: %s (%.1f us)\n", TARGET_P99_US,
+		       vmbnet_hist_at(x->half.hist, 990000) < TARGET_P99_US * 1000 ? "met" :
+										     "NOT met",
 		       vmbnet_hist_at(x->half.hist, 990000) / 1000.0);
 }
 
@@ -313,8 +315,8 @@ static void report(const struct opts *o, struct results *x)
 	char path[4096];
 
 	med.pps = x->peak_median;
-	printf("\nvmbnet native: DDI core (cpu %d) -> vmbnet-dpdk -> net_null, %s\n",
-	       o->guest_cpu, vmbnet_cpu_model());
+	printf("\nvmbnet native: DDI core (cpu %d) -> vmbnet-dpdk -> net_null, %s\n", o->guest_cpu,
+	       vmbnet_cpu_model());
 	printf("%-26s %6s %10s %10s %8s %8s %8s %9s %9s  %10s  %s\n", "run", "bytes", "frames",
 	       "pps", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "peer pps", "ratio");
 	for (unsigned int i = 0; i < x->rounds; i++)
@@ -360,39 +362,74 @@ static void usage(const char *prog)
 static int parse(struct opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "backend", 1, NULL, 'b' }, { "socket", 1, NULL, 's' },
-		{ "frames", 1, NULL, 'n' }, { "size", 1, NULL, 'z' },
-		{ "window", 1, NULL, 'w' }, { "batch", 1, NULL, 'B' },
-		{ "rate", 1, NULL, 'r' }, { "vlan", 1, NULL, 'v' },
-		{ "latency-run", 0, NULL, 'l' }, { "peer", 1, NULL, 'p' },
-		{ "report-dir", 1, NULL, 'd' }, { "guest-cpu", 1, NULL, 'c' },
-		{ "rounds", 1, NULL, 'R' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "backend", 1, NULL, 'b' },
+		{ "socket", 1, NULL, 's' },
+		{ "frames", 1, NULL, 'n' },
+		{ "size", 1, NULL, 'z' },
+		{ "window", 1, NULL, 'w' },
+		{ "batch", 1, NULL, 'B' },
+		{ "rate", 1, NULL, 'r' },
+		{ "vlan", 1, NULL, 'v' },
+		{ "latency-run", 0, NULL, 'l' },
+		{ "peer", 1, NULL, 'p' },
+		{ "report-dir", 1, NULL, 'd' },
+		{ "guest-cpu", 1, NULL, 'c' },
+		{ "rounds", 1, NULL, 'R' },
+		{ "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int prio, vid;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'b': o->backend = optarg; break;
-		case 's': o->socket = optarg; break;
-		case 'n': o->frames = strtoull(optarg, NULL, 10); break;
-		case 'z': o->size = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'w': o->window = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'B': o->batch = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'r': o->rate = strtoull(optarg, NULL, 10); break;
+		case 'b':
+			o->backend = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'n':
+			o->frames = strtoull(optarg, NULL, 10);
+			break;
+		case 'z':
+			o->size = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			o->window = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'B':
+			o->batch = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			o->rate = strtoull(optarg, NULL, 10);
+			break;
 		case 'v':
 			if (sscanf(optarg, "%u:%u", &prio, &vid) != 2 || prio > 7 || vid > 4095)
 				return -EINVAL;
 			o->vlan = true;
 			o->vlan_info = RNDIS_8021Q(prio, vid);
 			break;
-		case 'l': o->latency_run = true; break;
-		case 'p': o->peer = optarg; break;
-		case 'd': o->report_dir = optarg; break;
-		case 'c': o->guest_cpu = atoi(optarg); break;
-		case 'R': o->rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'h': usage(argv[0]); exit(0);
-		default: return -EINVAL;
+		case 'l':
+			o->latency_run = true;
+			break;
+		case 'p':
+			o->peer = optarg;
+			break;
+		case 'd':
+			o->report_dir = optarg;
+			break;
+		case 'c':
+			o->guest_cpu = atoi(optarg);
+			break;
+		case 'R':
+			o->rounds = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			return -EINVAL;
 		}
 	}
 	if (o->size < 60 || o->size > VMB_PAGE_SIZE || !o->frames || !o->window ||
@@ -414,15 +451,16 @@ static void pin(int cpu)
 /* Bring up, then rounds of (peer, native flat out), then a half-rate run. */
 static int bench(const struct opts *o, struct results *x)
 {
-	static const char *const names[MAX_ROUNDS] = { "native-peak-1", "native-peak-2",
-		"native-peak-3", "native-peak-4", "native-peak-5", "native-peak-6",
-		"native-peak-7", "native-peak-8", "native-peak-9" };
+	static const char *const names[MAX_ROUNDS] = {
+		"native-peak-1", "native-peak-2", "native-peak-3", "native-peak-4", "native-peak-5",
+		"native-peak-6", "native-peak-7", "native-peak-8", "native-peak-9"
+	};
 	uint64_t pps[MAX_ROUNDS];
 	int err = vmbnet_native_accept(&N, ACCEPT_TIMEOUT_MS);
 
 	if (err)
-		return fprintf(stderr, "vmbnet-native: no backend connected: %s\n",
-			       strerror(-err)), err;
+		return fprintf(stderr, "vmbnet-native: no backend connected: %s\n", strerror(-err)),
+		       err;
 	err = vmbnet_native_bringup(&N, CORE_SLOTS, BRINGUP_TIMEOUT_MS);
 	if (!err)
 		err = frames_prepare(o);
@@ -438,10 +476,12 @@ static int bench(const struct opts *o, struct results *x)
 				fprintf(stderr, "vmbnet-native: the peer measurement failed\n");
 		}
 		*r = (struct run){ .name = o->rate ? "native-paced" : names[x->rounds],
-				   .frames = o->frames, .rate = o->rate };
+				   .frames = o->frames,
+				   .rate = o->rate };
 		r->hist = calloc(1, sizeof(*r->hist));
 		printf("vmbnet-native: round %u: %" PRIu64 " frames of %u bytes, window %u, "
-		       "batch %u%s\n", x->rounds + 1, o->frames, o->size, o->window, o->batch,
+		       "batch %u%s\n",
+		       x->rounds + 1, o->frames, o->size, o->window, o->batch,
 		       o->rate ? ", paced" : ", flat out");
 		fflush(stdout);
 		err = r->hist ? run_frames(o, r) : -ENOMEM;
@@ -450,7 +490,8 @@ static int bench(const struct opts *o, struct results *x)
 	x->peak_median = median(pps, x->rounds);
 	x->peer_median = median(x->peer, x->rounds);
 	if (!err && o->latency_run) {
-		x->half = (struct run){ .name = "native-half-rate", .frames = o->frames / 2,
+		x->half = (struct run){ .name = "native-half-rate",
+					.frames = o->frames / 2,
 					.rate = x->peak_median / 2 };
 		x->half.hist = calloc(1, sizeof(*x->half.hist));
 		printf("vmbnet-native: at half the median peak rate, %" PRIu64 " pps\n",
@@ -465,8 +506,11 @@ static int bench(const struct opts *o, struct results *x)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .frames = DEFAULT_FRAMES, .size = DEFAULT_SIZE, .window = DEFAULT_WINDOW,
-			  .batch = DEFAULT_BATCH, .rounds = 1 };
+	struct opts o = { .frames = DEFAULT_FRAMES,
+			  .size = DEFAULT_SIZE,
+			  .window = DEFAULT_WINDOW,
+			  .batch = DEFAULT_BATCH,
+			  .rounds = 1 };
 	static struct results x;
 	char sock[108];
 	uint64_t completed = 0, sent = 0, failed = 0;
@@ -503,9 +547,9 @@ int main(int argc, char **argv)
 		report(&o, &x);
 	printf("vmbnet-native: %" PRIu64 " sent, %" PRIu64 " completed (%" PRIu64 " failed), "
 	       "%" PRIu64 " unknown completions, %" PRIu64 " backends, %" PRIu64 " doorbells, "
-	       "%" PRIu64 " wakeups\n", sent, completed, failed,
-	       N.core.stats.unknown_completions, N.front.stats.connects, N.stats.doorbells,
-	       N.stats.wakeups);
+	       "%" PRIu64 " wakeups\n",
+	       sent, completed, failed, N.core.stats.unknown_completions, N.front.stats.connects,
+	       N.stats.doorbells, N.stats.wakeups);
 	vmbnet_native_fini(&N);
 	if (backend)
 		bstatus = stop_backend(backend);

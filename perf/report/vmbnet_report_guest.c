@@ -167,40 +167,48 @@ int main(int argc, char **argv)
 		 * "/dpdk-null") compare with virtio-net without a netdev.
 		 */
 		size_t n = strlen(x->label);
-		const struct run *peer = n >= 4 && !strcmp(x->label + n - 4, "null") ? virtio_null
-										    : virtio_udp;
+		const struct run *peer = n >= 4 && !strcmp(x->label + n - 4, "null") ? virtio_null :
+										       virtio_udp;
 		json_t *res = vmbnet_report_result(&rep);
 		char ratio[32] = "";
 
 		if (peer && peer != x && peer->pps)
 			snprintf(ratio, sizeof(ratio), "%.2fx", (double)x->pps / (double)peer->pps);
 		printf("%-22s %-16s %6" PRIu64 " %10" PRIu64, x->label, x->name, x->size, x->pps);
-		json_object_set_new(res, "config", json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}",
-			"device_backend", x->label, "run", x->name, "frame_bytes", (json_int_t)x->size,
-			"window", (json_int_t)x->window, "batch", (json_int_t)(x->batch ?: x->burst),
-			"frames", (json_int_t)x->frames));
+		json_object_set_new(res, "config",
+				    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "device_backend",
+					      x->label, "run", x->name, "frame_bytes",
+					      (json_int_t)x->size, "window", (json_int_t)x->window,
+					      "batch", (json_int_t)(x->batch ?: x->burst), "frames",
+					      (json_int_t)x->frames));
 		if (x->rate)
 			json_object_set_new(json_object_get(res, "config"), "rate_pps",
 					    json_integer((json_int_t)x->rate));
 		json_object_set_new(res, "pps", json_integer((json_int_t)x->pps));
 		if (x->hist && x->hist->total) {
-			uint64_t p[4] = { vmbnet_hist_at(x->hist, 500000), vmbnet_hist_at(x->hist, 900000),
-					  vmbnet_hist_at(x->hist, 990000), vmbnet_hist_at(x->hist, 999000) };
+			uint64_t p[4] = { vmbnet_hist_at(x->hist, 500000),
+					  vmbnet_hist_at(x->hist, 900000),
+					  vmbnet_hist_at(x->hist, 990000),
+					  vmbnet_hist_at(x->hist, 999000) };
 
 			printf(" %9.1f %9.1f %9.1f %9.1f %9.1f", p[0] / 1e3, p[1] / 1e3, p[2] / 1e3,
 			       p[3] / 1e3, x->hist->max / 1e3);
-			json_object_set_new(res, "latency_ns", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-				"p50", (json_int_t)p[0], "p90", (json_int_t)p[1], "p99", (json_int_t)p[2],
-				"p999", (json_int_t)p[3], "max", (json_int_t)x->hist->max));
+			json_object_set_new(
+				res, "latency_ns",
+				json_pack("{s:I, s:I, s:I, s:I, s:I}", "p50", (json_int_t)p[0],
+					  "p90", (json_int_t)p[1], "p99", (json_int_t)p[2], "p999",
+					  (json_int_t)p[3], "max", (json_int_t)x->hist->max));
 			write_hgrm(x, out);
 		} else {
 			printf(" %9s %9s %9s %9s %9s", "-", "-", "-", "-", "-");
 		}
 		printf("  %s\n", ratio);
 		if (peer && peer != x && peer->pps) {
-			json_object_set_new(res, "peer", json_pack("{s:s, s:I}", "name", peer->label,
-				"pps", (json_int_t)peer->pps));
-			json_object_set_new(res, "ratio_to_peer", json_real((double)x->pps / peer->pps));
+			json_object_set_new(res, "peer",
+					    json_pack("{s:s, s:I}", "name", peer->label, "pps",
+						      (json_int_t)peer->pps));
+			json_object_set_new(res, "ratio_to_peer",
+					    json_real((double)x->pps / peer->pps));
 		}
 		if (x->failed)
 			printf("  (%" PRIu64 " completions carried a failure status)\n", x->failed);

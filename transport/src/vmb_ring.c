@@ -17,8 +17,7 @@ int vmb_ring_format(void *mem, uint64_t len)
 	return 0;
 }
 
-static int vmb_ring_attach(struct vmb_ring *r, void *mem, uint64_t len,
-			   bool producer)
+static int vmb_ring_attach(struct vmb_ring *r, void *mem, uint64_t len, bool producer)
 {
 	uint32_t own, peer;
 
@@ -125,7 +124,8 @@ void vmb_ring_snapshot(const struct vmb_ring *r, struct vmb_ring_state *st)
 	st->pending_send_sz = vmb_read_once(r->hdr->pending_send_sz);
 	st->feature_bits = vmb_read_once(r->hdr->feature_bits);
 	st->bytes_used = (st->write_index < r->size && st->read_index < r->size) ?
-				 __vmb_ring_dist(r, st->read_index, st->write_index) : 0;
+				 __vmb_ring_dist(r, st->read_index, st->write_index) :
+				 0;
 	st->stats = r->stats;
 }
 
@@ -183,8 +183,8 @@ void vmb_ring_rx_signal_received(struct vmb_ring *r)
 }
 
 /* Copy out @len bytes at @*off of the packet, advancing @*off; -EIO past @end. */
-static int vmb_ext_read(struct vmb_ring *r, const struct vmb_pkt *p,
-			uint32_t *off, uint32_t end, void *dst, uint32_t len)
+static int vmb_ext_read(struct vmb_ring *r, const struct vmb_pkt *p, uint32_t *off, uint32_t end,
+			void *dst, uint32_t len)
 {
 	if (len > end - *off || vmb_ring_pkt_copy(r, p, *off, dst, len))
 		return __vmb_ring_fail(r, VMB_RING_ERR_RANGE);
@@ -193,8 +193,7 @@ static int vmb_ext_read(struct vmb_ring *r, const struct vmb_pkt *p,
 	return 0;
 }
 
-static bool vmb_page_registered(const struct vmb_mem_region *mem,
-				unsigned int nmem, uint64_t pfn)
+static bool vmb_page_registered(const struct vmb_mem_region *mem, unsigned int nmem, uint64_t pfn)
 {
 	uint64_t gpa = pfn << VMB_PAGE_SHIFT;
 	unsigned int i;
@@ -207,10 +206,10 @@ static bool vmb_page_registered(const struct vmb_mem_region *mem,
 }
 
 /* Flatten one range whose head is @rg into @segs; returns pieces or error. */
-static int vmb_gpa_range(struct vmb_ring *r, const struct vmb_pkt *p,
-			 uint32_t *off, const struct vmb_gpa_range *rg,
-			 const struct vmb_mem_region *mem, unsigned int nmem,
-			 struct vmb_gpa_seg *segs, unsigned int room, unsigned int done)
+static int vmb_gpa_range(struct vmb_ring *r, const struct vmb_pkt *p, uint32_t *off,
+			 const struct vmb_gpa_range *rg, const struct vmb_mem_region *mem,
+			 unsigned int nmem, struct vmb_gpa_seg *segs, unsigned int room,
+			 unsigned int done)
 {
 	uint32_t npfn, left = rg->byte_count, page_off = rg->byte_offset, i;
 	uint64_t pfn;
@@ -227,8 +226,7 @@ static int vmb_gpa_range(struct vmb_ring *r, const struct vmb_pkt *p,
 
 		if (vmb_ext_read(r, p, off, p->data_off, &pfn, sizeof(pfn)))
 			return -EIO;
-		if (pfn > VMB_MAX_PFN ||
-		    (nmem && !vmb_page_registered(mem, nmem, pfn)))
+		if (pfn > VMB_MAX_PFN || (nmem && !vmb_page_registered(mem, nmem, pfn)))
 			return __vmb_ring_fail(r, VMB_RING_ERR_PFN);
 		segs[i].gpa = (pfn << VMB_PAGE_SHIFT) + page_off;
 		segs[i].len = left < chunk ? left : chunk;
@@ -238,9 +236,8 @@ static int vmb_gpa_range(struct vmb_ring *r, const struct vmb_pkt *p,
 	return (int)npfn;
 }
 
-int vmb_gpa_parse(struct vmb_ring *r, const struct vmb_pkt *p,
-		  const struct vmb_mem_region *mem, unsigned int nmem,
-		  struct vmb_gpa_seg *segs, unsigned int max_segs)
+int vmb_gpa_parse(struct vmb_ring *r, const struct vmb_pkt *p, const struct vmb_mem_region *mem,
+		  unsigned int nmem, struct vmb_gpa_seg *segs, unsigned int max_segs)
 {
 	struct vmb_gpa_direct_hdr h;
 	struct vmb_gpa_range rg;
@@ -259,8 +256,7 @@ int vmb_gpa_parse(struct vmb_ring *r, const struct vmb_pkt *p,
 	for (i = 0; i < h.range_count; i++) {
 		if (vmb_ext_read(r, p, &off, p->data_off, &rg, sizeof(rg)))
 			return -EIO;
-		ret = vmb_gpa_range(r, p, &off, &rg, mem, nmem, segs + n,
-				    max_segs - n, n);
+		ret = vmb_gpa_range(r, p, &off, &rg, mem, nmem, segs + n, max_segs - n, n);
 		if (ret < 0)
 			return ret;
 		n += (unsigned int)ret;
@@ -268,9 +264,9 @@ int vmb_gpa_parse(struct vmb_ring *r, const struct vmb_pkt *p,
 	return (int)n;
 }
 
-int vmb_xfer_parse(struct vmb_ring *r, const struct vmb_pkt *p,
-		   uint32_t set_size, struct vmb_xfer_page_hdr *hdr,
-		   struct vmb_xfer_range *ranges, unsigned int max_ranges)
+int vmb_xfer_parse(struct vmb_ring *r, const struct vmb_pkt *p, uint32_t set_size,
+		   struct vmb_xfer_page_hdr *hdr, struct vmb_xfer_range *ranges,
+		   unsigned int max_ranges)
 {
 	uint32_t off = sizeof(struct vmb_pkt_desc), i;
 
@@ -285,8 +281,7 @@ int vmb_xfer_parse(struct vmb_ring *r, const struct vmb_pkt *p,
 	if (hdr->range_count > max_ranges)
 		return -ENOSPC;
 	for (i = 0; i < hdr->range_count; i++) {
-		if (vmb_ext_read(r, p, &off, p->data_off, &ranges[i],
-				 sizeof(ranges[i])))
+		if (vmb_ext_read(r, p, &off, p->data_off, &ranges[i], sizeof(ranges[i])))
 			return -EIO;
 		if (!ranges[i].byte_count || ranges[i].byte_offset > set_size ||
 		    ranges[i].byte_count > set_size - ranges[i].byte_offset)

@@ -47,8 +47,9 @@ static void put_gpa(struct vt_ring *t, const void *ext, uint32_t len)
 {
 	struct vmb_sg sg = { "x", 1 };
 
-	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_GPA_DIRECT,
-			     VMB_PKT_FLAG_COMPLETION_REQUESTED, 9, ext, len, &sg, 1), 0);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_GPA_DIRECT, VMB_PKT_FLAG_COMPLETION_REQUESTED, 9,
+			     ext, len, &sg, 1),
+	      0);
 	vmb_ring_tx_publish(&t->tx);
 }
 
@@ -58,8 +59,8 @@ static void expect_broken(struct vt_ring *t, int ret, uint32_t why)
 
 	VT_EQ(ret, -EIO);
 	if (t->rx.error != why)
-		VT_FAIL("broke for '%s', expected '%s'",
-			vmb_ring_error_name(t->rx.error), vmb_ring_error_name(why));
+		VT_FAIL("broke for '%s', expected '%s'", vmb_ring_error_name(t->rx.error),
+			vmb_ring_error_name(why));
 	VT_EQ(t->rx.stats.protocol_errors, 1);
 	/* Broken stays broken. */
 	VT_EQ(vmb_ring_peek(&t->rx, &p), -EIO);
@@ -86,7 +87,13 @@ struct gpa1 {
 	uint64_t pfn[2];
 };
 
-#define GPA1(cnt, off, p0, p1) { { 0, 1 }, { cnt, off }, { p0, p1 } }
+#define GPA1(cnt, off, p0, p1)          \
+	{                               \
+		{ 0, 1 }, { cnt, off }, \
+		{                       \
+			p0, p1          \
+		}                       \
+	}
 #define RAM_PFN (0x100000 >> VMB_PAGE_SHIFT)
 
 static void write_index_out_of_range(void)
@@ -378,8 +385,7 @@ static void gpa_too_many_pfns_per_packet(void)
 		g.p0[i] = g.p1[i] = RAM_PFN + i;
 	put_gpa(t, &g, sizeof(g));
 	VT_EQ(peek(t, &p), 0);
-	expect_broken(t, vmb_gpa_parse(&t->rx, &p, &guest_ram, 1, segs, 512),
-		      VMB_RING_ERR_RANGE);
+	expect_broken(t, vmb_gpa_parse(&t->rx, &p, &guest_ram, 1, segs, 512), VMB_RING_ERR_RANGE);
 	teardown();
 }
 
@@ -430,12 +436,10 @@ static void xfer_range_past_set(void)
 	struct vmb_xfer_range r[4];
 	struct vmb_pkt p;
 
-	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x,
-			     sizeof(x), NULL, 0), 0);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x, sizeof(x), NULL, 0), 0);
 	vmb_ring_tx_publish(&t->tx);
 	VT_EQ(peek(t, &p), 0);
-	expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8050, &h, r, 4),
-		      VMB_RING_ERR_RANGE);
+	expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8050, &h, r, 4), VMB_RING_ERR_RANGE);
 	teardown();
 }
 
@@ -453,8 +457,7 @@ static void xfer_bad_header(uint32_t range_count, uint32_t byte_count)
 
 	x.h.range_count = range_count;
 	x.r.byte_count = byte_count;
-	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x,
-			     sizeof(x), NULL, 0), 0);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x, sizeof(x), NULL, 0), 0);
 	vmb_ring_tx_publish(&t->tx);
 	VT_EQ(peek(t, &p), 0);
 	expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8192, &h, r, VMB_XFER_MAX_RANGES + 1),
@@ -488,12 +491,10 @@ static void xfer_ranges_past_extension(void)
 	struct vmb_xfer_range r[4];
 	struct vmb_pkt p;
 
-	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x,
-			     sizeof(x), NULL, 0), 0);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 1, &x, sizeof(x), NULL, 0), 0);
 	vmb_ring_tx_publish(&t->tx);
 	VT_EQ(peek(t, &p), 0);
-	expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8192, &h, r, 4),
-		      VMB_RING_ERR_RANGE);
+	expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8192, &h, r, 4), VMB_RING_ERR_RANGE);
 	teardown();
 }
 

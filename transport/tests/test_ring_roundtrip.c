@@ -17,8 +17,7 @@ static void check_inband(struct vt_ring *t, uint32_t len, uint64_t id)
 
 	for (uint32_t i = 0; i < len; i++)
 		in[i] = (uint8_t)(id * 31 + i);
-	VT_EQ(vmb_ring_write_inband(&t->tx, VMB_PKT_FLAG_COMPLETION_REQUESTED,
-				    id, in, len), 0);
+	VT_EQ(vmb_ring_write_inband(&t->tx, VMB_PKT_FLAG_COMPLETION_REQUESTED, id, in, len), 0);
 	VT_EQ(vmb_ring_peek(&t->rx, &p), -EAGAIN); /* not published yet */
 	vmb_ring_tx_publish(&t->tx);
 	VT_EQ(vmb_ring_peek(&t->rx, &p), 0);
@@ -69,11 +68,11 @@ static void check_gpa_and_xfer(struct vt_ring *t)
 	struct vmb_sg sg = { "rndis", 5 };
 	struct vmb_pkt p;
 
-	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_GPA_DIRECT,
-			     VMB_PKT_FLAG_COMPLETION_REQUESTED, 42, &gpa,
-			     sizeof(gpa), &sg, 1), 0);
-	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 43, &xfer,
-			     sizeof(xfer), NULL, 0), 0);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_GPA_DIRECT, VMB_PKT_FLAG_COMPLETION_REQUESTED, 42,
+			     &gpa, sizeof(gpa), &sg, 1),
+	      0);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_XFER_PAGES, 0, 43, &xfer, sizeof(xfer), NULL, 0),
+	      0);
 	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_COMP, 0, 44, NULL, 0, &sg, 1), 0);
 	vmb_ring_tx_publish(&t->tx);
 
@@ -115,8 +114,9 @@ static void check_write_refuses(struct vt_ring *t)
 	VT_EQ(vmb_ring_write(&t->tx, 0x5, 0, 1, NULL, 0, &sg, 1), -EINVAL);
 	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_INBAND, 0x4, 1, NULL, 0, &sg, 1), -EINVAL);
 	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_COMP, 0, 0, NULL, 0, &sg, 1), -EINVAL);
-	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_INBAND, VMB_PKT_FLAG_COMPLETION_REQUESTED,
-			     0, NULL, 0, &sg, 1), -EINVAL);
+	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_INBAND, VMB_PKT_FLAG_COMPLETION_REQUESTED, 0,
+			     NULL, 0, &sg, 1),
+	      -EINVAL);
 	VT_EQ(vmb_ring_write(&t->tx, VMB_PKT_DATA_GPA_DIRECT, 0, 1, NULL, 0, &sg, 1), -EINVAL);
 	VT_EQ(t->tx.stats.packets, 0);
 	VT_EQ(t->tx.error, 0);

@@ -157,10 +157,8 @@ static void spurious_space_signal(void)
 }
 
 static const struct vt_case cases[] = {
-	VT_CASE(signal_once_per_batch),
-	VT_CASE(unmask_reports_masked_arrivals),
-	VT_CASE(spurious_data_signals),
-	VT_CASE(unmask_before_release),
+	VT_CASE(signal_once_per_batch), VT_CASE(unmask_reports_masked_arrivals),
+	VT_CASE(spurious_data_signals), VT_CASE(unmask_before_release),
 	VT_CASE(spurious_space_signal),
 };
 

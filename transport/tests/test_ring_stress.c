@@ -117,8 +117,8 @@ static int write_one(uint64_t seq, uint8_t *buf)
 		ext = &xfer;
 		ext_len = sizeof(xfer);
 	}
-	return vmb_ring_write(&ring.tx, type, VMB_PKT_FLAG_COMPLETION_REQUESTED,
-			      seq + 1, ext, ext_len, sg, 2);
+	return vmb_ring_write(&ring.tx, type, VMB_PKT_FLAG_COMPLETION_REQUESTED, seq + 1, ext,
+			      ext_len, sg, 2);
 }
 
 static void *producer(void *arg)

@@ -93,8 +93,9 @@ static int req(uint32_t type, void *msg, uint32_t len, const int *fds, unsigned 
 
 static int hello(uint32_t version, uint64_t state_size)
 {
-	struct vmb_hof_hello m = { .version = version, .nchan = 1, .mtu = 1500, .link_up = 1,
-				   .state_size = state_size };
+	struct vmb_hof_hello m = {
+		.version = version, .nchan = 1, .mtu = 1500, .link_up = 1, .state_size = state_size
+	};
 
 	return req(VMB_HOF_HELLO, &m, sizeof(m), &state_fd, 1);
 }
@@ -162,8 +163,8 @@ static void setup(void)
 	front = sv[0];
 	ram_fd = memfd(RAM_BYTES, true);
 	state_fd = memfd(vmb_hof_state_size(1), true);
-	state_map = mmap(NULL, vmb_hof_state_size(1), PROT_READ | PROT_WRITE, MAP_SHARED,
-			 state_fd, 0);
+	state_map =
+		mmap(NULL, vmb_hof_state_size(1), PROT_READ | PROT_WRITE, MAP_SHARED, state_fd, 0);
 	VT_CHECK(state_map != MAP_FAILED);
 	state_map->magic = VMB_HOF_MAGIC;
 	state_map->version = VMB_HOF_VERSION;
@@ -213,16 +214,16 @@ static void finish(void)
  * HOF_CASE(name, before, after) { body } defines the case name(): setup(),
  * before(), the body, after(), finish().
  */
-#define HOF_CASE(name, before, after)                                          \
-	static void name##_body(void);                                         \
-	static void name(void)                                                 \
-	{                                                                      \
-		setup();                                                       \
-		before();                                                      \
-		name##_body();                                                 \
-		after();                                                       \
-		finish();                                                      \
-	}                                                                      \
+#define HOF_CASE(name, before, after)  \
+	static void name##_body(void); \
+	static void name(void)         \
+	{                              \
+		setup();               \
+		before();              \
+		name##_body();         \
+		after();               \
+		finish();              \
+	}                              \
 	static void name##_body(void)
 
 /* After a good HELLO; the good RAM region is added after the body. */

@@ -67,7 +67,8 @@ static struct vmb_pkt recv_pkt(void *payload, uint32_t max)
 	VT_EQ(vmb_ring_peek(&down, &p), 0);
 	if (payload)
 		VT_EQ(vmb_ring_pkt_copy(&down, &p, p.data_off, payload,
-					vmb_pkt_data_len(&p) < max ? vmb_pkt_data_len(&p) : max), 0);
+					vmb_pkt_data_len(&p) < max ? vmb_pkt_data_len(&p) : max),
+		      0);
 	vmb_ring_advance(&down, &p);
 	vmb_ring_rx_release(&down);
 	return p;
@@ -107,8 +108,9 @@ static void complete_slot(uint64_t tid)
 {
 	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS };
 
-	VT_EQ(vmb_ring_write(&up, VMB_PKT_COMP, 0, tid, NULL, 0,
-			     &(struct vmb_sg){ &c, sizeof(c) }, 1), 0);
+	VT_EQ(vmb_ring_write(&up, VMB_PKT_COMP, 0, tid, NULL, 0, &(struct vmb_sg){ &c, sizeof(c) },
+			     1),
+	      0);
 	vmb_ring_tx_publish(&up);
 	vmbnet_host_doorbell(&h, 0);
 }
@@ -126,8 +128,9 @@ static uint64_t send_rndis_section(uint32_t sec, const void *msg, uint32_t len)
 static void open_channel(void)
 {
 	fg_init(&g);
-	VT_EQ(vmbnet_host_init(&h, 1, (const uint8_t[6]){ 2, 1, 2, 3, 4, 5 },
-			       &fake_guest_ops, &g, &vmbnet_nic_handler), 0);
+	VT_EQ(vmbnet_host_init(&h, 1, (const uint8_t[6]){ 2, 1, 2, 3, 4, 5 }, &fake_guest_ops, &g,
+			       &vmbnet_nic_handler),
+	      0);
 	vmbnet_nic_init(&nic, &h, 1500, &net_ops, NULL);
 	fg_connect(&h);
 	ring_pfn = fg_alloc(&g, UP_PAGES + DOWN_PAGES);
@@ -140,7 +143,8 @@ static void open_channel(void)
 	VT_EQ(fg_open(&h, &g, 1, 10, ring_pfn, UP_PAGES, DOWN_PAGES), 0);
 	VT_EQ(vmb_ring_attach_producer(&up, fg_ptr(&g, ring_pfn), UP_PAGES * VMB_PAGE_SIZE), 0);
 	VT_EQ(vmb_ring_attach_consumer(&down, fg_ptr(&g, ring_pfn + UP_PAGES),
-				       DOWN_PAGES * VMB_PAGE_SIZE), 0);
+				       DOWN_PAGES * VMB_PAGE_SIZE),
+	      0);
 }
 
 /* NVSP init, then the receive and send buffers. */
@@ -175,11 +179,15 @@ static void bring_up(void)
 
 static void rndis_init_and_query(void)
 {
-	struct { struct rndis_hdr h; struct rndis_init_request r; } init = {
-		{ RNDIS_MSG_INIT, sizeof(init) }, { 7, 1, 0, 0x4000 } };
-	struct { struct rndis_hdr h; struct rndis_query_request q; } query = {
-		{ RNDIS_MSG_QUERY, sizeof(query) },
-		{ 8, RNDIS_OID_802_3_PERMANENT_ADDRESS, 0, 20, 0 } };
+	struct {
+		struct rndis_hdr h;
+		struct rndis_init_request r;
+	} init = { { RNDIS_MSG_INIT, sizeof(init) }, { 7, 1, 0, 0x4000 } };
+	struct {
+		struct rndis_hdr h;
+		struct rndis_query_request q;
+	} query = { { RNDIS_MSG_QUERY, sizeof(query) },
+		    { 8, RNDIS_OID_802_3_PERMANENT_ADDRESS, 0, 20, 0 } };
 	uint8_t reply[256];
 	struct rndis_hdr rh;
 	struct rndis_init_complete ic;
@@ -218,15 +226,22 @@ static uint64_t send_frame_gpa(uint32_t prio, uint16_t vlan, uint32_t frame_len)
 		struct rndis_packet p;
 		struct rndis_ppi ppi;
 		uint32_t v;
-	} m = { { RNDIS_MSG_PACKET, 0 }, { 0 }, { 16, RNDIS_PPI_8021Q, 12 }, RNDIS_8021Q(prio, vlan) };
+	} m = {
+		{ RNDIS_MSG_PACKET, 0 }, { 0 }, { 16, RNDIS_PPI_8021Q, 12 }, RNDIS_8021Q(prio, vlan)
+	};
 	struct {
 		struct vmb_gpa_direct_hdr h;
 		struct vmb_gpa_range r0;
 		uint64_t p0;
 		struct vmb_gpa_range r1;
 		uint64_t p1[2];
-	} ext = { { 0, 2 }, { sizeof(m), 0 }, data_pfn, { frame_len, 4000 }, { data_pfn + 1, data_pfn + 2 } };
-	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, NVSP_SECTION_NONE, 0 };
+	} ext = { { 0, 2 },
+		  { sizeof(m), 0 },
+		  data_pfn,
+		  { frame_len, 4000 },
+		  { data_pfn + 1, data_pfn + 2 } };
+	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, NVSP_SECTION_NONE,
+				    0 };
 	uint8_t *frame = (uint8_t *)fg_ptr(&g, data_pfn + 1) + 4000;
 	uint64_t tid = next_tid++;
 
@@ -238,8 +253,9 @@ static uint64_t send_frame_gpa(uint32_t prio, uint16_t vlan, uint32_t frame_len)
 	memcpy(fg_ptr(&g, data_pfn), &m, sizeof(m));
 	for (uint32_t i = 0; i < frame_len; i++)
 		frame[i] = (uint8_t)(i * 3 + prio);
-	VT_EQ(vmb_ring_write(&up, VMB_PKT_DATA_GPA_DIRECT, VMB_PKT_FLAG_COMPLETION_REQUESTED,
-			     tid, &ext, sizeof(ext), &(struct vmb_sg){ &n, sizeof(n) }, 1), 0);
+	VT_EQ(vmb_ring_write(&up, VMB_PKT_DATA_GPA_DIRECT, VMB_PKT_FLAG_COMPLETION_REQUESTED, tid,
+			     &ext, sizeof(ext), &(struct vmb_sg){ &n, sizeof(n) }, 1),
+	      0);
 	vmb_ring_tx_publish(&up);
 	vmbnet_host_doorbell(&h, 0);
 	return tid;
@@ -290,7 +306,8 @@ static void frames_in(void)
 	for (uint32_t i = 0; i < sizeof(frame); i++)
 		frame[i] = (uint8_t)(i ^ 0x5a);
 	for (uint32_t i = 0; i < data_slots; i++)
-		VT_EQ(vmbnet_nic_receive(&nic, 0, &(struct iovec){ frame, sizeof(frame) }, 1, &meta),
+		VT_EQ(vmbnet_nic_receive(&nic, 0, &(struct iovec){ frame, sizeof(frame) }, 1,
+					 &meta),
 		      sizeof(frame));
 	/* Every data slot is lent: the next frame must wait, not vanish. */
 	VT_EQ(vmbnet_nic_receive(&nic, 0, &(struct iovec){ frame, sizeof(frame) }, 1, &meta), 0);
@@ -323,8 +340,9 @@ static void close_with_packets_in_flight(void)
 
 	/* Three sends the host has not looked at yet (no doorbell). */
 	for (int i = 0; i < 3; i++)
-		VT_EQ(vmb_ring_write_inband(&up, VMB_PKT_FLAG_COMPLETION_REQUESTED, next_tid++,
-					    &m, sizeof(m)), 0);
+		VT_EQ(vmb_ring_write_inband(&up, VMB_PKT_FLAG_COMPLETION_REQUESTED, next_tid++, &m,
+					    sizeof(m)),
+		      0);
 	vmb_ring_tx_publish(&up);
 	vmbnet_host_message(&h, &c, sizeof(c));
 	for (int i = 0; i < 3; i++)

@@ -48,8 +48,7 @@ static bool fg_page_ok(void *opaque, uint64_t pfn)
 {
 	uint64_t gpa = pfn << VMB_PAGE_SHIFT;
 
-	return pfn < (1ull << 40) && gpa >= FAKE_RAM_BASE &&
-	       gpa < FAKE_RAM_BASE + FAKE_RAM_BYTES;
+	return pfn < (1ull << 40) && gpa >= FAKE_RAM_BASE && gpa < FAKE_RAM_BASE + FAKE_RAM_BYTES;
 }
 
 static void fg_notify(void *opaque, unsigned int vec)
@@ -140,7 +139,9 @@ static inline int32_t fg_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t i
 {
 	uint8_t msg[VMB_MSG_MAX];
 	struct vmb_msg_gpadl_header hdr = {
-		.hdr.msgtype = VMB_MSG_GPADL_HEADER, .child_relid = relid, .gpadl = id,
+		.hdr.msgtype = VMB_MSG_GPADL_HEADER,
+		.child_relid = relid,
+		.gpadl = id,
 		.range_count = 1,
 		.range_buflen = (uint16_t)(sizeof(struct vmb_gpa_range) + 8 * npages),
 	};
@@ -154,7 +155,9 @@ static inline int32_t fg_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t i
 	vmbnet_host_message(h, msg, sizeof(hdr) + sizeof(r) + 8 * sent);
 	for (uint32_t body = 0; sent < npages; body++, sent += n) {
 		struct vmb_msg_gpadl_body b = {
-			.hdr.msgtype = VMB_MSG_GPADL_BODY, .msgnumber = body, .gpadl = id,
+			.hdr.msgtype = VMB_MSG_GPADL_BODY,
+			.msgnumber = body,
+			.gpadl = id,
 		};
 
 		n = npages - sent < per_msg ? npages - sent : per_msg;
@@ -184,12 +187,14 @@ static inline int32_t fg_gpadl_contig(struct vmbnet_host *h, uint32_t relid, uin
 
 /* Format both rings of a channel (as the guest does) and open it. */
 static inline int32_t fg_open(struct vmbnet_host *h, struct fake_guest *g, uint32_t relid,
-			      uint32_t gpadl, uint64_t pfn0, uint32_t up_pages,
-			      uint32_t down_pages)
+			      uint32_t gpadl, uint64_t pfn0, uint32_t up_pages, uint32_t down_pages)
 {
 	struct vmb_msg_open_channel m = {
-		.hdr.msgtype = VMB_MSG_OPEN_CHANNEL, .child_relid = relid, .openid = relid,
-		.ringbuffer_gpadl = gpadl, .downstream_ring_offset = up_pages,
+		.hdr.msgtype = VMB_MSG_OPEN_CHANNEL,
+		.child_relid = relid,
+		.openid = relid,
+		.ringbuffer_gpadl = gpadl,
+		.downstream_ring_offset = up_pages,
 	};
 	struct vmb_msg_open_result r;
 
@@ -197,7 +202,8 @@ static inline int32_t fg_open(struct vmbnet_host *h, struct fake_guest *g, uint3
 	if (up_pages >= 2 && down_pages >= 2) {
 		VT_EQ(vmb_ring_format(fg_ptr(g, pfn0), (uint64_t)up_pages * VMB_PAGE_SIZE), 0);
 		VT_EQ(vmb_ring_format(fg_ptr(g, pfn0 + up_pages),
-				      (uint64_t)down_pages * VMB_PAGE_SIZE), 0);
+				      (uint64_t)down_pages * VMB_PAGE_SIZE),
+		      0);
 	}
 	vmbnet_host_message(h, &m, sizeof(m));
 	VT_EQ(fg_pop(h, &r), VMB_MSG_OPEN_RESULT);

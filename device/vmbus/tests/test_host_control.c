@@ -29,7 +29,9 @@ static void rec_close(struct vmbnet_channel *ch)
 }
 
 static const struct vmbnet_chan_handler rec = {
-	.open = rec_open, .doorbell = rec_doorbell, .close = rec_close,
+	.open = rec_open,
+	.doorbell = rec_doorbell,
+	.close = rec_close,
 };
 static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 
@@ -38,7 +40,8 @@ static void version_and_offers(void)
 	struct fake_guest g;
 	struct vmbnet_host h;
 	struct vmb_msg_initiate_contact bad = {
-		.hdr.msgtype = VMB_MSG_INITIATE_CONTACT, .version_requested = 0x00050000,
+		.hdr.msgtype = VMB_MSG_INITIATE_CONTACT,
+		.version_requested = 0x00050000,
 	};
 	struct vmb_msg_version_response vr;
 	struct vmb_msg_hdr req = { .msgtype = VMB_MSG_REQUEST_OFFERS };
@@ -112,7 +115,8 @@ static void close_then_teardown(struct vmbnet_host *h, struct fake_guest *g)
 	struct vmb_msg_close_channel close = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL,
 					       .child_relid = 1 };
 	struct vmb_msg_gpadl_teardown td = { .hdr.msgtype = VMB_MSG_GPADL_TEARDOWN,
-					     .child_relid = 1, .gpadl = 7 };
+					     .child_relid = 1,
+					     .gpadl = 7 };
 	struct vmb_msg_gpadl_torndown tdr;
 
 	/* The ring GPADL cannot go while the channel uses it. */

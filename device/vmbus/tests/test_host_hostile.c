@@ -9,11 +9,20 @@
  */
 #include "fake_guest.h"
 
-static int nop_open(struct vmbnet_channel *ch) { return 0; }
-static void nop_doorbell(struct vmbnet_channel *ch) { }
-static void nop_close(struct vmbnet_channel *ch) { }
+static int nop_open(struct vmbnet_channel *ch)
+{
+	return 0;
+}
+static void nop_doorbell(struct vmbnet_channel *ch)
+{
+}
+static void nop_close(struct vmbnet_channel *ch)
+{
+}
 static const struct vmbnet_chan_handler nop = {
-	.open = nop_open, .doorbell = nop_doorbell, .close = nop_close,
+	.open = nop_open,
+	.doorbell = nop_doorbell,
+	.close = nop_close,
 };
 static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
 
@@ -33,7 +42,10 @@ static void gpadl_hdr(uint32_t id, uint32_t relid, uint32_t byte_count, uint32_t
 {
 	uint8_t msg[VMB_MSG_MAX];
 	struct vmb_msg_gpadl_header m = { .hdr.msgtype = VMB_MSG_GPADL_HEADER,
-		.child_relid = relid, .gpadl = id, .range_count = 1, .range_buflen = buflen };
+					  .child_relid = relid,
+					  .gpadl = id,
+					  .range_count = 1,
+					  .range_buflen = buflen };
 	struct vmb_gpa_range r = { byte_count, byte_offset };
 
 	memcpy(msg, &m, sizeof(m));
@@ -87,14 +99,14 @@ static void finish(void)
  * HOSTILE_CASE(name, connect) { body } defines the case name(): setup(),
  * the body, finish().
  */
-#define HOSTILE_CASE(name, connect)                                            \
-	static void name##_body(void);                                         \
-	static void name(void)                                                 \
-	{                                                                      \
-		setup(connect);                                                \
-		name##_body();                                                 \
-		finish();                                                      \
-	}                                                                      \
+#define HOSTILE_CASE(name, connect)    \
+	static void name##_body(void); \
+	static void name(void)         \
+	{                              \
+		setup(connect);        \
+		name##_body();         \
+		finish();              \
+	}                              \
 	static void name##_body(void)
 
 /* Most cases run against a connected guest. */
@@ -230,8 +242,10 @@ CASE(gpadl_too_many_pfns)
 
 CASE(gpadl_body_out_of_sequence)
 {
-	struct { struct vmb_msg_gpadl_body b; uint64_t p; } body = {
-		{ .hdr.msgtype = VMB_MSG_GPADL_BODY, .msgnumber = 1, .gpadl = 5 }, ring_pfn };
+	struct {
+		struct vmb_msg_gpadl_body b;
+		uint64_t p;
+	} body = { { .hdr.msgtype = VMB_MSG_GPADL_BODY, .msgnumber = 1, .gpadl = 5 }, ring_pfn };
 
 	gpadl_hdr(5, 1, 2 * VMB_PAGE_SIZE, 0, ring_pfns, 1, 8 + 16);
 	send_raw(&body, sizeof(body));
@@ -240,8 +254,10 @@ CASE(gpadl_body_out_of_sequence)
 
 CASE(gpadl_body_unknown_handle)
 {
-	struct { struct vmb_msg_gpadl_body b; uint64_t p; } body = {
-		{ .hdr.msgtype = VMB_MSG_GPADL_BODY, .gpadl = 55 }, ring_pfn };
+	struct {
+		struct vmb_msg_gpadl_body b;
+		uint64_t p;
+	} body = { { .hdr.msgtype = VMB_MSG_GPADL_BODY, .gpadl = 55 }, ring_pfn };
 
 	send_raw(&body, sizeof(body));
 	VT_EQ(fg_pop(&h, NULL), 0);
@@ -249,8 +265,7 @@ CASE(gpadl_body_unknown_handle)
 
 CASE(teardown_unknown_handle)
 {
-	struct vmb_msg_gpadl_teardown td = { .hdr.msgtype = VMB_MSG_GPADL_TEARDOWN,
-					     .gpadl = 1234 };
+	struct vmb_msg_gpadl_teardown td = { .hdr.msgtype = VMB_MSG_GPADL_TEARDOWN, .gpadl = 1234 };
 
 	send_raw(&td, sizeof(td));
 	VT_EQ(fg_pop(&h, NULL), 0);
@@ -292,7 +307,9 @@ CASE(open_bad_downstream_offset)
 CASE(open_corrupt_ring_index)
 {
 	struct vmb_msg_open_channel m = { .hdr.msgtype = VMB_MSG_OPEN_CHANNEL,
-		.child_relid = 1, .ringbuffer_gpadl = 5, .downstream_ring_offset = 2 };
+					  .child_relid = 1,
+					  .ringbuffer_gpadl = 5,
+					  .downstream_ring_offset = 2 };
 	struct vmb_msg_open_result r;
 
 	VT_EQ(fg_gpadl_contig(&h, 1, 5, ring_pfn, 4), 0);
@@ -307,8 +324,7 @@ CASE(open_corrupt_ring_index)
 
 CASE(close_not_open)
 {
-	struct vmb_msg_close_channel c = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL,
-					   .child_relid = 1 };
+	struct vmb_msg_close_channel c = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL, .child_relid = 1 };
 
 	send_raw(&c, sizeof(c));
 }
@@ -316,7 +332,7 @@ CASE(close_not_open)
 CASE(message_queue_overflow)
 {
 	struct vmb_msg_initiate_contact m = { .hdr.msgtype = VMB_MSG_INITIATE_CONTACT,
-		.version_requested = VMB_PROTO_VERSION_1_0 };
+					      .version_requested = VMB_PROTO_VERSION_1_0 };
 
 	for (int i = 0; i < VMBNET_MSGQ_LEN + 10; i++)
 		send_raw(&m, sizeof(m));

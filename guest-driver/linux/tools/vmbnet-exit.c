@@ -32,7 +32,6 @@ int main(int argc, char **argv)
 	}
 	outl((unsigned int)code, VMBNET_DEBUG_EXIT_PORT);
 	/* Only reached without isa-debug-exit: the caller powers off. */
-	fprintf(stderr, "vmbnet-exit: no isa-debug-exit device at 0x%x\n",
-		VMBNET_DEBUG_EXIT_PORT);
+	fprintf(stderr, "vmbnet-exit: no isa-debug-exit device at 0x%x\n", VMBNET_DEBUG_EXIT_PORT);
 	return 1;
 }

@@ -36,9 +36,8 @@ static void port_flush(void *opaque)
 	}
 }
 
-static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid,
-		     const void *ext, uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg,
-		     bool more)
+static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, const void *ext,
+		     uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg, bool more)
 {
 	int ret;
 
@@ -82,8 +81,12 @@ static void port_dma_free(void *opaque, void *p, size_t len, uint64_t pfn)
 	/* the fake guest's RAM is freed as a whole */
 }
 
-static void port_lock(void *opaque) { }
-static void port_unlock(void *opaque) { }
+static void port_lock(void *opaque)
+{
+}
+static void port_unlock(void *opaque)
+{
+}
 
 static void port_wait(void *opaque, bool (*done)(void *arg), void *arg)
 {
@@ -108,8 +111,8 @@ static void port_macs(void *opaque, uint8_t src[6], uint8_t dst[6])
 	memcpy(dst, d, 6);
 }
 
-static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *m,
-			 uint64_t *pfns, uint32_t max)
+static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *m, uint64_t *pfns,
+			 uint32_t max)
 {
 	uint64_t off = (uint64_t)((uint8_t *)va - H.g.ram);
 	uint32_t n = VMB_GPA_RANGE_PFNS(off & (VMB_PAGE_SIZE - 1), len);
@@ -121,10 +124,20 @@ static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl
 }
 
 static const struct vmbnet_core_port port = {
-	.send = port_send, .flush = port_flush, .ready = port_ready, .in_atomic = port_in_atomic,
-	.alloc = port_alloc, .free = port_free, .dma_alloc = port_dma_alloc,
-	.dma_free = port_dma_free, .lock = port_lock, .unlock = port_unlock,
-	.wait = port_wait, .now_ns = port_now, .macs = port_macs, .describe = port_describe,
+	.send = port_send,
+	.flush = port_flush,
+	.ready = port_ready,
+	.in_atomic = port_in_atomic,
+	.alloc = port_alloc,
+	.free = port_free,
+	.dma_alloc = port_dma_alloc,
+	.dma_free = port_dma_free,
+	.lock = port_lock,
+	.unlock = port_unlock,
+	.wait = port_wait,
+	.now_ns = port_now,
+	.macs = port_macs,
+	.describe = port_describe,
 };
 
 /* ---- guest memory ----------------------------------------------------------- */
@@ -168,8 +181,8 @@ void h_pump(void)
 	bool wrote = false;
 
 	while (vmb_ring_peek(&H.down, &p) == 0) {
-		uint32_t len = vmb_pkt_data_len(&p) < sizeof(payload) ? vmb_pkt_data_len(&p)
-								      : sizeof(payload);
+		uint32_t len = vmb_pkt_data_len(&p) < sizeof(payload) ? vmb_pkt_data_len(&p) :
+									sizeof(payload);
 
 		vmb_ring_pkt_copy(&H.down, &p, p.data_off, payload, len);
 		vmb_ring_advance(&H.down, &p);
@@ -181,7 +194,8 @@ void h_pump(void)
 							     NVSP_STAT_SUCCESS };
 			struct vmb_sg sg = { &c, sizeof(c) };
 
-			VT_EQ(vmb_ring_write(&H.up, VMB_PKT_COMP, 0, p.trans_id, NULL, 0, &sg, 1), 0);
+			VT_EQ(vmb_ring_write(&H.up, VMB_PKT_COMP, 0, p.trans_id, NULL, 0, &sg, 1),
+			      0);
 			wrote = true;
 		}
 	}
@@ -219,15 +233,18 @@ void h_init(void)
 	struct nvsp_init init = { NVSP_MSG_INIT, NVSP_VERSION_61, NVSP_VERSION_61 };
 	struct nvsp_send_buf rb = { NVSP_MSG_SEND_RECV_BUF, 20, NVSP_RECV_BUF_ID };
 	struct nvsp_send_buf sb = { NVSP_MSG_SEND_SEND_BUF, 21, 0 };
-	struct { struct rndis_hdr h; struct rndis_init_request r; } ri = {
-		{ RNDIS_MSG_INIT, sizeof(ri) }, { 1, 1, 0, 0 } };
+	struct {
+		struct rndis_hdr h;
+		struct rndis_init_request r;
+	} ri = { { RNDIS_MSG_INIT, sizeof(ri) }, { 1, 1, 0, 0 } };
 	struct nvsp_rndis_pkt rp = { NVSP_MSG_SEND_RNDIS_PKT, 1, 0, sizeof(ri) };
 	uint8_t reply[64];
 
 	memset(&H, 0, sizeof(H));
 	fg_init(&H.g);
-	VT_EQ(vmbnet_host_init(&H.host, 1, (const uint8_t[6]){ 2, 0, 0, 0, 0, 2 },
-			       &fake_guest_ops, &H.g, &vmbnet_nic_handler), 0);
+	VT_EQ(vmbnet_host_init(&H.host, 1, (const uint8_t[6]){ 2, 0, 0, 0, 0, 2 }, &fake_guest_ops,
+			       &H.g, &vmbnet_nic_handler),
+	      0);
 	vmbnet_nic_init(&H.nic, &H.host, 1500, &net_ops, NULL);
 	fg_connect(&H.host);
 	H.ring_pfn = fg_alloc(&H.g, H_UP_PAGES + H_DOWN_PAGES);
@@ -237,10 +254,11 @@ void h_init(void)
 	VT_EQ(fg_gpadl_contig(&H.host, 1, 20, H.rx_pfn, H_RX_PAGES), 0);
 	VT_EQ(fg_gpadl_contig(&H.host, 1, 21, H.tx_pfn, H_TX_PAGES), 0);
 	VT_EQ(fg_open(&H.host, &H.g, 1, 10, H.ring_pfn, H_UP_PAGES, H_DOWN_PAGES), 0);
-	VT_EQ(vmb_ring_attach_producer(&H.up, fg_ptr(&H.g, H.ring_pfn),
-				       H_UP_PAGES * VMB_PAGE_SIZE), 0);
+	VT_EQ(vmb_ring_attach_producer(&H.up, fg_ptr(&H.g, H.ring_pfn), H_UP_PAGES * VMB_PAGE_SIZE),
+	      0);
 	VT_EQ(vmb_ring_attach_consumer(&H.down, fg_ptr(&H.g, H.ring_pfn + H_UP_PAGES),
-				       H_DOWN_PAGES * VMB_PAGE_SIZE), 0);
+				       H_DOWN_PAGES * VMB_PAGE_SIZE),
+	      0);
 	sync_nvsp(&init, sizeof(init), reply, 16);
 	sync_nvsp(&rb, sizeof(rb), reply, 28);
 	sync_nvsp(&sb, sizeof(sb), reply, 12);

@@ -45,8 +45,10 @@ static void handle_comes_back_with_completion(void)
 	VT_CHECK(handles[2] == (void *)0x123);
 
 	/* Bad arguments: refused, never completed. */
-	VT_EQ(vmbnet_dot11_send_packet(&H.core, NULL, 200, (void *)1), VMBNET_STATUS_INVALID_PARAMETER);
-	VT_EQ(vmbnet_dot11_send_packet(&H.core, frame, 0, (void *)1), VMBNET_STATUS_INVALID_PARAMETER);
+	VT_EQ(vmbnet_dot11_send_packet(&H.core, NULL, 200, (void *)1),
+	      VMBNET_STATUS_INVALID_PARAMETER);
+	VT_EQ(vmbnet_dot11_send_packet(&H.core, frame, 0, (void *)1),
+	      VMBNET_STATUS_INVALID_PARAMETER);
 	h_run();
 	VT_EQ(calls, 3);
 	VT_EQ(H.core.in_use, 0);

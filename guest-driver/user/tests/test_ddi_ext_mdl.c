@@ -156,7 +156,8 @@ static void force_mdl_length_to_page_end(void)
 	VT_EQ(send(&m[0], 0, msg_len, VMBNET_FLAG_WAIT_FOR_COMPLETION),
 	      VMBNET_STATUS_INVALID_PARAMETER); /* without the flag: too long */
 	VT_EQ(send(&m[0], 0, msg_len,
-		   VMBNET_FLAG_WAIT_FOR_COMPLETION | VMBNET_FLAG_FORCE_MDL_LENGTH), 0);
+		   VMBNET_FLAG_WAIT_FOR_COMPLETION | VMBNET_FLAG_FORCE_MDL_LENGTH),
+	      0);
 	VT_EQ(last_status, 0);
 	expect_frame(4);
 	/* Up to the page boundary (1096 bytes from offset 3000), not past. */
@@ -182,8 +183,7 @@ static void force_uses_first_mdl_only(void)
 	/* Forced, length 0: only the 44-byte header goes; the host
 	 * finds no frame behind it and fails the packet.
 	 */
-	VT_EQ(send(&m[0], 0, 0, VMBNET_FLAG_WAIT_FOR_COMPLETION |
-				VMBNET_FLAG_FORCE_MDL_LENGTH), 0);
+	VT_EQ(send(&m[0], 0, 0, VMBNET_FLAG_WAIT_FOR_COMPLETION | VMBNET_FLAG_FORCE_MDL_LENGTH), 0);
 	VT_EQ(calls, 2);
 	VT_EQ(last_status, VMBNET_STATUS_INVALID_PARAMETER);
 	VT_EQ(H.frames, 1);
@@ -208,7 +208,8 @@ static void paged_buffer_copied_at_call(void)
 		mine = nvsp;
 		VT_EQ(vmbnet_packet_send_ext_mdl(p, &mine, sizeof(mine), &m[0], 0, 0,
 						 VMBNET_FLAG_WAIT_FOR_COMPLETION |
-						 VMBNET_FLAG_PAGED_BUFFER), 0);
+							 VMBNET_FLAG_PAGED_BUFFER),
+		      0);
 		memset(&mine, 0xab, sizeof(mine)); /* reused at once */
 		sent++;
 	}
@@ -232,7 +233,8 @@ static void held_until_one_completion(void)
 	h_mdl(&m[0], pfns[0], buf, msg_len);
 	H.host_runs = false;
 	VT_EQ(vmbnet_packet_send_ext_mdl(p, &nvsp, sizeof(nvsp), &m[0], 0, 0,
-					 VMBNET_FLAG_WAIT_FOR_COMPLETION), 0);
+					 VMBNET_FLAG_WAIT_FOR_COMPLETION),
+	      0);
 	h_pump();
 	VT_EQ(calls, 0);
 	VT_EQ(p->state, VMBNET_PKT_SENT); /* still ours: packet and MDL */
@@ -264,16 +266,11 @@ static void channel_closed_no_completion(void)
 }
 
 static const struct vt_case cases[] = {
-	VT_CASE(requires_wait_for_completion),
-	VT_CASE(unknown_flags_rejected),
-	VT_CASE(whole_chain_when_length_zero),
-	VT_CASE(offset_and_length_select),
-	VT_CASE(length_past_chain_rejected),
-	VT_CASE(force_mdl_length_to_page_end),
-	VT_CASE(force_uses_first_mdl_only),
-	VT_CASE(paged_buffer_copied_at_call),
-	VT_CASE(held_until_one_completion),
-	VT_CASE(channel_closed_no_completion),
+	VT_CASE(requires_wait_for_completion), VT_CASE(unknown_flags_rejected),
+	VT_CASE(whole_chain_when_length_zero), VT_CASE(offset_and_length_select),
+	VT_CASE(length_past_chain_rejected),   VT_CASE(force_mdl_length_to_page_end),
+	VT_CASE(force_uses_first_mdl_only),    VT_CASE(paged_buffer_copied_at_call),
+	VT_CASE(held_until_one_completion),    VT_CASE(channel_closed_no_completion),
 };
 
 VT_MAIN_FIXTURE(cases, h_init, h_fini) /* a fresh harness per case */

@@ -19,8 +19,7 @@ static void done(void *ctx, struct vmbnet_nbl *nbl, int32_t status)
 	VT_CHECK(ctx == (void *)0x42);
 }
 
-static void make(struct vmbnet_nbl *nbl, struct vmbnet_nb *nb, struct vmbnet_mdl *m,
-		 uint64_t *pfns)
+static void make(struct vmbnet_nbl *nbl, struct vmbnet_nb *nb, struct vmbnet_mdl *m, uint64_t *pfns)
 {
 	uint8_t *b = h_dma(100, NULL);
 
@@ -79,7 +78,8 @@ static void ppi_sent_echoed_and_im_copied(void)
 	H.host_runs = false;
 	VT_EQ(vmbnet_im_send(&H.core, &upper, done, (void *)0x42), 0);
 	VT_EQ(calls, 1);
-	VMBNET_NBL_INFO(&upper, VMBNET_INFO_8021Q) = (void *)(uintptr_t)0; /* upper changes meanwhile */
+	VMBNET_NBL_INFO(&upper, VMBNET_INFO_8021Q) =
+		(void *)(uintptr_t)0; /* upper changes meanwhile */
 	h_run();
 	VT_EQ(calls, 2);
 	VT_CHECK(done_nbl == &upper);

@@ -46,9 +46,12 @@ static void wdk_signatures_drive_the_core(void)
 	uint8_t remote[4] = { 10, 0, 2, 2 };
 	struct vmbnet_endpoint ep = { 9, VMBNET_AF_INET, 6, { 10, 0, 2, 15 } };
 	struct nvsp_rndis_pkt cmd = { NVSP_MSG_SEND_RNDIS_PKT, 0, NVSP_SECTION_NONE, 0 };
-	struct { struct rndis_hdr h; struct rndis_packet p; uint8_t f[60]; } msg = {
-		.h = { RNDIS_MSG_PACKET, sizeof(msg) },
-		.p = { .data_offset = sizeof(struct rndis_packet), .data_len = 60 } };
+	struct {
+		struct rndis_hdr h;
+		struct rndis_packet p;
+		uint8_t f[60];
+	} msg = { .h = { RNDIS_MSG_PACKET, sizeof(msg) },
+		  .p = { .data_offset = sizeof(struct rndis_packet), .data_len = 60 } };
 	VMBPACKET pkt;
 
 	h_init();
@@ -62,9 +65,10 @@ static void wdk_signatures_drive_the_core(void)
 	VT_CHECK(pkt);
 	VT_EQ(VmbPacketSendWithExternalMdl(pkt, &cmd, sizeof(cmd), &mdl, 0, 0, 0),
 	      STATUS_INVALID_PARAMETER);
-	VT_CHECK(NT_SUCCESS(VmbPacketSendWithExternalMdl(
-		pkt, &cmd, sizeof(cmd), &mdl, 0, 0,
-		VMBUS_CHANNEL_FORMAT_FLAG_WAIT_FOR_COMPLETION | VMBUS_CHANNEL_FORMAT_FLAG_PAGED_BUFFER)));
+	VT_CHECK(NT_SUCCESS(
+		VmbPacketSendWithExternalMdl(pkt, &cmd, sizeof(cmd), &mdl, 0, 0,
+					     VMBUS_CHANNEL_FORMAT_FLAG_WAIT_FOR_COMPLETION |
+						     VMBUS_CHANNEL_FORMAT_FLAG_PAGED_BUFFER)));
 	h_pump();
 	VT_EQ(vmb_calls, 1);
 	VT_EQ(vmb_status, STATUS_SUCCESS);

@@ -229,8 +229,8 @@ static void run_restarts(enum crash crash, unsigned int times)
 	 * fewer than once
 	 */
 	VT_CHECK(wire_frames >= FRAMES);
-	printf("%u backends died, %llu frames, %llu on the wire\n", times,
-	       (unsigned long long)sent, (unsigned long long)wire_frames);
+	printf("%u backends died, %llu frames, %llu on the wire\n", times, (unsigned long long)sent,
+	       (unsigned long long)wire_frames);
 }
 
 static void run_cycle(void)
@@ -262,8 +262,8 @@ static uint32_t send_in_section(uint32_t section)
 	} m = { { RNDIS_MSG_PACKET, sizeof(m) + FRAME_BYTES }, { 0 } };
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, section,
 				    sizeof(m) + FRAME_BYTES };
-	uint8_t *sec = N.ram + ((N.tx_pfn << VMB_PAGE_SHIFT) - VMBNET_NATIVE_RAM_BASE) +
-		       section * 2048;
+	uint8_t *sec =
+		N.ram + ((N.tx_pfn << VMB_PAGE_SHIFT) - VMBNET_NATIVE_RAM_BASE) + section * 2048;
 	struct nvsp_rndis_pkt_complete c = { 0 };
 	struct vmb_pkt p;
 
@@ -272,7 +272,8 @@ static uint32_t send_in_section(uint32_t section)
 	memcpy(sec, &m, sizeof(m));
 	memset(sec + sizeof(m), 0xab, FRAME_BYTES);
 	VT_EQ(vmb_ring_write_inband(&N.up, VMB_PKT_FLAG_COMPLETION_REQUESTED, SECTION_TID, &n,
-				    sizeof(n)), 0);
+				    sizeof(n)),
+	      0);
 	if (vmb_ring_tx_publish(&N.up))
 		vmbnet_host_doorbell(&N.host, 0);
 	for (int i = 0; i < 5000; i++) {
@@ -282,7 +283,8 @@ static uint32_t send_in_section(uint32_t section)
 								NVSP_STAT_SUCCESS };
 
 			VT_EQ(vmb_ring_write(&N.up, VMB_PKT_COMP, 0, p.trans_id, NULL, 0,
-					     &(struct vmb_sg){ &back, sizeof(back) }, 1), 0);
+					     &(struct vmb_sg){ &back, sizeof(back) }, 1),
+			      0);
 			vmb_ring_advance(&N.down, &p);
 			vmb_ring_rx_release(&N.down);
 			if (vmb_ring_tx_publish(&N.up))

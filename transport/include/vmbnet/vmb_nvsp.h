@@ -266,11 +266,11 @@ struct rndis_ppi {
 #define RNDIS_CSUM_RX_UDP_OK (1u << 4)
 #define RNDIS_CSUM_RX_IP_OK (1u << 5)
 /* 802.1Q info: priority 0..2, CFI 3, VLAN id 4..15. */
-#define RNDIS_8021Q_PRIO(v) ((v) & 0x7u)
+#define RNDIS_8021Q_PRIO(v) ((v)&0x7u)
 #define RNDIS_8021Q_VLAN(v) (((v) >> 4) & 0xfffu)
-#define RNDIS_8021Q(prio, vlan) (((prio) & 0x7u) | (((vlan) & 0xfffu) << 4))
+#define RNDIS_8021Q(prio, vlan) (((prio)&0x7u) | (((vlan)&0xfffu) << 4))
 /* LSOv2 info: mss 0..19, tcp header offset 20..29, type 30, IPv6 31. */
-#define RNDIS_LSO_MSS(v) ((v) & 0xfffffu)
+#define RNDIS_LSO_MSS(v) ((v)&0xfffffu)
 #define RNDIS_LSO_TCP_OFF(v) (((v) >> 20) & 0x3ffu)
 #define RNDIS_LSO_IPV6 (1u << 31)
 

@@ -46,7 +46,8 @@
 #define VMB_REG_STATUS 0x010 /* RO  VMB_STATUS_* */
 #define VMB_REG_CONTROL 0x014 /* WO  VMB_CTRL_* */
 #define VMB_REG_MSG_SEND 0x018 /* WO  length of the message in MSG_TX */
-#define VMB_REG_MSG_RECV 0x01c /* RO  pops next host message into MSG_RX, returns its length, 0 = none */
+#define VMB_REG_MSG_RECV \
+	0x01c /* RO  pops next host message into MSG_RX, returns its length, 0 = none */
 #define VMB_REG_IRQ_STATUS 0x020 /* RW1C  INTx cause bits: bit v = vector v */
 #define VMB_REG_MAC_LO 0x040 /* RO  MAC bytes 0..3 */
 #define VMB_REG_MAC_HI 0x044 /* RO  MAC bytes 4..5 */

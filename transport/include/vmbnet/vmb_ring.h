@@ -177,18 +177,17 @@ struct vmb_pkt;
  * With @nmem 0 the PFNs are not checked here: the caller must check every
  * piece itself before touching it (QEMU asks its memory map).
  */
-int vmb_gpa_parse(struct vmb_ring *r, const struct vmb_pkt *p,
-		  const struct vmb_mem_region *mem, unsigned int nmem,
-		  struct vmb_gpa_seg *segs, unsigned int max_segs);
+int vmb_gpa_parse(struct vmb_ring *r, const struct vmb_pkt *p, const struct vmb_mem_region *mem,
+		  unsigned int nmem, struct vmb_gpa_seg *segs, unsigned int max_segs);
 
 /*
  * vmb_xfer_parse() - validate a transfer-page packet's ranges against a
  * transfer page set of @set_size bytes and copy them to @ranges.
  * Returns the range count, -EIO (malformed), or -ENOSPC.
  */
-int vmb_xfer_parse(struct vmb_ring *r, const struct vmb_pkt *p,
-		   uint32_t set_size, struct vmb_xfer_page_hdr *hdr,
-		   struct vmb_xfer_range *ranges, unsigned int max_ranges);
+int vmb_xfer_parse(struct vmb_ring *r, const struct vmb_pkt *p, uint32_t set_size,
+		   struct vmb_xfer_page_hdr *hdr, struct vmb_xfer_range *ranges,
+		   unsigned int max_ranges);
 
 /* ---- internals ---------------------------------------------------------- */
 
@@ -208,14 +207,13 @@ static inline bool __vmb_ring_index_ok(const struct vmb_ring *r, uint32_t idx)
 }
 
 /* Bytes from @from to @to going forward around the ring. */
-static inline uint32_t __vmb_ring_dist(const struct vmb_ring *r, uint32_t from,
-				       uint32_t to)
+static inline uint32_t __vmb_ring_dist(const struct vmb_ring *r, uint32_t from, uint32_t to)
 {
 	return to >= from ? to - from : r->size - from + to;
 }
 
-static inline uint32_t __vmb_ring_copy_to(struct vmb_ring *r, uint32_t off,
-					  const void *src, uint32_t len)
+static inline uint32_t __vmb_ring_copy_to(struct vmb_ring *r, uint32_t off, const void *src,
+					  uint32_t len)
 {
 	uint32_t first = r->size - off;
 
@@ -228,8 +226,8 @@ static inline uint32_t __vmb_ring_copy_to(struct vmb_ring *r, uint32_t off,
 	return len - first;
 }
 
-static inline void __vmb_ring_copy_from(const struct vmb_ring *r, uint32_t off,
-					void *dst, uint32_t len)
+static inline void __vmb_ring_copy_from(const struct vmb_ring *r, uint32_t off, void *dst,
+					uint32_t len)
 {
 	uint32_t first = r->size - off;
 
@@ -289,9 +287,8 @@ static inline int __vmb_ring_reserve(struct vmb_ring *r, uint32_t need)
  * -EINVAL for a packet no ring can carry; -EIO when the endpoint is broken.
  * The caller keeps ownership of every buffer: all bytes are copied.
  */
-static inline int vmb_ring_write(struct vmb_ring *r, uint16_t type,
-				 uint16_t flags, uint64_t trans_id,
-				 const void *ext, uint32_t ext_len,
+static inline int vmb_ring_write(struct vmb_ring *r, uint16_t type, uint16_t flags,
+				 uint64_t trans_id, const void *ext, uint32_t ext_len,
 				 const struct vmb_sg *sg, unsigned int nsg)
 {
 	static const uint8_t zero[VMB_PKT_ALIGN];
@@ -335,8 +332,7 @@ static inline int vmb_ring_write(struct vmb_ring *r, uint16_t type,
 		if (sg[i].len)
 			off = __vmb_ring_copy_to(r, off, sg[i].base, sg[i].len);
 	if (VMB_ALIGN8(payload) != payload)
-		off = __vmb_ring_copy_to(r, off, zero,
-					 (uint32_t)(VMB_ALIGN8(payload) - payload));
+		off = __vmb_ring_copy_to(r, off, zero, (uint32_t)(VMB_ALIGN8(payload) - payload));
 	trailer = VMB_TRAILER(start);
 	r->priv_index = __vmb_ring_copy_to(r, off, &trailer, sizeof(trailer));
 	r->stats.packets++;
@@ -357,14 +353,12 @@ static inline int vmb_ring_tx_room(struct vmb_ring *r, uint32_t need)
 }
 
 /* Shorthand for an inband packet with one contiguous payload. */
-static inline int vmb_ring_write_inband(struct vmb_ring *r, uint16_t flags,
-					uint64_t trans_id, const void *buf,
-					uint32_t len)
+static inline int vmb_ring_write_inband(struct vmb_ring *r, uint16_t flags, uint64_t trans_id,
+					const void *buf, uint32_t len)
 {
 	struct vmb_sg sg = { buf, len };
 
-	return vmb_ring_write(r, VMB_PKT_DATA_INBAND, flags, trans_id, NULL, 0,
-			      &sg, 1);
+	return vmb_ring_write(r, VMB_PKT_DATA_INBAND, flags, trans_id, NULL, 0, &sg, 1);
 }
 
 /*
@@ -390,8 +384,7 @@ static inline bool vmb_ring_tx_publish(struct vmb_ring *r)
 	 * sees our new write_index after unmasking, or we see its mask clear.
 	 */
 	vmb_mb();
-	if (!vmb_read_once(r->hdr->interrupt_mask) &&
-	    vmb_read_once(r->hdr->read_index) == old) {
+	if (!vmb_read_once(r->hdr->interrupt_mask) && vmb_read_once(r->hdr->read_index) == old) {
 		r->stats.signals_sent++;
 		return true;
 	}
@@ -415,8 +408,7 @@ static inline int __vmb_ring_peer_write(struct vmb_ring *r)
 }
 
 /* Check a descriptor copied out of the ring against what was published. */
-static inline int __vmb_ring_check_desc(struct vmb_ring *r,
-					const struct vmb_pkt_desc *d,
+static inline int __vmb_ring_check_desc(struct vmb_ring *r, const struct vmb_pkt_desc *d,
 					uint32_t avail)
 {
 	uint32_t off = (uint32_t)d->offset8 * VMB_PKT_ALIGN;
@@ -438,8 +430,8 @@ static inline int __vmb_ring_check_desc(struct vmb_ring *r,
 		return __vmb_ring_fail(r, VMB_RING_ERR_FLAGS);
 	if (off < min_off || len < off || len + VMB_TRAILER_SIZE > avail)
 		return __vmb_ring_fail(r, VMB_RING_ERR_LENGTH);
-	if (!d->trans_id && (d->type == VMB_PKT_COMP ||
-			     (d->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)))
+	if (!d->trans_id &&
+	    (d->type == VMB_PKT_COMP || (d->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)))
 		return __vmb_ring_fail(r, VMB_RING_ERR_TRANS_ID);
 	return 0;
 }
@@ -483,8 +475,8 @@ static inline int vmb_ring_peek(struct vmb_ring *r, struct vmb_pkt *p)
 	p->start = start;
 	p->len = (uint32_t)d.len8 * VMB_PKT_ALIGN;
 	p->data_off = (uint32_t)d.offset8 * VMB_PKT_ALIGN;
-	__vmb_ring_copy_from(r, __vmb_ring_wrap(r, (uint64_t)start + p->len),
-			     &trailer, sizeof(trailer));
+	__vmb_ring_copy_from(r, __vmb_ring_wrap(r, (uint64_t)start + p->len), &trailer,
+			     sizeof(trailer));
 	if (VMB_TRAILER_START(trailer) != start)
 		return __vmb_ring_fail(r, VMB_RING_ERR_TRAILER);
 	data_start = __vmb_ring_wrap(r, (uint64_t)start + p->data_off);
@@ -503,22 +495,19 @@ static inline uint32_t vmb_pkt_data_len(const struct vmb_pkt *p)
  * (descriptor included) into @dst. Returns 0, or -EINVAL when the bytes lie
  * outside the packet; nothing is read then.
  */
-static inline int vmb_ring_pkt_copy(const struct vmb_ring *r,
-				    const struct vmb_pkt *p, uint32_t off,
+static inline int vmb_ring_pkt_copy(const struct vmb_ring *r, const struct vmb_pkt *p, uint32_t off,
 				    void *dst, uint32_t len)
 {
 	if (off > p->len || len > p->len - off)
 		return -EINVAL;
-	__vmb_ring_copy_from(r, __vmb_ring_wrap(r, (uint64_t)p->start + off),
-			     dst, len);
+	__vmb_ring_copy_from(r, __vmb_ring_wrap(r, (uint64_t)p->start + off), dst, len);
 	return 0;
 }
 
 /* Consume a peeked packet; its space returns to the producer at release. */
 static inline void vmb_ring_advance(struct vmb_ring *r, const struct vmb_pkt *p)
 {
-	r->priv_index = __vmb_ring_wrap(r, (uint64_t)p->start + p->len +
-						   VMB_TRAILER_SIZE);
+	r->priv_index = __vmb_ring_wrap(r, (uint64_t)p->start + p->len + VMB_TRAILER_SIZE);
 	r->stats.packets++;
 	r->stats.bytes += p->len;
 }

@@ -50,9 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 	for (unsigned int n = 0; n <= DATA_BYTES / 24; n++) {
 		if (vmb_ring_peek(&r, &p))
 			break;
-		vmb_ring_pkt_copy(&r, &p, p.data_off,
-				  copy, vmb_pkt_data_len(&p) < sizeof(copy) ?
-						vmb_pkt_data_len(&p) : sizeof(copy));
+		vmb_ring_pkt_copy(&r, &p, p.data_off, copy,
+				  vmb_pkt_data_len(&p) < sizeof(copy) ? vmb_pkt_data_len(&p) :
+									sizeof(copy));
 		if (p.type == VMB_PKT_DATA_GPA_DIRECT &&
 		    vmb_gpa_parse(&r, &p, mem, 2, segs, VMB_GPA_MAX_PFNS) == -EIO)
 			break;

@@ -64,8 +64,8 @@ int main(int argc, char **argv)
 	save(argv[1], "inband");
 
 	fresh(&tx, 0);
-	vmb_ring_write(&tx, VMB_PKT_DATA_GPA_DIRECT, VMB_PKT_FLAG_COMPLETION_REQUESTED,
-		       2, &gpa, sizeof(gpa), &sg, 1);
+	vmb_ring_write(&tx, VMB_PKT_DATA_GPA_DIRECT, VMB_PKT_FLAG_COMPLETION_REQUESTED, 2, &gpa,
+		       sizeof(gpa), &sg, 1);
 	vmb_ring_write(&tx, VMB_PKT_DATA_XFER_PAGES, 0, 3, &xfer, sizeof(xfer), &sg, 1);
 	vmb_ring_write(&tx, VMB_PKT_COMP, 0, 4, NULL, 0, &sg, 1);
 	vmb_ring_tx_publish(&tx);

@@ -13,26 +13,26 @@
 
 #define VT_SKIP 77
 
-#define VT_FAIL(...)                                                           \
-	do {                                                                   \
-		fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);          \
-		fprintf(stderr, __VA_ARGS__);                                  \
-		fputc('\n', stderr);                                           \
-		exit(1);                                                       \
+#define VT_FAIL(...)                                                  \
+	do {                                                          \
+		fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                         \
+		fputc('\n', stderr);                                  \
+		exit(1);                                              \
 	} while (0)
 
-#define VT_CHECK(cond)                                                         \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			VT_FAIL("%s", #cond);                                  \
+#define VT_CHECK(cond)                        \
+	do {                                  \
+		if (!(cond))                  \
+			VT_FAIL("%s", #cond); \
 	} while (0)
 
 /* Compare two integers of any width, printing both on failure. */
-#define VT_EQ(a, b)                                                            \
-	do {                                                                   \
-		long long va_ = (long long)(a), vb_ = (long long)(b);          \
-		if (va_ != vb_)                                                \
-			VT_FAIL("%s == %s: %lld != %lld", #a, #b, va_, vb_);   \
+#define VT_EQ(a, b)                                                          \
+	do {                                                                 \
+		long long va_ = (long long)(a), vb_ = (long long)(b);        \
+		if (va_ != vb_)                                              \
+			VT_FAIL("%s == %s: %lld != %lld", #a, #b, va_, vb_); \
 	} while (0)
 
 /*
@@ -52,7 +52,10 @@ struct vt_case {
 	void (*fn)(void);
 };
 
-#define VT_CASE(f) { #f, f }
+#define VT_CASE(f)    \
+	{             \
+#f, f \
+	}
 
 static int vt_argc __attribute__((unused));
 static char **vt_argv __attribute__((unused));
@@ -85,11 +88,11 @@ static inline int vt_main(int argc, char **argv, const struct vt_case *cases, si
 	return 2;
 }
 
-#define VT_MAIN_FIXTURE(cases, setup, teardown)                                \
-	int main(int argc, char **argv)                                        \
-	{                                                                      \
-		return vt_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), \
-			       setup, teardown);                               \
+#define VT_MAIN_FIXTURE(cases, setup, teardown)                                            \
+	int main(int argc, char **argv)                                                    \
+	{                                                                                  \
+		return vt_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), setup, \
+			       teardown);                                                  \
 	}
 
 #define VT_MAIN(cases) VT_MAIN_FIXTURE(cases, NULL, NULL)
