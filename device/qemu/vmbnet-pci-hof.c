@@ -1,6 +1,6 @@
 /*
  * vmbnet-pci datapath B: the device's channels served by an external backend
- * (vmbnet-dpdk) through the hand-off front end of device/nic/vmbnet_hof.h.
+ * (vmbnet-dpdk) through the hand-off front end of device/handoff/vmbnet_hof.h.
  *
  * The front end listens on the datapath socket; the main loop watches it,
  * the connected backend's socket (readable = it hung up), and one eventfd

@@ -9,7 +9,7 @@
  * Two datapaths serve the channels the control plane opens. Datapath A (the
  * default) runs the NIC of device/nic in QEMU, to any -netdev. Datapath B
  * (datapath=<unix socket path>) hands the channels to an external backend
- * (vmbnet-dpdk) through the hand-off front end of device/nic/vmbnet_hof.h:
+ * (vmbnet-dpdk) through the hand-off front end of device/handoff/vmbnet_hof.h:
  * the backend maps guest RAM (which must be a shared memfd or file backend),
  * takes the doorbells on one eventfd per channel, and asks for the channel's
  * interrupt on another. The control plane stays here either way.
@@ -64,7 +64,7 @@ static uint32_t vmbnet_pci_status(VmbnetPciState *s)
     return st;
 }
 
-/* ---- what device/nic needs from QEMU ---------------------------------- */
+/* ---- what device/vmbus and device/nic need from QEMU ------------------ */
 
 static AddressSpace *vmbnet_pci_as(VmbnetPciState *s)
 {
@@ -404,7 +404,8 @@ static bool vmbnet_pci_check_props(VmbnetPciState *s, Error **errp)
                    VMBNET_MIN_MTU, VMBNET_MAX_MTU, s->mtu);
         return false;
     }
-    if (s->ring_pages < VMB_PCI_RING_PAGES_MIN || s->ring_pages > VMBNET_MAX_RING_PAGES) {
+    if (s->ring_pages < VMB_PCI_RING_PAGES_MIN ||
+        s->ring_pages > VMBNET_MAX_RING_PAGES) {
         error_setg(errp, "vmbnet-pci: ring-pages must be 2..%d, got %u",
                    VMBNET_MAX_RING_PAGES, s->ring_pages);
         return false;

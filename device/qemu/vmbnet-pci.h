@@ -42,7 +42,7 @@ struct VmbnetPciState {
     uint8_t msg_tx[VMB_MSG_MAX]; /* guest -> host message being written */
     uint8_t msg_rx[VMB_MSG_MAX]; /* host -> guest message last popped */
 
-    /* the VMBus-style host and the NIC behind its channels (device/nic) */
+    /* VMBus host side (device/vmbus) and the NIC (device/nic) */
     struct vmbnet_host host;
     struct vmbnet_nic nic; /* datapath A only */
 

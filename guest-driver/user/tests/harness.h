@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Host tests of the DDI core: the core runs as the guest on a real ring pair,
- * against vmbnet's real host side (device/nic) playing the device. The test
- * scripts the host: it decides when the device runs (doorbells), the link
- * state, and whether completions arrive in "atomic" (NAPI-like) context.
+ * against vmbnet's real host side (device/vmbus, device/nic) playing the
+ * device. The test scripts the host: it decides when the device runs
+ * (doorbells), the link state, and whether completions arrive in "atomic"
+ * (NAPI-like) context.
  */
 #ifndef VMBNET_USER_HARNESS_H
 #define VMBNET_USER_HARNESS_H
