@@ -9,7 +9,7 @@
 #                                    the per-case CTest results decide)
 #                [--shared-ram]     (guest RAM in a shared memfd, which an
 #                                    external backend can map: vmbnet-pci's
-#                                    datapath=)
+#                                    backend=)
 #                [-- <extra qemu args>]
 #
 # Reads the serial console line by line: shows progress, passes only on the

@@ -7,7 +7,7 @@
 # Boots (each a fresh guest, q35, -cpu max, 1 vCPU):
 #   vmbnet/null       vmbnet-pci, no netdev (frames end in the device: the
 #                     DDI cycle's own cost, like DPDK's net_null)
-#   vmbnet/dpdk-null  vmbnet-pci,datapath=: the channel served by vmbnet-dpdk
+#   vmbnet/dpdk-null  vmbnet-pci,backend=: the channel served by vmbnet-dpdk
 #                     (datapath B) on a DPDK net_null port, guest RAM shared
 #   vmbnet/udp        vmbnet-pci on QEMU's UDP socket netdev
 #   virtio-net/udp    virtio-net-pci on the UDP socket netdev (reference)
@@ -69,7 +69,7 @@ boot_dpdk() { # <label> <script>
     launcher=(ci/with-vmbnet-dpdk.sh --dpdk build/device/dpdk/vmbnet-dpdk --socket "$sock"
               --log "$reports/main-${1//\//-}.backend.log" --prefix "vmbnet-main-$$" --)
     boot_opts=(--shared-ram)
-    boot "$1" "$2" -smp 1,maxcpus=2 -device "vmbnet-pci,datapath=$sock"
+    boot "$1" "$2" -smp 1,maxcpus=2 -device "vmbnet-pci,backend=$sock"
     launcher=() boot_opts=()
 }
 logs=()

@@ -2,7 +2,7 @@
  * vmbnet-pci datapath B: the device's channels served by an external backend
  * (vmbnet-dpdk) through the hand-off front end of device/handoff/vmbnet_hof.h.
  *
- * The front end listens on the datapath socket; the main loop watches it,
+ * The front end listens on the backend= socket; the main loop watches it,
  * the connected backend's socket (readable = it hung up), and one eventfd
  * per channel on which the backend asks for the channel's interrupt. The
  * guest's doorbells reach the backend through the front end's kick eventfds
@@ -131,7 +131,7 @@ static void vmbnet_pci_hof_event(void *opaque, const char *what, int err)
     trace_vmbnet_pci_backend(what, err);
     vmbnet_pci_hof_sync_fds(s);
     if (err < 0) {
-        warn_report("vmbnet-pci: backend at %s: %s: %s", s->datapath, what,
+        warn_report("vmbnet-pci: backend at %s: %s: %s", s->backend, what,
                     strerror(-err));
     }
 }
@@ -217,9 +217,9 @@ static bool vmbnet_pci_hof_check_ram(VmbnetPciState *s, Error **errp)
 
     if (!ms->ram || memory_region_get_fd(ms->ram) < 0 ||
         !qemu_ram_is_shared(ms->ram->ram_block)) {
-        error_setg(errp, "vmbnet-pci: datapath=%s needs guest RAM that the "
+        error_setg(errp, "vmbnet-pci: backend=%s needs guest RAM that the "
                    "backend can map: a shared memfd memory backend",
-                   s->datapath);
+                   s->backend);
         error_append_hint(errp, "Start QEMU with -object memory-backend-memfd,"
                           "id=mem,size=<the -m size>,share=on "
                           "-machine memory-backend=mem\n");
@@ -227,7 +227,7 @@ static bool vmbnet_pci_hof_check_ram(VmbnetPciState *s, Error **errp)
     }
     n = vmbnet_pci_hof_regions(s, r, VMB_HOF_MAX_REGIONS);
     if (n < 0) {
-        error_setg(errp, "vmbnet-pci: datapath=%s: guest RAM %s", s->datapath,
+        error_setg(errp, "vmbnet-pci: backend=%s: guest RAM %s", s->backend,
                    n == -ENOSPC ? "is in more pieces than the hand-off carries"
                                 : "has no shared fd-backed range");
         return false;
@@ -248,9 +248,9 @@ static void vmbnet_pci_hof_check_tcg(VmbnetPciState *s)
 
     if (tcg_enabled() &&
         !(qemu_tcg_mttcg_enabled() && ms->smp.max_cpus > 1)) {
-        warn_report("vmbnet-pci: datapath=%s under TCG without parallel "
+        warn_report("vmbnet-pci: backend=%s under TCG without parallel "
                     "vCPUs: the guest's memory barriers are no host barriers "
-                    "and a channel can stall", s->datapath);
+                    "and a channel can stall", s->backend);
         error_printf("Give QEMU -smp <n>,maxcpus=2 (or more; not -icount, "
                      "not thread=single), or use KVM\n");
     }
@@ -258,18 +258,18 @@ static void vmbnet_pci_hof_check_tcg(VmbnetPciState *s)
 
 bool vmbnet_pci_hof_check_props(VmbnetPciState *s, Error **errp)
 {
-    if (!*s->datapath) {
-        error_setg(errp, "vmbnet-pci: datapath must name a unix socket path");
+    if (!*s->backend) {
+        error_setg(errp, "vmbnet-pci: backend must name a unix socket path");
         return false;
     }
     if (s->conf.peers.ncs[0]) {
-        error_setg(errp, "vmbnet-pci: netdev and datapath exclude each other: "
-                   "netdev= runs the NIC in QEMU, datapath= hands it to an "
+        error_setg(errp, "vmbnet-pci: netdev and backend exclude each other: "
+                   "netdev= runs the NIC in QEMU, backend= hands it to an "
                    "external backend");
         return false;
     }
     if (s->queues > VMB_HOF_MAX_CHANNELS) {
-        error_setg(errp, "vmbnet-pci: datapath hands at most %u queues to a "
+        error_setg(errp, "vmbnet-pci: backend= hands at most %u queues to a "
                    "backend, got %u", VMB_HOF_MAX_CHANNELS, s->queues);
         return false;
     }
@@ -282,16 +282,16 @@ bool vmbnet_pci_hof_realize(VmbnetPciState *s, Error **errp)
     int err;
 
     s->hof_watched = -1;
-    err = vmbnet_hof_front_init(&s->hof, &s->host, s->datapath, s->mtu,
+    err = vmbnet_hof_front_init(&s->hof, &s->host, s->backend, s->mtu,
                                 &vmbnet_pci_hof_ops, s);
     if (err) {
-        error_setg_errno(errp, -err, "vmbnet-pci: cannot listen on datapath "
-                         "socket %s", s->datapath);
+        error_setg_errno(errp, -err, "vmbnet-pci: cannot listen on backend "
+                         "socket %s", s->backend);
         return false;
     }
-    error_setg(&s->migration_blocker, "vmbnet-pci: datapath=%s cannot "
+    error_setg(&s->migration_blocker, "vmbnet-pci: backend=%s cannot "
                "migrate: the NIC state lives in the external backend (the "
-               "in-QEMU datapath, netdev=, migrates)", s->datapath);
+               "in-QEMU datapath, netdev=, migrates)", s->backend);
     if (migrate_add_blocker(s->migration_blocker, errp) < 0) {
         error_free(s->migration_blocker);
         s->migration_blocker = NULL;

@@ -8,7 +8,7 @@
  *
  * Two datapaths serve the channels the control plane opens. Datapath A (the
  * default) runs the NIC of device/nic in QEMU, to any -netdev. Datapath B
- * (datapath=<unix socket path>) hands the channels to an external backend
+ * (backend=<unix socket path>) hands the channels to an external backend
  * (vmbnet-dpdk) through the hand-off front end of device/handoff/vmbnet_hof.h:
  * the backend maps guest RAM (which must be a shared memfd or file backend),
  * takes the doorbells on one eventfd per channel, and asks for the channel's
@@ -680,7 +680,7 @@ static Property vmbnet_pci_properties[] = {
     DEFINE_PROP_UINT32("mtu", VmbnetPciState, mtu, VMBNET_DEFAULT_MTU),
     DEFINE_PROP_UINT32("ring-pages", VmbnetPciState, ring_pages,
                        VMBNET_DEFAULT_RING_PAGES),
-    DEFINE_PROP_STRING("datapath", VmbnetPciState, datapath),
+    DEFINE_PROP_STRING("backend", VmbnetPciState, backend),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -35,7 +35,7 @@ struct VmbnetPciState {
     uint32_t queues; /* channels offered */
     uint32_t mtu;
     uint32_t ring_pages;
-    char *datapath; /* datapath B: the backend's unix socket; NULL = A */
+    char *backend; /* backend=: datapath B's unix socket; NULL = datapath A */
 
     /* guest-visible state */
     uint32_t irq_status; /* INTx cause bits, one per vector */
@@ -46,7 +46,7 @@ struct VmbnetPciState {
     struct vmbnet_host host;
     struct vmbnet_nic nic; /* datapath A only */
 
-    /* datapath B: the hand-off front end (datapath != NULL) */
+    /* datapath B: the hand-off front end (backend != NULL) */
     struct vmbnet_hof_front hof;
     int hof_watched; /* hof.sock as registered with the main loop, or -1 */
     Error *migration_blocker;
@@ -54,7 +54,7 @@ struct VmbnetPciState {
 
 static inline bool vmbnet_pci_datapath_b(VmbnetPciState *s)
 {
-    return s->datapath != NULL;
+    return s->backend != NULL;
 }
 
 /* ---- datapath B (vmbnet-pci-hof.c) ----------------------------------- */

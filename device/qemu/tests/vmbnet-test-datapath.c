@@ -130,7 +130,7 @@ static void test_datapath_handoff(void)
     t.sock[0] = -1;
     t.qts = qtest_initf("-M q35 " HOF_RAM "-nodefaults -L /usr/share/seabios "
                         "-L /usr/share/qemu -device vmbnet-pci,id=nic0,"
-                        "datapath=%s,addr=04.0,mac=52:54:00:12:34:56", path);
+                        "backend=%s,addr=04.0,mac=52:54:00:12:34:56", path);
     backend_start(&b, path);
     backend_wait(&t, &b, VMB_HOF_START);
     g_assert_cmpuint(b.types[0], ==, VMB_HOF_HELLO);
@@ -205,7 +205,7 @@ static void test_datapath_refused(void)
         QDict *args = qdict_new(), *rsp;
 
         qdict_put_str(args, "driver", "vmbnet-pci");
-        qdict_put_str(args, "datapath", "/tmp/vmbnet-never.sock");
+        qdict_put_str(args, "backend", "/tmp/vmbnet-never.sock");
         if (i) {
             qdict_put_str(args, "netdev", "n0");
         }
