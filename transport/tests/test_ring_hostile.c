@@ -16,10 +16,9 @@
 /* The fixture: a fresh ring per case, both endpoints attached. */
 static struct vt_ring T;
 
-static struct vt_ring *setup(void)
+static void setup(void)
 {
 	vt_ring_init(&T, SIZE);
-	return &T;
 }
 
 static void teardown(void)
@@ -98,27 +97,25 @@ struct gpa1 {
 
 static void write_index_out_of_range(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	vt_hdr(t)->write_index = SIZE + 8;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_INDEX);
-	teardown();
 }
 
 static void write_index_misaligned(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	vt_hdr(t)->write_index = 12;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_INDEX);
-	teardown();
 }
 
 static void read_index_out_of_range(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	/* The consumer attacks the producer this time. */
 	uint8_t big[SIZE / 2];
 
@@ -129,100 +126,91 @@ static void read_index_out_of_range(void)
 	VT_EQ(t->tx.error, VMB_RING_ERR_INDEX);
 	VT_EQ(t->tx.stats.protocol_errors, 1);
 	VT_EQ(vmb_ring_tx_publish(&t->tx), false);
-	teardown();
 }
 
 static void attach_bad_index(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_ring r;
 
 	vt_hdr(t)->read_index = 3;
 	VT_EQ(vmb_ring_attach_consumer(&r, t->mem, t->len), -EIO);
 	VT_EQ(r.error, VMB_RING_ERR_INDEX);
-	teardown();
 }
 
 static void short_packet(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	vt_hdr(t)->write_index = 16;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_SHORT);
-	teardown();
 }
 
 static void unknown_type(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
 	desc0(t)->type = 0x5;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_TYPE);
-	teardown();
 }
 
 static void unknown_flags(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
 	desc0(t)->flags = 0x8;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_FLAGS);
-	teardown();
 }
 
 static void offset8_inside_descriptor(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
 	desc0(t)->offset8 = 1;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_LENGTH);
-	teardown();
 }
 
 static void len8_below_offset8(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
 	desc0(t)->offset8 = 4;
 	desc0(t)->len8 = 3;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_LENGTH);
-	teardown();
 }
 
 static void len8_past_published(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
 	desc0(t)->len8 = 0xffff;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_LENGTH);
-	teardown();
 }
 
 static void extension_missing(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
 	desc0(t)->type = VMB_PKT_DATA_GPA_DIRECT; /* offset8 = 2: no header */
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_LENGTH);
-	teardown();
 }
 
 static void bad_trailer(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
@@ -232,128 +220,116 @@ static void bad_trailer(void)
 	VT_EQ(peek(t, &p), 0);
 	vmb_ring_advance(&t->rx, &p);
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_TRAILER);
-	teardown();
 }
 
 static void completion_trans_id_zero(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
 	desc0(t)->type = VMB_PKT_COMP;
 	desc0(t)->trans_id = 0;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_TRANS_ID);
-	teardown();
 }
 
 static void request_trans_id_zero(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, VMB_PKT_FLAG_COMPLETION_REQUESTED, 1);
 	desc0(t)->trans_id = 0;
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_TRANS_ID);
-	teardown();
 }
 
 static void gpa_no_ranges(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(10, 0, RAM_PFN, 0);
 
 	g.h.range_count = 0;
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void gpa_too_many_ranges(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(10, 0, RAM_PFN, 0);
 
 	g.h.range_count = VMB_GPA_MAX_RANGES + 1;
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void gpa_ranges_past_extension(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(10, 0, RAM_PFN, RAM_PFN);
 
 	g.h.range_count = 2; /* the second range's pfn lies past offset8 */
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void gpa_pfns_past_extension(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(4 * VMB_PAGE_SIZE, 0, RAM_PFN, RAM_PFN);
 
 	put_gpa(t, &g, sizeof(g)); /* 4 pages need 4 pfns, 2 are there */
 	expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void gpa_byte_offset_past_page(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(10, VMB_PAGE_SIZE, RAM_PFN, 0);
 
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void gpa_byte_count_zero(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(0, 0, RAM_PFN, 0);
 
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void gpa_byte_count_huge(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(0xffffffff, 8, RAM_PFN, 0);
 
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void gpa_pfn_outside_memory(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(10, 0, RAM_PFN + 256, 0);
 
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_PFN);
-	teardown();
 }
 
 static void gpa_pfn_overflow(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(10, 0, UINT64_MAX, 0);
 
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_PFN);
-	teardown();
 }
 
 static void gpa_pfn_above_max(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(10, 0, VMB_MAX_PFN + 1, 0);
 	struct vmb_gpa_seg segs[4];
 	struct vmb_pkt p;
@@ -362,12 +338,11 @@ static void gpa_pfn_above_max(void)
 	put_gpa(t, &g, sizeof(g));
 	VT_EQ(peek(t, &p), 0);
 	expect_broken(t, vmb_gpa_parse(&t->rx, &p, NULL, 0, segs, 4), VMB_RING_ERR_PFN);
-	teardown();
 }
 
 static void gpa_too_many_pfns_per_packet(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	/* Two ranges of 200 pages: each under the cap, together over it. */
 	static struct {
 		struct vmb_gpa_direct_hdr h;
@@ -386,23 +361,21 @@ static void gpa_too_many_pfns_per_packet(void)
 	put_gpa(t, &g, sizeof(g));
 	VT_EQ(peek(t, &p), 0);
 	expect_broken(t, vmb_gpa_parse(&t->rx, &p, &guest_ram, 1, segs, 512), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void unmask_bad_write_index(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	vt_hdr(t)->write_index = SIZE + 64;
 	VT_EQ(vmb_ring_rx_unmask(&t->rx), true); /* the next peek says why */
 	expect_broken(t, peek(t, &p), VMB_RING_ERR_INDEX);
-	teardown();
 }
 
 static void release_bad_write_index(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct vmb_pkt p;
 
 	put_inband(t, 0, 1);
@@ -412,22 +385,20 @@ static void release_bad_write_index(void)
 	vt_hdr(t)->write_index = 5;
 	VT_EQ(vmb_ring_rx_release(&t->rx), false);
 	expect_broken(t, -EIO, VMB_RING_ERR_INDEX);
-	teardown();
 }
 
 static void gpa_second_page_outside(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct gpa1 g = GPA1(VMB_PAGE_SIZE, 8, RAM_PFN + 255, RAM_PFN + 256);
 
 	put_gpa(t, &g, sizeof(g));
 	expect_broken(t, gpa(t), VMB_RING_ERR_PFN);
-	teardown();
 }
 
 static void xfer_range_past_set(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct {
 		struct vmb_xfer_page_hdr h;
 		struct vmb_xfer_range r;
@@ -440,13 +411,12 @@ static void xfer_range_past_set(void)
 	vmb_ring_tx_publish(&t->tx);
 	VT_EQ(peek(t, &p), 0);
 	expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8050, &h, r, 4), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 /* One range of 100 bytes at 0, with @range_count and @byte_count forced. */
 static void xfer_bad_header(uint32_t range_count, uint32_t byte_count)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct {
 		struct vmb_xfer_page_hdr h;
 		struct vmb_xfer_range r;
@@ -462,7 +432,6 @@ static void xfer_bad_header(uint32_t range_count, uint32_t byte_count)
 	VT_EQ(peek(t, &p), 0);
 	expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8192, &h, r, VMB_XFER_MAX_RANGES + 1),
 		      VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static void xfer_range_count_zero(void)
@@ -482,7 +451,7 @@ static void xfer_byte_count_zero(void)
 
 static void xfer_ranges_past_extension(void)
 {
-	struct vt_ring *t = setup();
+	struct vt_ring *t = &T;
 	struct {
 		struct vmb_xfer_page_hdr h;
 		struct vmb_xfer_range r;
@@ -495,7 +464,6 @@ static void xfer_ranges_past_extension(void)
 	vmb_ring_tx_publish(&t->tx);
 	VT_EQ(peek(t, &p), 0);
 	expect_broken(t, vmb_xfer_parse(&t->rx, &p, 8192, &h, r, 4), VMB_RING_ERR_RANGE);
-	teardown();
 }
 
 static const struct vt_case cases[] = {
@@ -534,4 +502,4 @@ static const struct vt_case cases[] = {
 	VT_CASE(xfer_ranges_past_extension),
 };
 
-VT_MAIN(cases)
+VT_MAIN_FIXTURE(cases, setup, teardown)

@@ -46,12 +46,12 @@ static void expect_frame(uint8_t seed)
 static const struct nvsp_rndis_pkt nvsp = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA,
 					    NVSP_SECTION_NONE, 0 };
 
-static int32_t send(const struct vmbnet_mdl *m, uint32_t off, uint32_t len, uint32_t flags)
+static int32_t send(const struct vmbnet_mdl *mdl, uint32_t off, uint32_t len, uint32_t flags)
 {
 	struct vmbnet_vmbpacket *p = vmbnet_packet_alloc(&H.core, done, NULL);
 
 	VT_CHECK(p);
-	int32_t st = vmbnet_packet_send_ext_mdl(p, &nvsp, sizeof(nvsp), m, off, len, flags);
+	int32_t st = vmbnet_packet_send_ext_mdl(p, &nvsp, sizeof(nvsp), mdl, off, len, flags);
 
 	if (st)
 		vmbnet_packet_free(p); /* on failure the caller still owns it */
@@ -59,11 +59,21 @@ static int32_t send(const struct vmbnet_mdl *m, uint32_t off, uint32_t len, uint
 	return st;
 }
 
+/* The fixture: a fresh harness, three pages of guest memory for the
+ * messages, and room for an MDL chain over them.
+ */
+static uint8_t *buf;
+static struct vmbnet_mdl m[3];
+static uint64_t pfns[3][4];
+
+static void setup(void)
+{
+	h_init();
+	buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
+}
+
 static void requires_wait_for_completion(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 
 	msg_len = put_msg(buf, 1);
@@ -78,9 +88,6 @@ static void requires_wait_for_completion(void)
 
 static void unknown_flags_rejected(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 
 	msg_len = put_msg(buf, 1);
@@ -92,9 +99,6 @@ static void unknown_flags_rejected(void)
 
 static void whole_chain_when_length_zero(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 
 	/* The message split over three MDLs, the middle one across a page. */
@@ -112,9 +116,6 @@ static void whole_chain_when_length_zero(void)
 
 static void offset_and_length_select(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 
 	memset(buf, 0xee, 3 * VMB_PAGE_SIZE);
@@ -129,9 +130,6 @@ static void offset_and_length_select(void)
 
 static void length_past_chain_rejected(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 
 	msg_len = put_msg(buf, 1);
@@ -145,9 +143,6 @@ static void length_past_chain_rejected(void)
 
 static void force_mdl_length_to_page_end(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 
 	/* The MDL claims 50 bytes; the message runs on in the same page. */
@@ -169,10 +164,6 @@ static void force_mdl_length_to_page_end(void)
 
 static void force_uses_first_mdl_only(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
-
 	put_msg(buf + VMB_PAGE_SIZE - 44, 5); /* header ends the page */
 	h_mdl(&m[0], pfns[0], buf + VMB_PAGE_SIZE - 44, 44);
 	h_mdl(&m[1], pfns[1], buf + VMB_PAGE_SIZE, FRAME);
@@ -191,9 +182,6 @@ static void force_uses_first_mdl_only(void)
 
 static void paged_buffer_copied_at_call(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 	struct nvsp_rndis_pkt mine = nvsp;
 	unsigned int sent = 0;
@@ -223,9 +211,6 @@ static void paged_buffer_copied_at_call(void)
 
 static void held_until_one_completion(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 	struct vmbnet_vmbpacket *p = vmbnet_packet_alloc(&H.core, done, NULL);
 
@@ -252,9 +237,6 @@ static void held_until_one_completion(void)
 
 static void channel_closed_no_completion(void)
 {
-	uint8_t *buf = h_dma(3 * VMB_PAGE_SIZE, NULL);
-	struct vmbnet_mdl m[3];
-	uint64_t pfns[3][4];
 	uint32_t msg_len;
 
 	msg_len = put_msg(buf, 8);
@@ -273,4 +255,4 @@ static const struct vt_case cases[] = {
 	VT_CASE(held_until_one_completion),    VT_CASE(channel_closed_no_completion),
 };
 
-VT_MAIN_FIXTURE(cases, h_init, h_fini) /* a fresh harness per case */
+VT_MAIN_FIXTURE(cases, setup, h_fini)
