@@ -5,12 +5,18 @@
  */
 #include "vmbnet/vmb_ring.h"
 
+/* A header page plus a data area whose offsets fit in 32 bits. */
+static bool vmb_ring_len_ok(uint64_t len)
+{
+	return len >= VMB_RING_MIN_BYTES && !(len % VMB_PAGE_SIZE) &&
+	       len - VMB_PAGE_SIZE <= UINT32_MAX - VMB_PAGE_SIZE;
+}
+
 int vmb_ring_format(void *mem, uint64_t len)
 {
 	struct vmb_ring_hdr *hdr = mem;
 
-	if (!mem || len < VMB_RING_MIN_BYTES || len % VMB_PAGE_SIZE ||
-	    len - VMB_PAGE_SIZE > UINT32_MAX - VMB_PAGE_SIZE)
+	if (!mem || !vmb_ring_len_ok(len))
 		return -EINVAL;
 	__builtin_memset(hdr, 0, sizeof(*hdr));
 	hdr->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
@@ -19,23 +25,14 @@ int vmb_ring_format(void *mem, uint64_t len)
 
 static int vmb_ring_attach(struct vmb_ring *r, void *mem, uint64_t len, bool producer)
 {
-	uint32_t own, peer;
-
-	if (!r || !mem || len < VMB_RING_MIN_BYTES || len % VMB_PAGE_SIZE ||
-	    len - VMB_PAGE_SIZE > UINT32_MAX - VMB_PAGE_SIZE)
+	if (!r || !mem || !vmb_ring_len_ok(len))
 		return -EINVAL;
 	__builtin_memset(r, 0, sizeof(*r));
 	r->hdr = mem;
 	r->data = (uint8_t *)mem + VMB_PAGE_SIZE;
 	r->size = (uint32_t)(len - VMB_PAGE_SIZE);
-	/* Copy both indices out once, then check them. */
-	own = vmb_load_acquire(producer ? &r->hdr->write_index : &r->hdr->read_index);
-	peer = vmb_load_acquire(producer ? &r->hdr->read_index : &r->hdr->write_index);
-	if (!__vmb_ring_index_ok(r, own) || !__vmb_ring_index_ok(r, peer))
+	if (vmb_ring_resync(r, !producer))
 		return __vmb_ring_fail(r, VMB_RING_ERR_INDEX);
-	r->priv_index = own;
-	r->pub_index = own;
-	r->peer_cache = peer;
 	return 0;
 }
 
@@ -51,8 +48,7 @@ int vmb_ring_attach_consumer(struct vmb_ring *r, void *mem, uint64_t len)
 
 int vmb_ring_rebind(struct vmb_ring *r, void *mem, uint64_t len)
 {
-	if (!r || !mem || len < VMB_RING_MIN_BYTES || len % VMB_PAGE_SIZE ||
-	    len - VMB_PAGE_SIZE > UINT32_MAX - VMB_PAGE_SIZE)
+	if (!r || !mem || !vmb_ring_len_ok(len))
 		return -EINVAL;
 	r->hdr = mem;
 	r->data = (uint8_t *)mem + VMB_PAGE_SIZE;
