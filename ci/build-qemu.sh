@@ -56,18 +56,26 @@ fi
 
 [ "$variant" = source-only ] && exit 0
 
+# A fresh tree at $src: the pinned source with Debian's patches, then the
+# given series (patch -p1, in order).
+unpack_patched() {
+    local p
+    rm -rf "$src" "$src.tmp"
+    dpkg-source --no-check -x "$dsc" "$src.tmp" >/dev/null || die "dpkg-source -x failed on $dsc"
+    mv "$src.tmp" "$src"
+    for p in "$@"; do
+        say "applying $(basename "$p")"
+        patch -d "$src" -p1 -s --forward < "$p" ||
+            die "$(basename "$p") no longer applies to qemu $base"
+    done
+}
+
 # 2e. The exported series, always on a fresh tree.
 if [ "$variant" = export ]; then
     "$repo/qemu-patches/export.sh" "$out/export/series" "$out"
     say "unpacking qemu $base for the exported series"
-    rm -rf "$out/export/src" "$out/export/src.tmp" "$bld"
-    dpkg-source --no-check -x "$dsc" "$src.tmp" >/dev/null || die "dpkg-source -x failed on $dsc"
-    mv "$src.tmp" "$src"
-    for p in "$out"/export/series/*.patch; do
-        say "applying exported $(basename "$p")"
-        patch -d "$src" -p1 -s --forward < "$p" ||
-            die "exported $(basename "$p") does not apply to qemu $base"
-    done
+    rm -rf "$bld"
+    unpack_patched "$out"/export/series/*.patch
 fi
 
 # 2. Unpack + Debian patches + our series, keyed by a hash of the inputs.
@@ -75,14 +83,8 @@ fi
 series_hash=$(cat "$repo/qemu-patches/BASE" "$repo"/qemu-patches/*.patch | sha256sum | cut -c1-16)
 if [ "$variant" != export ] && [ "$(cat "$out/src.stamp" 2>/dev/null)" != "$series_hash" ]; then
     say "unpacking qemu $base with Debian's patches"
-    rm -rf "$src" "$out"/build-* "$out/src.stamp"
-    dpkg-source --no-check -x "$dsc" "$src.tmp" >/dev/null || die "dpkg-source -x failed on $dsc"
-    mv "$src.tmp" "$src"
-    for p in "$repo"/qemu-patches/*.patch; do
-        say "applying $(basename "$p")"
-        patch -d "$src" -p1 -s --forward < "$p" ||
-            die "patch $(basename "$p") no longer applies to qemu $base"
-    done
+    rm -rf "$out"/build-* "$out/src.stamp"
+    unpack_patched "$repo"/qemu-patches/*.patch
     echo "$series_hash" > "$out/src.stamp"
 fi
 
