@@ -35,8 +35,10 @@
 
 #include "vmbnet-pci.h"
 
-static bool vmbnet_pci_link_up(VmbnetPciState *s)
+static bool vmbnet_pci_link_up(void *opaque)
 {
+    VmbnetPciState *s = opaque;
+
     return vmbnet_pci_datapath_b(s) ? s->hof.link_up : s->nic.link_up;
 }
 
@@ -45,23 +47,8 @@ static void vmbnet_pci_update_intx(VmbnetPciState *s)
     PCIDevice *pdev = PCI_DEVICE(s);
 
     if (!msix_enabled(pdev)) {
-        pci_set_irq(pdev, s->irq_status != 0);
+        pci_set_irq(pdev, s->regfile.irq_status != 0);
     }
-}
-
-static uint32_t vmbnet_pci_status(VmbnetPciState *s)
-{
-    uint32_t st = vmbnet_pci_link_up(s) ? VMB_STATUS_LINK_UP : 0;
-
-    if (s->host.msgq_count) {
-        st |= VMB_STATUS_MSG_PENDING;
-    }
-    for (uint32_t i = 0; i < s->host.nchan; i++) {
-        if (s->host.chan[i].state == VMBNET_CHAN_BROKEN) {
-            st |= VMB_STATUS_BROKEN;
-        }
-    }
-    return st;
 }
 
 /* ---- what device/vmbus and device/nic need from QEMU ------------------ */
@@ -120,7 +107,7 @@ static void vmbnet_pci_notify(void *opaque, unsigned int vec)
         msix_notify(pdev, vec);
         return;
     }
-    s->irq_status |= 1u << vec;
+    s->regfile.irq_status |= 1u << vec;
     vmbnet_pci_update_intx(s);
 }
 
@@ -275,50 +262,12 @@ static NetClientInfo vmbnet_pci_net_info = {
 static uint64_t vmbnet_pci_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     VmbnetPciState *s = opaque;
-    uint64_t val = 0;
+    uint32_t val;
 
-    switch (addr) {
-    case VMB_REG_MAGIC:
-        val = VMB_PCI_MAGIC;
-        break;
-    case VMB_REG_VERSION:
-        val = VMB_PCI_VERSION;
-        break;
-    case VMB_REG_FEATURES:
-        val = VMB_FEAT_MSIX | VMB_FEAT_PENDING_SEND_SZ;
-        break;
-    case VMB_REG_NUM_CHANNELS:
-        val = s->queues;
-        break;
-    case VMB_REG_STATUS:
-        val = vmbnet_pci_status(s);
-        break;
-    case VMB_REG_IRQ_STATUS:
-        val = s->irq_status;
-        break;
-    case VMB_REG_MAC_LO:
-        val = ldl_le_p(&s->conf.macaddr.a[0]);
-        break;
-    case VMB_REG_MAC_HI:
-        val = lduw_le_p(&s->conf.macaddr.a[4]);
-        break;
-    case VMB_REG_MTU:
-        val = s->mtu;
-        break;
-    case VMB_REG_RING_PAGES:
-        val = s->ring_pages;
-        break;
-    case VMB_REG_MSG_RECV:
-        val = vmbnet_host_pop(&s->host, s->msg_rx);
-        break;
-    case VMB_REG_MSG_RX ... VMB_REG_MSG_RX + VMB_MSG_MAX - 4:
-        val = ldl_le_p(s->msg_rx + (addr - VMB_REG_MSG_RX));
-        break;
-    default:
+    if (!vmbnet_regs_read(&s->regfile, &s->host, &s->regfile_dev, addr, &val)) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "vmbnet-pci: read of unknown register 0x%" HWADDR_PRIx
                       "\n", addr);
-        break;
     }
     trace_vmbnet_pci_mmio_read(addr, val);
     return val;
@@ -333,7 +282,7 @@ static void vmbnet_pci_reset(DeviceState *dev)
     if (vmbnet_pci_datapath_b(s)) {
         vmbnet_pci_hof_reset(s);
     }
-    s->irq_status = 0;
+    s->regfile.irq_status = 0;
     vmbnet_pci_update_intx(s);
 }
 
@@ -343,33 +292,20 @@ static void vmbnet_pci_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     VmbnetPciState *s = opaque;
 
     trace_vmbnet_pci_mmio_write(addr, val);
-    switch (addr) {
-    case VMB_REG_CONTROL:
-        if (val & VMB_CTRL_RESET) {
-            vmbnet_pci_reset(DEVICE(s));
-        }
+    switch (vmbnet_regs_write(&s->regfile, &s->host, addr, (uint32_t)val)) {
+    case VMBNET_REGS_DONE:
         break;
-    case VMB_REG_IRQ_STATUS:
-        s->irq_status &= ~(uint32_t)val;
+    case VMBNET_REGS_RESET:
+        vmbnet_pci_reset(DEVICE(s));
+        break;
+    case VMBNET_REGS_IRQ_ACK:
         vmbnet_pci_update_intx(s);
         break;
-    case VMB_REG_MSG_SEND:
-        if (val > VMB_MSG_MAX) {
-            s->host.stats.guest_errors++;
-            qemu_log_mask(LOG_GUEST_ERROR, "vmbnet-pci: MSG_SEND length %"
-                          PRIu64 " over %d\n", val, VMB_MSG_MAX);
-            break;
-        }
-        vmbnet_host_message(&s->host, s->msg_tx, (uint32_t)val);
+    case VMBNET_REGS_BAD_LENGTH:
+        qemu_log_mask(LOG_GUEST_ERROR, "vmbnet-pci: MSG_SEND length %"
+                      PRIu64 " over %d\n", val, VMB_MSG_MAX);
         break;
-    case VMB_REG_MSG_TX ... VMB_REG_MSG_TX + VMB_MSG_MAX - 4:
-        stl_le_p(s->msg_tx + (addr - VMB_REG_MSG_TX), (uint32_t)val);
-        break;
-    case VMB_REG_DOORBELL_BASE ...
-         VMB_REG_DOORBELL(VMB_PCI_MAX_CHANNELS) - 4:
-        vmbnet_host_doorbell(&s->host, (addr - VMB_REG_DOORBELL_BASE) / 4);
-        break;
-    default:
+    case VMBNET_REGS_UNKNOWN:
         qemu_log_mask(LOG_GUEST_ERROR,
                       "vmbnet-pci: write of 0x%" PRIx64
                       " to unknown or read-only register 0x%" HWADDR_PRIx "\n",
@@ -489,6 +425,15 @@ static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
         return;
     }
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
+    s->regfile_dev = (struct vmbnet_regs_dev){
+        .features = VMB_FEAT_MSIX | VMB_FEAT_PENDING_SEND_SZ,
+        .channels = s->queues,
+        .mtu = s->mtu,
+        .ring_pages = s->ring_pages,
+        .link_up = vmbnet_pci_link_up,
+        .opaque = s,
+    };
+    memcpy(s->regfile_dev.mac, s->conf.macaddr.a, sizeof(s->regfile_dev.mac));
     vmbnet_host_init(&s->host, s->queues, s->conf.macaddr.a,
                      &vmbnet_pci_host_ops, s,
                      b ? &vmbnet_hof_front_handler : &vmbnet_nic_handler);
@@ -653,9 +598,9 @@ static const VMStateDescription vmstate_vmbnet_pci = {
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, VmbnetPciState),
         VMSTATE_MSIX(parent_obj, VmbnetPciState),
-        VMSTATE_UINT32(irq_status, VmbnetPciState),
-        VMSTATE_UINT8_ARRAY(msg_tx, VmbnetPciState, VMB_MSG_MAX),
-        VMSTATE_UINT8_ARRAY(msg_rx, VmbnetPciState, VMB_MSG_MAX),
+        VMSTATE_UINT32(regfile.irq_status, VmbnetPciState),
+        VMSTATE_UINT8_ARRAY(regfile.msg_tx, VmbnetPciState, VMB_MSG_MAX),
+        VMSTATE_UINT8_ARRAY(regfile.msg_rx, VmbnetPciState, VMB_MSG_MAX),
         VMSTATE_BOOL(host.connected, VmbnetPciState),
         VMSTATE_UINT8_2DARRAY(host.msgq, VmbnetPciState, VMBNET_MSGQ_LEN,
                               VMBNET_MSG_SLOT),

@@ -14,6 +14,7 @@
 #include "vmbnet_hof.h"
 #include "vmbnet_host.h"
 #include "vmbnet_nic.h"
+#include "vmbnet_regs.h"
 
 #define TYPE_VMBNET_PCI "vmbnet-pci"
 OBJECT_DECLARE_SIMPLE_TYPE(VmbnetPciState, VMBNET_PCI)
@@ -37,10 +38,9 @@ struct VmbnetPciState {
     uint32_t ring_pages;
     char *backend; /* backend=: datapath B's unix socket; NULL = datapath A */
 
-    /* guest-visible state */
-    uint32_t irq_status; /* INTx cause bits, one per vector */
-    uint8_t msg_tx[VMB_MSG_MAX]; /* guest -> host message being written */
-    uint8_t msg_rx[VMB_MSG_MAX]; /* host -> guest message last popped */
+    /* the register file (device/vmbus): guest-visible state, identity */
+    struct vmbnet_regs regfile;
+    struct vmbnet_regs_dev regfile_dev;
 
     /* VMBus host side (device/vmbus) and the NIC (device/nic) */
     struct vmbnet_host host;

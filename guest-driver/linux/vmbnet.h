@@ -9,6 +9,7 @@
 
 #include "vmbnet_ddi.h"
 #include "vmbnet_hist.h"
+#include "vmbnet_vmbc.h"
 #include "vmbnet/vmb_nvsp.h"
 #include "vmbnet/vmb_pci.h"
 #include "vmbnet/vmb_ring.h"
@@ -16,13 +17,7 @@
 #define VMBNET_DRV_NAME "vmbnet"
 #define VMBNET_RX_BUF_PAGES 64 /* 256 KiB receive buffer per channel */
 #define VMBNET_TX_BUF_PAGES 16 /* 64 KiB send buffer per channel */
-#define VMBNET_CTRL_TIMEOUT_MS 2000 /* one control-plane or NVSP answer */
-#define VMBNET_GPADL_HDR_PFNS                                                                 \
-	((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_header) - sizeof(struct vmb_gpa_range)) / \
-	 sizeof(u64))
-#define VMBNET_GPADL_BODY_PFNS ((VMB_MSG_MAX - sizeof(struct vmb_msg_gpadl_body)) / sizeof(u64))
-/* tx completion ids: send section + 1; control requests use the top range */
-#define VMBNET_TID_CONTROL (1ull << 40)
+/* tx completion ids: send section + 1; the client's requests use VMBC_TID_BASE up */
 
 struct vmbnet_dev;
 
@@ -32,6 +27,7 @@ struct vmbnet_shbuf {
 	dma_addr_t dma;
 	u32 pages;
 	u32 gpadl;
+	bool leaked; /* teardown never confirmed: never freed */
 };
 
 struct vmbnet_guest_chan_stats {
@@ -46,7 +42,7 @@ struct vmbnet_guest_chan {
 	u32 relid;
 	bool open;
 	struct vmbnet_shbuf ring;
-	u32 up_pages;
+	struct vmbc_chan vc; /* the client's view: bring-up and control requests */
 	struct vmb_ring up; /* guest -> host: we produce (under tx_lock) */
 	struct vmb_ring down; /* host -> guest: we consume (NAPI) */
 	spinlock_t tx_lock;
@@ -68,8 +64,8 @@ struct vmbnet_dev {
 	u32 ring_pages; /* per direction */
 	u8 mac[6];
 	int nvec; /* MSI-X vectors allocated, or 1 for INTx */
+	struct vmbc vmbc; /* the VMBus client: message page, GPADLs, channels */
 	struct mutex ctrl_lock; /* message page */
-	u32 next_gpadl;
 	u32 nchan; /* channels in use */
 	struct vmbnet_guest_chan chan[VMB_PCI_MAX_CHANNELS];
 	/* the DDI core on channel 0 (vmbnet_ddi_linux.c) */
@@ -91,22 +87,13 @@ static inline void vmbnet_wr(const struct vmbnet_dev *vd, u32 reg, u32 val)
 	iowrite32(val, vd->regs + reg);
 }
 
-/* vmbnet_main.c: the message page */
-int vmbnet_ctrl_call(struct vmbnet_dev *vd, const void *msg, u32 len, u32 want_type, void *reply,
-		     u32 reply_len);
-int vmbnet_ctrl_send(struct vmbnet_dev *vd, const void *msg, u32 len);
-
 /* vmbnet_chan.c: channels */
 int vmbnet_chan_open(struct vmbnet_guest_chan *ch);
 void vmbnet_chan_close(struct vmbnet_guest_chan *ch);
 void vmbnet_chan_doorbell(struct vmbnet_guest_chan *ch);
-int vmbnet_chan_send_sync(struct vmbnet_guest_chan *ch, const void *msg, u32 len, void *reply,
-			  u32 reply_len);
 
 /* vmbnet_net.c: the netdev */
 int vmbnet_net_probe(struct vmbnet_dev *vd);
 void vmbnet_net_remove(struct vmbnet_dev *vd);
-int vmbnet_rndis_request(struct vmbnet_guest_chan *ch, u32 type, u32 oid, const void *in,
-			 u32 in_len, void *out, u32 out_len);
 
 #endif /* VMBNET_H */

@@ -3,142 +3,115 @@
  * vmbnet.ko: PCI probe and remove for vmbnet-pci, the VMBus-style synthetic
  * NIC of the vmbnet emulated target.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/pci.h>
-#include <asm/unaligned.h>
 
 #include "vmbnet.h"
 #include "vmbnet_ddi_linux.h"
 
-/* ---- the message page (replaces SynIC message slots) -------------------- */
+/* ---- the VMBus client's port: the PCI function ------------------------- */
 
-int vmbnet_ctrl_send(struct vmbnet_dev *vd, const void *msg, u32 len)
+static u32 port_rd(void *opaque, u32 reg)
 {
-	u8 buf[VMB_MSG_MAX] = { 0 };
-	u32 off;
-
-	if (len > VMB_MSG_MAX)
-		return -EINVAL;
-	memcpy(buf, msg, len);
-	for (off = 0; off < len; off += 4)
-		vmbnet_wr(vd, VMB_REG_MSG_TX + off, get_unaligned_le32(buf + off));
-	vmbnet_wr(vd, VMB_REG_MSG_SEND, len);
-	return 0;
+	return vmbnet_rd(opaque, reg);
 }
 
-/* Pop the next host message into @buf; its type, 0 if none came in time. */
-static u32 vmbnet_ctrl_recv(struct vmbnet_dev *vd, u8 *buf, unsigned int timeout_ms)
+static void port_wr(void *opaque, u32 reg, u32 val)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
-	u32 len, off;
-
-	do {
-		len = vmbnet_rd(vd, VMB_REG_MSG_RECV);
-		if (len)
-			break;
-		usleep_range(200, 1000);
-	} while (time_before(jiffies, end));
-	if (!len || len > VMB_MSG_MAX || len < sizeof(struct vmb_msg_hdr))
-		return 0;
-	for (off = 0; off < len; off += 4)
-		put_unaligned_le32(vmbnet_rd(vd, VMB_REG_MSG_RX + off), buf + off);
-	return get_unaligned_le32(buf);
+	vmbnet_wr(opaque, reg, val);
 }
 
-/*
- * Send @msg and wait for the host's message of @want_type (copied to @reply).
- * Messages of other types arriving meanwhile are unexpected and dropped.
- * Returns 0 or -ETIMEDOUT. Callers hold no locks; the message page is ours.
- */
-int vmbnet_ctrl_call(struct vmbnet_dev *vd, const void *msg, u32 len, u32 want_type, void *reply,
-		     u32 reply_len)
+static void port_sleep(void *opaque, unsigned int us)
 {
-	u8 buf[VMB_MSG_MAX];
-	u32 type;
-	int err = -ETIMEDOUT;
-
-	mutex_lock(&vd->ctrl_lock);
-	if (msg)
-		vmbnet_ctrl_send(vd, msg, len);
-	while ((type = vmbnet_ctrl_recv(vd, buf, VMBNET_CTRL_TIMEOUT_MS))) {
-		if (type == want_type) {
-			memcpy(reply, buf, min_t(u32, reply_len, VMB_MSG_MAX));
-			err = 0;
-			break;
-		}
-		dev_warn(&vd->pdev->dev, "unexpected host message %u\n", type);
-	}
-	mutex_unlock(&vd->ctrl_lock);
-	return err;
+	usleep_range(us, 5 * us);
 }
 
-/* Version, then the offers: one channel per offer, in relid order. */
+static u64 port_now_ms(void *opaque)
+{
+	return jiffies_to_msecs(jiffies);
+}
+
+static void port_log(void *opaque, const char *fmt, va_list ap)
+{
+	struct vmbnet_dev *vd = opaque;
+	struct va_format vaf = { .fmt = fmt };
+	va_list aq;
+
+	va_copy(aq, ap);
+	vaf.va = &aq;
+	dev_warn(&vd->pdev->dev, "%pV", &vaf);
+	va_end(aq);
+}
+
+static void port_msg_lock(void *opaque)
+{
+	mutex_lock(&((struct vmbnet_dev *)opaque)->ctrl_lock);
+}
+
+static void port_msg_unlock(void *opaque)
+{
+	mutex_unlock(&((struct vmbnet_dev *)opaque)->ctrl_lock);
+}
+
+static void port_chan_lock(void *opaque, u32 index)
+{
+	spin_lock_bh(&((struct vmbnet_dev *)opaque)->chan[index].tx_lock);
+}
+
+static void port_chan_unlock(void *opaque, u32 index)
+{
+	spin_unlock_bh(&((struct vmbnet_dev *)opaque)->chan[index].tx_lock);
+}
+
+static const struct vmbc_port vmbnet_vmbc_port = {
+	.rd = port_rd,
+	.wr = port_wr,
+	.sleep = port_sleep,
+	.now_ms = port_now_ms,
+	.log = port_log,
+	.msg_lock = port_msg_lock,
+	.msg_unlock = port_msg_unlock,
+	.chan_lock = port_chan_lock,
+	.chan_unlock = port_chan_unlock,
+};
+
+/* The register file, then version and offers: one channel per offer. */
 static int vmbnet_connect(struct vmbnet_dev *vd)
 {
-	struct vmb_msg_initiate_contact m = {
-		.hdr.msgtype = VMB_MSG_INITIATE_CONTACT,
-		.version_requested = VMB_PROTO_VERSION_1_0,
-	};
-	struct vmb_msg_hdr req = { .msgtype = VMB_MSG_REQUEST_OFFERS };
-	struct vmb_msg_version_response vr;
-	struct vmb_msg_offer o;
+	struct vmbc *c = &vd->vmbc;
 	int err;
+	u32 i;
 
-	err = vmbnet_ctrl_call(vd, &m, sizeof(m), VMB_MSG_VERSION_RESPONSE, &vr, sizeof(vr));
+	err = vmbc_connect(c);
 	if (err)
 		return err;
-	if (!vr.version_supported)
-		return -EPROTONOSUPPORT;
-	vd->nchan = 0;
-	err = vmbnet_ctrl_call(vd, &req, sizeof(req), VMB_MSG_OFFER_CHANNEL, &o, sizeof(o));
-	while (!err && vd->nchan < vd->num_channels) {
-		struct vmbnet_guest_chan *ch = &vd->chan[vd->nchan];
+	vd->nchan = c->noffers;
+	for (i = 0; i < c->noffers; i++) {
+		struct vmbnet_guest_chan *ch = &vd->chan[i];
 
 		ch->vd = vd;
-		ch->index = o.connection_id;
-		ch->relid = o.child_relid;
-		if (ch->index >= vd->num_channels)
-			return -EPROTO;
-		vd->nchan++;
-		if (vd->nchan == vd->num_channels)
-			break;
-		err = vmbnet_ctrl_call(vd, NULL, 0, VMB_MSG_OFFER_CHANNEL, &o, sizeof(o));
+		ch->index = c->offer[i].index;
+		ch->relid = c->offer[i].relid;
 	}
-	if (err)
-		return err;
-	return vmbnet_ctrl_call(vd, NULL, 0, VMB_MSG_ALL_OFFERS_DELIVERED, &o, sizeof(o));
+	return 0;
 }
 
 /* Check the register file before trusting anything else the device says. */
 static int vmbnet_check_device(struct vmbnet_dev *vd)
 {
-	struct device *dev = &vd->pdev->dev;
-	u32 magic = vmbnet_rd(vd, VMB_REG_MAGIC);
-	u32 lo, hi;
+	struct vmbc *c = &vd->vmbc;
+	int err;
 
-	if (magic != VMB_PCI_MAGIC) {
-		dev_err(dev, "bad magic 0x%08x (want 0x%08x)\n", magic, VMB_PCI_MAGIC);
-		return -ENODEV;
-	}
-	vd->version = vmbnet_rd(vd, VMB_REG_VERSION);
-	if (vd->version >> 16 != VMB_PCI_VERSION_MAJOR) {
-		dev_err(dev, "register map version %u.%u, driver speaks %u.x\n", vd->version >> 16,
-			vd->version & 0xffff, VMB_PCI_VERSION_MAJOR);
-		return -ENODEV;
-	}
-	vd->num_channels = vmbnet_rd(vd, VMB_REG_NUM_CHANNELS);
-	if (!vd->num_channels || vd->num_channels > VMB_PCI_MAX_CHANNELS) {
-		dev_err(dev, "device offers %u channels (1..%u)\n", vd->num_channels,
-			VMB_PCI_MAX_CHANNELS);
-		return -ENODEV;
-	}
-	vd->mtu = vmbnet_rd(vd, VMB_REG_MTU);
-	vd->ring_pages = clamp_t(u32, vmbnet_rd(vd, VMB_REG_RING_PAGES), VMB_PCI_RING_PAGES_MIN,
-				 VMB_PCI_RING_PAGES_MAX);
-	lo = vmbnet_rd(vd, VMB_REG_MAC_LO);
-	hi = vmbnet_rd(vd, VMB_REG_MAC_HI);
-	put_unaligned_le32(lo, vd->mac);
-	put_unaligned_le16((u16)hi, vd->mac + 4);
+	vmbc_init(c, &vmbnet_vmbc_port, vd);
+	err = vmbc_probe(c);
+	if (err)
+		return err;
+	vd->version = c->version;
+	vd->num_channels = c->num_channels;
+	vd->mtu = c->mtu;
+	vd->ring_pages = c->ring_pages;
+	memcpy(vd->mac, c->mac, ETH_ALEN);
 	return 0;
 }
 
@@ -152,7 +125,6 @@ static int vmbnet_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	vd->pdev = pdev;
 	mutex_init(&vd->ctrl_lock);
-	vd->next_gpadl = 1;
 	pci_set_drvdata(pdev, vd);
 
 	err = pcim_enable_device(pdev);
@@ -190,7 +162,7 @@ static int vmbnet_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_reset:
-	vmbnet_wr(vd, VMB_REG_CONTROL, VMB_CTRL_RESET);
+	vmbc_reset(&vd->vmbc);
 err_free_vectors:
 	pci_free_irq_vectors(pdev);
 	return err;
@@ -199,14 +171,11 @@ err_free_vectors:
 static void vmbnet_remove(struct pci_dev *pdev)
 {
 	struct vmbnet_dev *vd = pci_get_drvdata(pdev);
-	struct vmb_msg_hdr unload = { .msgtype = VMB_MSG_UNLOAD };
-	struct vmb_msg_hdr reply;
 
 	vmbnet_net_remove(vd);
-	if (vmbnet_ctrl_call(vd, &unload, sizeof(unload), VMB_MSG_UNLOAD_RESPONSE, &reply,
-			     sizeof(reply)))
+	if (vmbc_unload(&vd->vmbc))
 		dev_warn(&pdev->dev, "no UNLOAD_RESPONSE; resetting the device\n");
-	vmbnet_wr(vd, VMB_REG_CONTROL, VMB_CTRL_RESET);
+	vmbc_reset(&vd->vmbc);
 	pci_free_irq_vectors(pdev);
 	dev_info(&pdev->dev, "removed\n");
 }

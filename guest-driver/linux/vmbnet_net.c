@@ -28,16 +28,7 @@ static struct vmbnet_dev *ndev_vd(struct net_device *ndev)
 	return ((struct vmbnet_priv *)netdev_priv(ndev))->vd;
 }
 
-/* ---- RNDIS requests at bring-up (NAPI not running yet) ------------------ */
-
-/* Give receive slot @tid back to the host. Caller holds tx_lock. */
-static int give_back_slot(struct vmbnet_guest_chan *ch, u64 tid)
-{
-	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS };
-	struct vmb_sg sg = { &c, sizeof(c) };
-
-	return vmb_ring_write(&ch->up, VMB_PKT_COMP, 0, tid, NULL, 0, &sg, 1);
-}
+/* ---- receive slots ------------------------------------------------------ */
 
 /* Where the RNDIS message of a transfer-page packet lies in the rx buffer. */
 static int xfer_msg(struct vmbnet_guest_chan *ch, const struct vmb_pkt *p, u32 *off, u32 *len)
@@ -53,54 +44,6 @@ static int xfer_msg(struct vmbnet_guest_chan *ch, const struct vmb_pkt *p, u32 *
 	return 0;
 }
 
-int vmbnet_rndis_request(struct vmbnet_guest_chan *ch, u32 type, u32 oid, const void *in,
-			 u32 in_len, void *out, u32 out_len)
-{
-	static u32 req_id;
-	struct {
-		struct rndis_hdr h;
-		struct rndis_query_request q;
-	} __packed m = { { type, sizeof(m) + in_len }, { ++req_id, oid, in_len, sizeof(m.q), 0 } };
-	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_CONTROL, 0,
-				    sizeof(m) + in_len };
-	struct nvsp_rndis_pkt_complete c;
-	unsigned long end;
-	struct vmb_pkt p;
-	u32 off, len;
-	int err;
-
-	if (type == RNDIS_MSG_INIT) {
-		struct rndis_init_request ir = { ++req_id, 1, 0, ch->tx_section_size };
-
-		memcpy(&m.q, &ir, sizeof(ir));
-		m.h.msg_len = sizeof(m.h) + sizeof(ir);
-		n.section_size = m.h.msg_len;
-	}
-	memcpy(ch->tx_buf.va, &m, sizeof(m));
-	memcpy(ch->tx_buf.va + sizeof(m), in, in_len);
-	err = vmbnet_chan_send_sync(ch, &n, sizeof(n), &c, sizeof(c));
-	if (err)
-		return err;
-	if (c.status != NVSP_STAT_SUCCESS)
-		return -EIO;
-	/* The answer comes in a receive slot. */
-	end = jiffies + msecs_to_jiffies(VMBNET_CTRL_TIMEOUT_MS);
-	while ((err = vmb_ring_peek(&ch->down, &p)) == -EAGAIN && time_before(jiffies, end))
-		usleep_range(100, 500);
-	if (err)
-		return err == -EAGAIN ? -ETIMEDOUT : err;
-	err = p.type == VMB_PKT_DATA_XFER_PAGES ? xfer_msg(ch, &p, &off, &len) : -EPROTO;
-	if (!err)
-		memcpy(out, ch->rx_buf.va + off, min(out_len, len));
-	vmb_ring_advance(&ch->down, &p);
-	vmb_ring_rx_release(&ch->down);
-	spin_lock_bh(&ch->tx_lock);
-	if (!give_back_slot(ch, p.trans_id) && vmb_ring_tx_publish(&ch->up))
-		vmbnet_chan_doorbell(ch);
-	spin_unlock_bh(&ch->tx_lock);
-	return err;
-}
-
 /* RNDIS INITIALIZE, the MAC, the link state, the packet filter. */
 static int vmbnet_rndis_bring_up(struct vmbnet_dev *vd, bool *link_up)
 {
@@ -110,19 +53,17 @@ static int vmbnet_rndis_bring_up(struct vmbnet_dev *vd, bool *link_up)
 	u32 status;
 	int err;
 
-	err = vmbnet_rndis_request(ch, RNDIS_MSG_INIT, 0, NULL, 0, reply, sizeof(reply));
-	if (err || get_unaligned_le32(reply + RNDIS_BODY_OFF +
-				      offsetof(struct rndis_init_complete, status)) !=
-			   RNDIS_STATUS_SUCCESS)
-		return err ?: -EIO;
-	err = vmbnet_rndis_request(ch, RNDIS_MSG_QUERY, RNDIS_OID_GEN_MEDIA_CONNECT_STATUS, NULL, 0,
-				   reply, sizeof(reply));
+	err = vmbc_rndis_init(&ch->vc);
 	if (err)
 		return err;
-	status = get_unaligned_le32(reply + 8 + sizeof(struct rndis_query_complete));
+	err = vmbc_rndis_call(&ch->vc, RNDIS_MSG_QUERY, RNDIS_OID_GEN_MEDIA_CONNECT_STATUS, NULL, 0,
+			      reply, sizeof(reply));
+	if (err)
+		return err;
+	status = get_unaligned_le32(reply + RNDIS_BODY_OFF + sizeof(struct rndis_query_complete));
 	*link_up = status == 0;
-	return vmbnet_rndis_request(ch, RNDIS_MSG_SET, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter,
-				    sizeof(filter), reply, sizeof(reply));
+	return vmbc_rndis_call(&ch->vc, RNDIS_MSG_SET, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, &filter,
+			       sizeof(filter), reply, sizeof(reply));
 }
 
 /* ---- TX ------------------------------------------------------------------ */
@@ -285,7 +226,7 @@ again:
 		} else if (p.type == VMB_PKT_DATA_XFER_PAGES && !xfer_msg(ch, &p, &off, &len)) {
 			vmbnet_rx_msg(ch, ch->rx_buf.va + off, len);
 			spin_lock(&ch->tx_lock);
-			give_back_slot(ch, p.trans_id);
+			vmbc_slot_return(&ch->vc, p.trans_id);
 			spin_unlock(&ch->tx_lock);
 			done++;
 		}

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vmbnet native: the guest-driver core in userspace, driving an external
- * backend (vmbnet-dpdk) at native speed with no QEMU. This process plays
- * both the guest (its RAM is a memfd, the DDI core sends on the channel
- * rings) and the device's control plane (vmbnet_host with the hand-off front
- * end, exactly as vmbnet-pci runs it in QEMU); the backend maps the memfd
- * and serves the rings from another process on another core.
+ * backend (vmbnet-dpdk) at native speed with no QEMU. This process is the
+ * guest: the VMBus client (vmbnet_vmbc) brings channel 0 up and the DDI core
+ * sends on its rings. The device is vmbnet-pci in-process (vmb_sim.h, built
+ * by device/sim) with the hand-off front end exactly as QEMU runs it; the
+ * backend maps the guest's RAM (a memfd) and serves the rings from another
+ * process on another core.
  *
  * Single-threaded: every call comes from the thread that plays the guest.
  */
@@ -15,10 +16,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmbnet/vmb_sim.h"
 #include "vmbnet_ddi.h"
-#include "vmbnet_hof.h"
+#include "vmbnet_vmbc.h"
 
-#define VMBNET_NATIVE_RAM_BASE 0x100000ull /* GPA of the first RAM byte */
 #define VMBNET_NATIVE_RING_PAGES 32 /* each direction, header page included */
 #define VMBNET_NATIVE_RX_PAGES 512 /* 2 MiB receive buffer: 1024 slots */
 #define VMBNET_NATIVE_TX_PAGES 256 /* 1 MiB send buffer */
@@ -31,16 +32,16 @@ struct vmbnet_native_stats {
 };
 
 struct vmbnet_native {
-	int ram_fd;
+	struct vmb_sim *sim; /* the device */
 	uint8_t *ram;
-	uint64_t ram_bytes;
+	uint64_t ram_gpa, ram_bytes;
 	uint64_t next; /* bump allocator over ram, bytes */
-	struct vmbnet_host host;
-	struct vmbnet_hof_front front;
+	struct vmbc vmbc; /* the VMBus client */
+	struct vmbc_chan vc;
 	struct vmb_ring up, down; /* the guest's producer and consumer views */
 	uint64_t ring_pfn, rx_pfn, tx_pfn;
+	uint8_t mac[6];
 	struct vmbnet_core core;
-	bool front_up; /* host and front end initialized */
 	bool core_ready;
 	bool open;
 	struct vmbnet_native_stats stats;
@@ -79,6 +80,9 @@ uint64_t vmbnet_native_now_ns(void);
 
 /* @len bytes of page-aligned guest RAM, its first pfn in *pfn. */
 void *vmbnet_native_dma(struct vmbnet_native *n, uint32_t len, uint64_t *pfn);
+
+/* Ring channel 0's doorbell. */
+void vmbnet_native_doorbell(struct vmbnet_native *n);
 
 /* An MDL over @len bytes at @va (guest RAM from vmbnet_native_dma). */
 int vmbnet_native_describe(struct vmbnet_native *n, void *va, uint32_t len, struct vmbnet_mdl *m,

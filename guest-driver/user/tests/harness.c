@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <time.h>
 
 #include "harness.h"
 
 struct harness H;
 
-/* ---- the device side ------------------------------------------------------ */
+/* ---- the network behind the device ----------------------------------------- */
 
 static int net_tx(void *opaque, uint32_t chan, const struct iovec *iov, int n,
-		  const struct vmbnet_frame_meta *meta)
+		  const struct vmb_sim_frame_info *meta)
 {
 	H.last_len = 0;
 	for (int i = 0; i < n; i++) {
@@ -22,15 +23,13 @@ static int net_tx(void *opaque, uint32_t chan, const struct iovec *iov, int n,
 	return 0;
 }
 
-static const struct vmbnet_nic_ops net_ops = { .tx = net_tx };
-
 /* ---- the core's port -------------------------------------------------------- */
 
 static void port_flush(void *opaque)
 {
 	if (vmb_ring_tx_publish(&H.up)) {
 		if (H.host_runs)
-			vmbnet_host_doorbell(&H.host, 0);
+			vmb_sim_write(H.sim, VMB_REG_DOORBELL(0), 1);
 		else
 			H.doorbells_pending++;
 	}
@@ -53,7 +52,7 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, 
 
 static bool port_ready(void *opaque)
 {
-	return !H.closed && H.nic.link_up;
+	return !H.closed && vmb_sim_read(H.sim, VMB_REG_STATUS) & VMB_STATUS_LINK_UP;
 }
 
 static bool port_in_atomic(void *opaque)
@@ -78,7 +77,7 @@ static void *port_dma_alloc(void *opaque, size_t len, uint64_t *pfn)
 
 static void port_dma_free(void *opaque, void *p, size_t len, uint64_t pfn)
 {
-	/* the fake guest's RAM is freed as a whole */
+	/* guest RAM is freed as a whole */
 }
 
 static void port_lock(void *opaque)
@@ -114,10 +113,10 @@ static void port_macs(void *opaque, uint8_t src[6], uint8_t dst[6])
 static int port_describe(void *opaque, void *va, uint32_t len, struct vmbnet_mdl *m, uint64_t *pfns,
 			 uint32_t max)
 {
-	uint64_t off = (uint64_t)((uint8_t *)va - H.g.ram);
+	uint64_t off = (uint64_t)((uint8_t *)va - H.ram);
 	uint32_t n = VMB_GPA_RANGE_PFNS(off & (VMB_PAGE_SIZE - 1), len);
 
-	if ((uint8_t *)va < H.g.ram || off + len > FAKE_RAM_BYTES || n > max)
+	if ((uint8_t *)va < H.ram || off + len > H.ram_bytes || n > max)
 		return -EINVAL;
 	h_mdl(m, pfns, va, len);
 	return 0;
@@ -144,17 +143,25 @@ static const struct vmbnet_core_port port = {
 
 void *h_dma(uint32_t len, uint64_t *pfn)
 {
-	uint64_t p = fg_alloc(&H.g, (len + VMB_PAGE_SIZE - 1) / VMB_PAGE_SIZE);
+	uint64_t bytes = ((uint64_t)len + VMB_PAGE_SIZE - 1) & ~(uint64_t)(VMB_PAGE_SIZE - 1);
+	void *p = H.ram + H.next;
 
+	VT_CHECK(bytes <= H.ram_bytes - H.next);
 	if (pfn)
-		*pfn = p;
-	return fg_ptr(&H.g, p);
+		*pfn = (H.ram_gpa + H.next) >> VMB_PAGE_SHIFT;
+	H.next += bytes;
+	return p;
+}
+
+static void *pfn_ptr(uint64_t pfn)
+{
+	return H.ram + ((pfn << VMB_PAGE_SHIFT) - H.ram_gpa);
 }
 
 void h_mdl(struct vmbnet_mdl *m, uint64_t *pfns, void *va, uint32_t len)
 {
-	uint64_t off = (uint64_t)((uint8_t *)va - H.g.ram);
-	uint64_t first = (FAKE_RAM_BASE + off) >> VMB_PAGE_SHIFT;
+	uint64_t off = (uint64_t)((uint8_t *)va - H.ram);
+	uint64_t first = (H.ram_gpa + off) >> VMB_PAGE_SHIFT;
 
 	memset(m, 0, sizeof(*m));
 	m->StartVa = (uint8_t *)va - (off & (VMB_PAGE_SIZE - 1));
@@ -190,12 +197,7 @@ void h_pump(void)
 			vmbnet_core_complete(&H.core, p.trans_id, payload, len);
 		} else if (p.type == VMB_PKT_DATA_XFER_PAGES) {
 			/* give receive slots (indications) straight back */
-			struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
-							     NVSP_STAT_SUCCESS };
-			struct vmb_sg sg = { &c, sizeof(c) };
-
-			VT_EQ(vmb_ring_write(&H.up, VMB_PKT_COMP, 0, p.trans_id, NULL, 0, &sg, 1),
-			      0);
+			VT_EQ(vmbc_slot_return(&H.vc, p.trans_id), 0);
 			wrote = true;
 		}
 	}
@@ -209,64 +211,91 @@ void h_pump(void)
 void h_run(void)
 {
 	H.doorbells_pending = 0;
-	vmbnet_host_doorbell(&H.host, 0);
+	vmb_sim_write(H.sim, VMB_REG_DOORBELL(0), 1);
 	h_pump();
 }
 
-/* One inband NVSP exchange during bring-up. */
-static void sync_nvsp(const void *msg, uint32_t len, void *reply, uint32_t reply_len)
+void h_set_link(bool up)
 {
-	struct vmb_pkt p;
-
-	VT_EQ(vmb_ring_write_inband(&H.up, VMB_PKT_FLAG_COMPLETION_REQUESTED, 1, msg, len), 0);
-	vmb_ring_tx_publish(&H.up);
-	vmbnet_host_doorbell(&H.host, 0);
-	VT_EQ(vmb_ring_peek(&H.down, &p), 0);
-	VT_EQ(p.type, VMB_PKT_COMP);
-	vmb_ring_pkt_copy(&H.down, &p, p.data_off, reply, reply_len);
-	vmb_ring_advance(&H.down, &p);
-	vmb_ring_rx_release(&H.down);
+	vmb_sim_set_link(H.sim, up);
 }
+
+/* ---- bring-up: the VMBus client on the function's registers ------------------- */
+
+static uint32_t vmbc_rd(void *opaque, uint32_t reg)
+{
+	return vmb_sim_read(H.sim, reg);
+}
+
+static void vmbc_wr(void *opaque, uint32_t reg, uint32_t val)
+{
+	vmb_sim_write(H.sim, reg, val);
+}
+
+static void vmbc_sleep(void *opaque, unsigned int us)
+{
+	/* the in-process NIC answers within the write that asked */
+}
+
+static uint64_t vmbc_now_ms(void *opaque)
+{
+	return port_now(opaque) / 1000000ull;
+}
+
+static void vmbc_log(void *opaque, const char *fmt, va_list ap)
+{
+	vfprintf(stderr, fmt, ap);
+}
+
+static const struct vmbc_port vmbc_port = {
+	.rd = vmbc_rd,
+	.wr = vmbc_wr,
+	.sleep = vmbc_sleep,
+	.now_ms = vmbc_now_ms,
+	.log = vmbc_log,
+};
 
 void h_init(void)
 {
-	struct nvsp_init init = { NVSP_MSG_INIT, NVSP_VERSION_61, NVSP_VERSION_61 };
-	struct nvsp_send_buf rb = { NVSP_MSG_SEND_RECV_BUF, 20, NVSP_RECV_BUF_ID };
-	struct nvsp_send_buf sb = { NVSP_MSG_SEND_SEND_BUF, 21, 0 };
-	struct {
-		struct rndis_hdr h;
-		struct rndis_init_request r;
-	} ri = { { RNDIS_MSG_INIT, sizeof(ri) }, { 1, 1, 0, 0 } };
-	struct nvsp_rndis_pkt rp = { NVSP_MSG_SEND_RNDIS_PKT, 1, 0, sizeof(ri) };
-	uint8_t reply[64];
+	struct vmb_sim_config cfg = {
+		.channels = 1,
+		.mtu = 1500,
+		.ring_pages = H_DOWN_PAGES,
+		.mac = { 2, 0, 0, 0, 0, 2 },
+		.ram_mib = H_RAM_MIB,
+		.tx = net_tx,
+	};
+	uint32_t ring_gpadl, rx_gpadl, tx_gpadl;
+	struct vmbc *c = &H.vmbc;
 
 	memset(&H, 0, sizeof(H));
-	fg_init(&H.g);
-	VT_EQ(vmbnet_host_init(&H.host, 1, (const uint8_t[6]){ 2, 0, 0, 0, 0, 2 }, &fake_guest_ops,
-			       &H.g, &vmbnet_nic_handler),
+	VT_EQ(vmb_sim_create(&cfg, &H.sim), 0);
+	H.ram = vmb_sim_ram(H.sim, &H.ram_gpa, &H.ram_bytes);
+	vmbc_init(c, &vmbc_port, NULL);
+	VT_EQ(vmbc_probe(c), 0);
+	VT_EQ(vmbc_connect(c), 0);
+	H.vc = (struct vmbc_chan){ .c = c,
+				   .index = c->offer[0].index,
+				   .relid = c->offer[0].relid,
+				   .up = &H.up,
+				   .down = &H.down };
+	h_dma((H_UP_PAGES + H_DOWN_PAGES) * VMB_PAGE_SIZE, &H.ring_pfn);
+	h_dma(H_RX_PAGES * VMB_PAGE_SIZE, &H.rx_pfn);
+	h_dma(H_TX_PAGES * VMB_PAGE_SIZE, &H.tx_pfn);
+	VT_EQ(vmbc_rings_init(&H.up, &H.down, pfn_ptr(H.ring_pfn), H_UP_PAGES * VMB_PAGE_SIZE,
+			      H_DOWN_PAGES * VMB_PAGE_SIZE),
 	      0);
-	vmbnet_nic_init(&H.nic, &H.host, 1500, &net_ops, NULL);
-	fg_connect(&H.host);
-	H.ring_pfn = fg_alloc(&H.g, H_UP_PAGES + H_DOWN_PAGES);
-	H.rx_pfn = fg_alloc(&H.g, H_RX_PAGES);
-	H.tx_pfn = fg_alloc(&H.g, H_TX_PAGES);
-	VT_EQ(fg_gpadl_contig(&H.host, 1, 10, H.ring_pfn, H_UP_PAGES + H_DOWN_PAGES), 0);
-	VT_EQ(fg_gpadl_contig(&H.host, 1, 20, H.rx_pfn, H_RX_PAGES), 0);
-	VT_EQ(fg_gpadl_contig(&H.host, 1, 21, H.tx_pfn, H_TX_PAGES), 0);
-	VT_EQ(fg_open(&H.host, &H.g, 1, 10, H.ring_pfn, H_UP_PAGES, H_DOWN_PAGES), 0);
-	VT_EQ(vmb_ring_attach_producer(&H.up, fg_ptr(&H.g, H.ring_pfn), H_UP_PAGES * VMB_PAGE_SIZE),
+	VT_EQ(vmbc_gpadl_create_contig(c, H.vc.relid, H.ring_pfn, H_UP_PAGES + H_DOWN_PAGES,
+				       &ring_gpadl),
 	      0);
-	VT_EQ(vmb_ring_attach_consumer(&H.down, fg_ptr(&H.g, H.ring_pfn + H_UP_PAGES),
-				       H_DOWN_PAGES * VMB_PAGE_SIZE),
+	VT_EQ(vmbc_gpadl_create_contig(c, H.vc.relid, H.rx_pfn, H_RX_PAGES, &rx_gpadl), 0);
+	VT_EQ(vmbc_gpadl_create_contig(c, H.vc.relid, H.tx_pfn, H_TX_PAGES, &tx_gpadl), 0);
+	VT_EQ(vmbc_open(c, H.vc.relid, ring_gpadl, H_UP_PAGES), 0);
+	VT_EQ(vmbc_nvsp_connect(&H.vc, rx_gpadl, pfn_ptr(H.rx_pfn), H_RX_PAGES * VMB_PAGE_SIZE,
+				tx_gpadl, pfn_ptr(H.tx_pfn), H_TX_PAGES * VMB_PAGE_SIZE),
 	      0);
-	sync_nvsp(&init, sizeof(init), reply, 16);
-	sync_nvsp(&rb, sizeof(rb), reply, 28);
-	sync_nvsp(&sb, sizeof(sb), reply, 12);
-	memcpy(fg_ptr(&H.g, H.tx_pfn), &ri, sizeof(ri));
-	sync_nvsp(&rp, sizeof(rp), reply, 8);
-	h_pump(); /* the RNDIS reply's receive slot goes back */
-	vmbnet_host_doorbell(&H.host, 0);
-	VT_CHECK(H.nic.chan[0].rndis_ready);
+	VT_EQ(vmbc_rndis_init(&H.vc), 0);
+	VT_EQ(c->stats.unexpected_msgs + c->stats.protocol_errors + c->stats.timeouts, 0);
 	VT_EQ(vmbnet_core_init(&H.core, &port, NULL, H_SLOTS), 0);
 	H.host_runs = true;
 }
@@ -274,6 +303,5 @@ void h_init(void)
 void h_fini(void)
 {
 	vmbnet_core_fini(&H.core);
-	vmbnet_host_fini(&H.host);
-	fg_fini(&H.g);
+	vmb_sim_destroy(H.sim);
 }

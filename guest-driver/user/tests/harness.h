@@ -1,28 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Host tests of the DDI core: the core runs as the guest on a real ring pair,
- * against vmbnet's real host side (device/vmbus, device/nic) playing the
- * device. The test scripts the host: it decides when the device runs
- * (doorbells), the link state, and whether completions arrive in "atomic"
- * (NAPI-like) context.
+ * brought up by the VMBus client (vmbnet_vmbc) against vmbnet-pci in-process
+ * (vmb_sim.h: vmbnet's real host side and NIC). The test scripts the host: it
+ * decides when the device runs (doorbells), the link state, and whether
+ * completions arrive in "atomic" (NAPI-like) context.
  */
 #ifndef VMBNET_USER_HARNESS_H
 #define VMBNET_USER_HARNESS_H
 
-#include "fake_guest.h"
+#include "vmb_test.h"
+#include "vmbnet/vmb_sim.h"
 #include "vmbnet_ddi.h"
-#include "vmbnet_nic.h"
+#include "vmbnet_vmbc.h"
 
 #define H_UP_PAGES 2
 #define H_DOWN_PAGES 8
 #define H_RX_PAGES 4
 #define H_TX_PAGES 2
 #define H_SLOTS 128
+#define H_RAM_MIB 16
 
 struct harness {
-	struct fake_guest g;
-	struct vmbnet_host host;
-	struct vmbnet_nic nic;
+	struct vmb_sim *sim;
+	uint8_t *ram;
+	uint64_t ram_gpa, ram_bytes, next;
+	struct vmbc vmbc;
+	struct vmbc_chan vc;
 	struct vmb_ring up, down; /* the guest's producer and consumer views */
 	uint64_t ring_pfn, rx_pfn, tx_pfn;
 	struct vmbnet_core core;
@@ -34,18 +38,20 @@ struct harness {
 	unsigned int frames;
 	uint8_t last[2048];
 	uint32_t last_len;
-	struct vmbnet_frame_meta last_meta;
+	struct vmb_sim_frame_info last_meta;
 };
 
 extern struct harness H;
 
-/* Boot the fake guest, bring the channel and RNDIS up, init the core. */
+/* Boot the device, bring the channel and RNDIS up, init the core. */
 void h_init(void);
 void h_fini(void);
 /* Let the device process what is queued, then deliver completions to the core. */
 void h_run(void);
 /* Deliver what the device wrote (completions, receive slots), no device run. */
 void h_pump(void);
+/* The network's link goes up or down (the device tells the guest). */
+void h_set_link(bool up);
 /* Guest memory for frames: @len bytes, page-aligned, DMA-able. */
 void *h_dma(uint32_t len, uint64_t *pfn);
 /* An MDL over @len bytes at @va inside guest RAM (pfns filled). */

@@ -58,7 +58,7 @@ static void link_down_handle_still_back(void)
 	uint8_t *frame = new_frame();
 
 	H.host_runs = false;
-	H.nic.link_up = false;
+	h_set_link(false);
 	VT_EQ(vmbnet_dot11_send_packet(&H.core, frame, 200, (void *)0x123), 0);
 	h_run();
 	VT_EQ(calls, 1);

@@ -181,11 +181,11 @@ static void not_ready_when_link_down(void)
 {
 	struct vmbnet_inject_handle *h = handle(VMBNET_AF_UNSPEC);
 
-	vmbnet_nic_set_link(&H.nic, false);
+	h_set_link(false);
 	h_run();
 	VT_EQ(inject(h, chain(1, false), VMBNET_AF_INET, true, 0, NULL),
 	      VMBNET_STATUS_FWP_TCPIP_NOT_READY);
-	vmbnet_nic_set_link(&H.nic, true);
+	h_set_link(true);
 	h_run();
 	H.closed = true;
 	VT_EQ(inject(h, chain(1, false), VMBNET_AF_INET, true, 0, NULL),
@@ -260,7 +260,7 @@ static void failure_status_in_nbl(void)
 	 */
 	H.host_runs = false;
 	VT_EQ(inject(h, chain(2, false), VMBNET_AF_INET, true, 0, NULL), 0);
-	H.nic.link_up = false;
+	h_set_link(false);
 	h_run();
 	VT_EQ(got.n, 2);
 	VT_CHECK(got.status[0] != 0 && got.status[1] != 0);

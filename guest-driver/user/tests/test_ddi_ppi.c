@@ -112,7 +112,7 @@ static void im_send_lower_failure_status(void)
 
 	make(&upper, &unb, &um, upfns);
 	H.host_runs = false;
-	H.nic.link_up = false;
+	h_set_link(false);
 	VT_EQ(vmbnet_im_send(&H.core, &upper, done, (void *)0x42), 0);
 	h_run();
 	VT_EQ(calls, 1);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The hand-off end to end: the DDI core as the guest (vmbnet_native, with
- * the front end as its control plane) and a backend thread (the hand-off
- * back end with the NIC, busy-polling then sleeping like vmbnet-dpdk).
+ * The hand-off end to end: the DDI core as the guest (vmbnet_native: the
+ * VMBus client and vmbnet-pci in-process with the hand-off front end) and a
+ * backend process (device/handoff's vmbnet-hof-testback: the hand-off back
+ * end with the NIC, busy-polling then sleeping like vmbnet-dpdk).
  *
  * The restart cases kill the backend at one point of a publish: before its
  * checkpoint, between checkpoint and publish, or between publish and
@@ -12,124 +13,110 @@
  * usage: test_native_handoff --list | <case>
  */
 #define _GNU_SOURCE
-#include <poll.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmb_test.h"
 #include "vmbnet/vmb_nvsp.h"
 #include "vmbnet_native.h"
 
+#ifndef VMBNET_HOF_TESTBACK
+#error "VMBNET_HOF_TESTBACK: path of device/handoff's vmbnet-hof-testback"
+#endif
+
 #define FRAMES 20000
 #define WINDOW 64
 #define BATCH 16
 #define FRAME_BYTES 64
-#define IDLE_SPINS 2000 /* empty polls before the backend sleeps */
-#define SLEEP_MS 10
+#define EXIT_CRASHED 3 /* vmbnet-hof-testback's status when it died on cue */
 
 enum crash { CRASH_NONE, CRASH_BEFORE_CKPT, CRASH_AFTER_CKPT, CRASH_AFTER_PUBLISH };
 
+static const char *const crash_names[] = {
+	[CRASH_BEFORE_CKPT] = "before-checkpoint",
+	[CRASH_AFTER_CKPT] = "after-checkpoint",
+	[CRASH_AFTER_PUBLISH] = "after-publish",
+};
+
 struct backend {
-	pthread_t th;
-	struct vmbnet_hof_back b;
-	enum crash crash;
-	uint64_t crash_at; /* commit number that dies */
-	uint64_t commits;
-	uint64_t frames; /* put on the "wire" */
-	atomic_bool dead, stop, running;
+	pid_t pid;
+	int out; /* its stdout: the frame count at exit */
+	int status; /* wait status once dead */
+	atomic_bool dead;
 };
 
 static char sock_path[64];
 static struct vmbnet_native N;
 static uint64_t wire_frames, done_ok, done_failed, sent;
 
-/* ---- the backend thread --------------------------------------------------- */
+/* ---- the backend process --------------------------------------------------- */
 
-static int be_tx(void *opaque, uint32_t chan, const struct iovec *iov, int n,
-		 const struct vmbnet_frame_meta *meta)
+static void be_spawn(struct backend *be, enum crash crash, uint64_t crash_at)
 {
-	struct backend *be = opaque;
+	char at[24];
+	char *argv[] = { VMBNET_HOF_TESTBACK, "--socket", sock_path, NULL, NULL, NULL, NULL, NULL };
+	posix_spawn_file_actions_t fa;
+	int pipefd[2];
 
-	be->frames++;
-	return 0;
-}
-
-static void be_die(struct backend *be)
-{
-	atomic_store(&be->dead, true);
-	pthread_exit(NULL);
-}
-
-static void be_commit(void *opaque, uint32_t chan)
-{
-	struct backend *be = opaque;
-
-	if (be->crash && ++be->commits == be->crash_at) {
-		if (be->crash == CRASH_BEFORE_CKPT)
-			be_die(be);
-		vmbnet_hof_back_commit(&be->b, chan);
-		if (be->crash == CRASH_AFTER_PUBLISH)
-			vmb_ring_tx_publish(&be->b.host.chan[chan].out);
-		be_die(be);
+	memset(be, 0, sizeof(*be));
+	if (crash) {
+		snprintf(at, sizeof(at), "%llu", (unsigned long long)crash_at);
+		argv[3] = "--crash";
+		argv[4] = (char *)crash_names[crash];
+		argv[5] = "--at";
+		argv[6] = at;
 	}
-	vmbnet_hof_back_commit(&be->b, chan);
-}
-
-static const struct vmbnet_nic_ops be_ops = { .tx = be_tx, .commit = be_commit };
-
-static void be_sleep(struct backend *be)
-{
-	struct vmbnet_hof_back *b = &be->b;
-	struct pollfd p[2] = { { .fd = b->sock, .events = POLLIN },
-			       { .fd = b->kick[0], .events = POLLIN } };
-	uint64_t v;
-
-	if (vmbnet_hof_back_arm(b))
-		return;
-	if (poll(p, b->kick[0] >= 0 ? 2 : 1, SLEEP_MS) > 0 && p[1].revents & POLLIN)
-		VT_EQ(read(b->kick[0], &v, sizeof(v)), sizeof(v));
-}
-
-static void *be_main(void *arg)
-{
-	struct backend *be = arg;
-	unsigned int idle = 0;
-
-	VT_EQ(vmbnet_hof_back_init(&be->b, sock_path, &be_ops, be), 0);
-	be->b.busy_poll = true;
-	atomic_store(&be->running, true);
-	while (!atomic_load(&be->stop)) {
-		if (vmbnet_hof_back_control(&be->b) < 0)
-			break;
-		if (vmbnet_hof_back_poll(&be->b))
-			idle = 0;
-		else if (++idle > IDLE_SPINS)
-			be_sleep(be);
-	}
-	return NULL;
+	VT_EQ(pipe2(pipefd, O_CLOEXEC), 0);
+	VT_EQ(posix_spawn_file_actions_init(&fa), 0);
+	VT_EQ(posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO), 0);
+	VT_EQ(posix_spawn(&be->pid, argv[0], &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	be->out = pipefd[0];
 }
 
 static void be_start(struct backend *be, enum crash crash, uint64_t crash_at)
 {
-	memset(be, 0, sizeof(*be));
-	be->crash = crash;
-	be->crash_at = crash_at;
-	VT_EQ(pthread_create(&be->th, NULL, be_main, be), 0);
+	be_spawn(be, crash, crash_at);
 	VT_EQ(vmbnet_native_accept(&N, 5000), 0);
 }
 
-/* Join a backend that died or is told to stop, and let go of what it held
- * the way the kernel does for a process: its socket closes.
- */
-static void be_reap(struct backend *be)
+/* Has @be exited (on cue or otherwise)? */
+static bool be_dead(struct backend *be)
 {
-	atomic_store(&be->stop, true);
-	VT_EQ(pthread_join(be->th, NULL), 0);
-	wire_frames += be->frames;
-	vmbnet_hof_back_fini(&be->b);
+	if (!atomic_load(&be->dead) && waitpid(be->pid, &be->status, WNOHANG) == be->pid)
+		atomic_store(&be->dead, true);
+	return atomic_load(&be->dead);
+}
+
+/* Stop @be if it still runs, wait for it, and count what it sent. Returns
+ * whether it died on cue.
+ */
+static bool be_reap(struct backend *be)
+{
+	unsigned long long frames = 0, commits = 0;
+	char buf[128] = { 0 };
+	ssize_t n;
+
+	if (!be_dead(be)) {
+		kill(be->pid, SIGTERM);
+		VT_EQ(waitpid(be->pid, &be->status, 0), be->pid);
+		atomic_store(&be->dead, true);
+	}
+	n = read(be->out, buf, sizeof(buf) - 1);
+	close(be->out);
+	VT_CHECK(n > 0);
+	VT_EQ(sscanf(buf, "frames %llu commits %llu", &frames, &commits), 2);
+	wire_frames += frames;
+	VT_CHECK(WIFEXITED(be->status));
+	return WEXITSTATUS(be->status) == EXIT_CRASHED;
 }
 
 /* ---- the guest ------------------------------------------------------------- */
@@ -184,12 +171,25 @@ static bool send_until(struct frames *f, uint64_t target, struct backend *be)
 			k++;
 		}
 		vmbnet_core_batch_end(&N.core);
-		if (be && atomic_load(&be->dead))
+		if (be && be_dead(be))
 			return false;
 		if (!vmbnet_native_pump(&N))
 			vmbnet_native_wait(&N, 1);
 	}
 	return true;
+}
+
+static struct vmb_sim_stats sim_stats(void)
+{
+	struct vmb_sim_stats st;
+
+	vmb_sim_get_stats(N.sim, &st);
+	return st;
+}
+
+static uint64_t backend_connects(void)
+{
+	return sim_stats().backend_connects;
 }
 
 static void check_exactly_once(void)
@@ -209,20 +209,20 @@ static void run_restarts(enum crash crash, unsigned int times)
 	be_start(&be, CRASH_NONE, 0);
 	VT_EQ(vmbnet_native_bringup(&N, 256, 5000), 0);
 	frames_prepare(&f);
-	be_reap(&be);
+	VT_CHECK(!be_reap(&be));
 	for (unsigned int round = 0; round < times; round++) {
 		enum crash c = crash ? crash : (enum crash)(1 + round % 3);
 
 		be_start(&be, c, 3 + 7 * round);
 		if (!send_until(&f, FRAMES, &be))
 			deaths++;
-		be_reap(&be);
+		VT_CHECK(be_reap(&be));
 	}
 	VT_EQ(deaths, times); /* each backend died where it was told to */
 	be_start(&be, CRASH_NONE, 0);
 	VT_CHECK(send_until(&f, FRAMES, &be));
-	VT_EQ(N.front.stats.connects, times + 2);
-	be_reap(&be);
+	VT_EQ(backend_connects(), times + 2);
+	VT_CHECK(!be_reap(&be));
 	check_exactly_once();
 	VT_EQ(done_failed, 0);
 	/* a frame may go out twice (its completion was never published), never
@@ -242,7 +242,7 @@ static void run_cycle(void)
 	VT_EQ(vmbnet_native_bringup(&N, 256, 5000), 0);
 	frames_prepare(&f);
 	VT_CHECK(send_until(&f, FRAMES, &be));
-	be_reap(&be);
+	VT_CHECK(!be_reap(&be));
 	VT_EQ(wire_frames, FRAMES);
 	check_exactly_once();
 	VT_EQ(done_ok, FRAMES);
@@ -262,8 +262,7 @@ static uint32_t send_in_section(uint32_t section)
 	} m = { { RNDIS_MSG_PACKET, sizeof(m) + FRAME_BYTES }, { 0 } };
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, section,
 				    sizeof(m) + FRAME_BYTES };
-	uint8_t *sec =
-		N.ram + ((N.tx_pfn << VMB_PAGE_SHIFT) - VMBNET_NATIVE_RAM_BASE) + section * 2048;
+	uint8_t *sec = N.ram + ((N.tx_pfn << VMB_PAGE_SHIFT) - N.ram_gpa) + section * 2048;
 	struct nvsp_rndis_pkt_complete c = { 0 };
 	struct vmb_pkt p;
 
@@ -275,7 +274,7 @@ static uint32_t send_in_section(uint32_t section)
 				    sizeof(n)),
 	      0);
 	if (vmb_ring_tx_publish(&N.up))
-		vmbnet_host_doorbell(&N.host, 0);
+		vmbnet_native_doorbell(&N);
 	for (int i = 0; i < 5000; i++) {
 		if (vmb_ring_peek(&N.down, &p) == 0 && p.type == VMB_PKT_DATA_XFER_PAGES) {
 			/* a control message (link indication): give the slot back */
@@ -288,7 +287,7 @@ static uint32_t send_in_section(uint32_t section)
 			vmb_ring_advance(&N.down, &p);
 			vmb_ring_rx_release(&N.down);
 			if (vmb_ring_tx_publish(&N.up))
-				vmbnet_host_doorbell(&N.host, 0);
+				vmbnet_native_doorbell(&N);
 			continue;
 		}
 		if (vmb_ring_peek(&N.down, &p) == 0) {
@@ -316,14 +315,14 @@ static void run_restart_send_section(void)
 	VT_EQ(vmbnet_native_bringup(&N, 256, 5000), 0);
 	frames_prepare(&f);
 	VT_EQ(send_in_section(3), NVSP_STAT_SUCCESS);
-	be_reap(&be);
+	VT_CHECK(!be_reap(&be));
 	be_start(&be, CRASH_AFTER_CKPT, 4);
 	VT_CHECK(!send_until(&f, 2000, &be));
-	be_reap(&be);
+	VT_CHECK(be_reap(&be));
 	be_start(&be, CRASH_NONE, 0);
 	VT_CHECK(send_until(&f, 2000, &be));
 	VT_EQ(send_in_section(5), NVSP_STAT_SUCCESS);
-	be_reap(&be);
+	VT_CHECK(!be_reap(&be));
 	check_exactly_once();
 }
 
@@ -334,11 +333,10 @@ static void *succeed_dead(void *arg)
 {
 	struct backend *be = arg, *next = be + 1;
 
-	while (!atomic_load(&be->dead))
+	while (!be_dead(be))
 		usleep(1000);
-	be_reap(be);
-	memset(next, 0, sizeof(*next));
-	VT_EQ(pthread_create(&next->th, NULL, be_main, next), 0);
+	VT_CHECK(be_reap(be));
+	be_spawn(next, CRASH_NONE, 0);
 	return NULL;
 }
 
@@ -352,20 +350,16 @@ static void run_restart_at_first_checkpoint(enum crash crash)
 	static struct backend be[2];
 	pthread_t watcher;
 
-	memset(be, 0, sizeof(be));
-	be[0].crash = crash;
-	be[0].crash_at = 1; /* NVSP INIT's completion */
-	VT_EQ(pthread_create(&be[0].th, NULL, be_main, &be[0]), 0);
-	VT_EQ(vmbnet_native_accept(&N, 5000), 0);
+	be_start(&be[0], crash, 1); /* dies at NVSP INIT's completion */
 	VT_EQ(pthread_create(&watcher, NULL, succeed_dead, be), 0);
 	VT_EQ(vmbnet_native_bringup(&N, 256, 10000), 0);
 	VT_EQ(pthread_join(watcher, NULL), 0);
 	frames_prepare(&f);
 	VT_CHECK(send_until(&f, 1000, &be[1]));
-	be_reap(&be[1]);
+	VT_CHECK(!be_reap(&be[1]));
 	check_exactly_once();
 	VT_EQ(done_ok, 1000);
-	VT_EQ(N.front.stats.connects, 2);
+	VT_EQ(backend_connects(), 2);
 }
 
 /* The backend dies and none comes back; the guest closes the channel. */
@@ -377,15 +371,15 @@ static void run_close_without_backend(void)
 	be_start(&be, CRASH_NONE, 0);
 	VT_EQ(vmbnet_native_bringup(&N, 256, 5000), 0);
 	frames_prepare(&f);
-	be_reap(&be);
+	VT_CHECK(!be_reap(&be));
 	be_start(&be, CRASH_AFTER_CKPT, 20);
 	VT_CHECK(!send_until(&f, FRAMES, &be));
-	be_reap(&be);
+	VT_CHECK(be_reap(&be));
 	vmbnet_native_wait(&N, 10); /* the front end sees the hang-up */
 	vmbnet_native_close(&N);
 	check_exactly_once();
 	VT_CHECK(done_failed > 0);
-	VT_CHECK(N.front.stats.failed_in_flight > 0);
+	VT_CHECK(sim_stats().backend_failed_in_flight > 0);
 	printf("%llu completed, %llu failed by the front end on close\n",
 	       (unsigned long long)done_ok, (unsigned long long)done_failed);
 }
