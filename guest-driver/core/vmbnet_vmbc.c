@@ -455,6 +455,61 @@ int vmbc_rings_init(struct vmb_ring *up, struct vmb_ring *down, void *mem, uint6
 	return err;
 }
 
+static int buf_gpadl(struct vmbc_chan *ch, struct vmbc_buf *b)
+{
+	return vmbc_gpadl_create_contig(ch->c, ch->relid, b->pfn, b->pages, &b->gpadl);
+}
+
+static void buf_teardown(struct vmbc_chan *ch, struct vmbc_buf *b)
+{
+	if (b && b->gpadl && vmbc_gpadl_teardown(ch->c, ch->relid, b->gpadl))
+		b->kept = true;
+	if (b)
+		b->gpadl = 0;
+}
+
+int vmbc_chan_open(struct vmbc_chan *ch, struct vmbc_buf *ring, uint32_t up_pages,
+		   struct vmbc_buf *rx, struct vmbc_buf *tx)
+{
+	uint64_t up = (uint64_t)up_pages * VMB_PAGE_SIZE;
+	int err;
+
+	if (!up_pages || up_pages >= ring->pages)
+		return -EINVAL;
+	err = vmbc_rings_init(ch->up, ch->down, ring->va, up,
+			      (uint64_t)ring->pages * VMB_PAGE_SIZE - up);
+	if (!err)
+		err = buf_gpadl(ch, ring);
+	if (!err)
+		err = vmbc_open(ch->c, ch->relid, ring->gpadl, up_pages);
+	if (err) {
+		buf_teardown(ch, ring);
+		return err;
+	}
+	ch->open = true;
+	err = buf_gpadl(ch, rx);
+	if (!err)
+		err = buf_gpadl(ch, tx);
+	if (!err)
+		err = vmbc_nvsp_connect(ch, rx->gpadl, rx->va, rx->pages * VMB_PAGE_SIZE, tx->gpadl,
+					tx->va, tx->pages * VMB_PAGE_SIZE);
+	if (err)
+		vmbc_chan_close(ch, ring, rx, tx);
+	return err;
+}
+
+void vmbc_chan_close(struct vmbc_chan *ch, struct vmbc_buf *ring, struct vmbc_buf *rx,
+		     struct vmbc_buf *tx)
+{
+	if (ch->open)
+		vmbc_close(ch->c, ch->relid);
+	ch->open = false;
+	buf_teardown(ch, tx);
+	buf_teardown(ch, rx);
+	buf_teardown(ch, ring);
+	ch->rx_buf = ch->tx_buf = NULL;
+}
+
 void vmbc_chan_signal(struct vmbc_chan *ch)
 {
 	wr(ch->c, VMB_REG_DOORBELL(ch->index), 1);

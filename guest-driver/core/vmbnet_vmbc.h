@@ -92,10 +92,26 @@ struct vmbc {
 	struct vmbc_stats stats;
 };
 
+/*
+ * Guest memory the host sees through a GPADL: @pages pages, physically
+ * contiguous from frame @pfn (as the device addresses it), mapped at @va.
+ * The caller allocates and frees it; the client fills @gpadl, and sets @kept
+ * when the host never confirmed its teardown: such memory must never be
+ * freed or reused, the host may still write it.
+ */
+struct vmbc_buf {
+	void *va;
+	uint64_t pfn;
+	uint32_t pages;
+	uint32_t gpadl;
+	bool kept;
+};
+
 /* An open channel as the client sees it: the caller's ring views. */
 struct vmbc_chan {
 	struct vmbc *c;
 	uint32_t index, relid;
+	bool open;
 	struct vmb_ring *up, *down;
 	/* the buffers, once vmbc_nvsp_connect() has set them up */
 	uint8_t *rx_buf, *tx_buf;
@@ -146,6 +162,20 @@ int vmbc_gpadl_teardown(struct vmbc *c, uint32_t relid, uint32_t id);
 /* OPEN_CHANNEL on ring GPADL @gpadl, downstream ring at page @down_off. */
 int vmbc_open(struct vmbc *c, uint32_t relid, uint32_t gpadl, uint32_t down_off);
 void vmbc_close(struct vmbc *c, uint32_t relid);
+
+/*
+ * A channel up for a netvsc datapath, in hv_netvsc's order: format and
+ * attach the rings in @ring (guest -> host first, @up_pages of it), its
+ * GPADL, OPEN_CHANNEL, the GPADLs of @rx and @tx, then NVSP
+ * (vmbc_nvsp_connect). On failure everything done is undone. 0 or -errno.
+ */
+int vmbc_chan_open(struct vmbc_chan *ch, struct vmbc_buf *ring, uint32_t up_pages,
+		   struct vmbc_buf *rx, struct vmbc_buf *tx);
+/* CLOSE_CHANNEL (the host completes what is in flight), then tear the
+ * GPADLs down; a buffer whose teardown was not confirmed is marked kept.
+ */
+void vmbc_chan_close(struct vmbc_chan *ch, struct vmbc_buf *ring, struct vmbc_buf *rx,
+		     struct vmbc_buf *tx);
 
 /* Format both rings of an @up_len + @down_len area and attach the views. */
 int vmbc_rings_init(struct vmb_ring *up, struct vmb_ring *down, void *mem, uint64_t up_len,

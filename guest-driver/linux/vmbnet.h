@@ -21,15 +21,6 @@
 
 struct vmbnet_dev;
 
-/* A DMA-coherent guest buffer shared with the host through a GPADL. */
-struct vmbnet_shbuf {
-	void *va;
-	dma_addr_t dma;
-	u32 pages;
-	u32 gpadl;
-	bool leaked; /* teardown never confirmed: never freed */
-};
-
 struct vmbnet_guest_chan_stats {
 	u64 tx_packets, tx_bytes, tx_busy, tx_failed;
 	u64 rx_packets, rx_bytes, rx_dropped;
@@ -40,15 +31,14 @@ struct vmbnet_guest_chan {
 	struct vmbnet_dev *vd;
 	u32 index; /* 0..num_channels-1: doorbell, vector 1 + index */
 	u32 relid;
-	bool open;
-	struct vmbnet_shbuf ring;
+	struct vmbc_buf ring; /* DMA-coherent, like rx_buf and tx_buf */
 	struct vmbc_chan vc; /* the client's view: bring-up and control requests */
 	struct vmb_ring up; /* guest -> host: we produce (under tx_lock) */
 	struct vmb_ring down; /* host -> guest: we consume (NAPI) */
 	spinlock_t tx_lock;
 	struct napi_struct napi;
 	int irq;
-	struct vmbnet_shbuf rx_buf, tx_buf;
+	struct vmbc_buf rx_buf, tx_buf;
 	u32 tx_section_size, tx_sections;
 	unsigned long *tx_map; /* busy send sections */
 	struct vmbnet_guest_chan_stats stats;

@@ -30,7 +30,7 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, 
 	struct vmbnet_guest_chan *ch = &vd->chan[0];
 	int ret;
 
-	if (!ch->open)
+	if (!ch->vc.open)
 		return -ENOTCONN;
 	spin_lock_bh(&ch->tx_lock);
 	ret = vmb_ring_write(&ch->up, type, flags, tid, ext, ext_len, sg, nsg);
@@ -54,7 +54,7 @@ static bool port_ready(void *opaque)
 {
 	struct vmbnet_dev *vd = opaque;
 
-	return vd->chan[0].open && netif_carrier_ok(vd->ndev);
+	return vd->chan[0].vc.open && netif_carrier_ok(vd->ndev);
 }
 
 static bool port_in_atomic(void *opaque)

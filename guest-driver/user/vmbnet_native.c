@@ -89,35 +89,13 @@ static uint64_t fast_now_ns(void)
 
 void *vmbnet_native_dma(struct vmbnet_native *n, uint32_t len, uint64_t *pfn)
 {
-	uint64_t bytes = ((uint64_t)len + VMB_PAGE_SIZE - 1) & ~(uint64_t)(VMB_PAGE_SIZE - 1);
-	void *p;
-
-	if (!len || bytes > n->ram_bytes - n->next)
-		return NULL;
-	p = n->ram + n->next;
-	if (pfn)
-		*pfn = (n->ram_gpa + n->next) >> VMB_PAGE_SHIFT;
-	n->next += bytes;
-	return p;
+	return vmbnet_uguest_dma(&n->g, len, pfn);
 }
 
 int vmbnet_native_describe(struct vmbnet_native *n, void *va, uint32_t len, struct vmbnet_mdl *m,
 			   uint64_t *pfns, uint32_t max)
 {
-	uint64_t off = (uint64_t)((uint8_t *)va - n->ram);
-	uint64_t first = (n->ram_gpa + off) >> VMB_PAGE_SHIFT;
-
-	memset(m, 0, sizeof(*m));
-	m->ByteOffset = (uint32_t)(off & (VMB_PAGE_SIZE - 1));
-	m->PfnCount = VMB_GPA_RANGE_PFNS(m->ByteOffset, len ? len : 1);
-	if ((uint8_t *)va < n->ram || off + len > n->ram_bytes || m->PfnCount > max)
-		return -EINVAL;
-	m->StartVa = (uint8_t *)va - m->ByteOffset;
-	m->ByteCount = len;
-	for (uint32_t i = 0; i < m->PfnCount; i++)
-		pfns[i] = first + i;
-	m->Pfns = pfns;
-	return 0;
+	return vmbnet_uguest_describe(&n->g, va, len, m, pfns, max);
 }
 
 /* ---- the core's port ---------------------------------------------------------- */
@@ -125,14 +103,14 @@ int vmbnet_native_describe(struct vmbnet_native *n, void *va, uint32_t len, stru
 void vmbnet_native_doorbell(struct vmbnet_native *n)
 {
 	n->stats.doorbells++;
-	vmb_sim_write(n->sim, VMB_REG_DOORBELL(0), 1);
+	vmbnet_uguest_doorbell(&n->g);
 }
 
 static void port_flush(void *opaque)
 {
 	struct vmbnet_native *n = opaque;
 
-	if (vmb_ring_tx_publish(&n->up))
+	if (vmb_ring_tx_publish(&n->g.up))
 		vmbnet_native_doorbell(n);
 }
 
@@ -140,11 +118,8 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, 
 		     uint32_t ext_len, const struct vmb_sg *sg, unsigned int nsg, bool more)
 {
 	struct vmbnet_native *n = opaque;
-	int ret;
+	int ret = vmbnet_uguest_write(&n->g, type, flags, tid, ext, ext_len, sg, nsg);
 
-	if (!n->open)
-		return -ENOTCONN;
-	ret = vmb_ring_write(&n->up, type, flags, tid, ext, ext_len, sg, nsg);
 	if (ret)
 		return ret;
 	if (!more)
@@ -154,7 +129,7 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, 
 
 static bool port_ready(void *opaque)
 {
-	return ((struct vmbnet_native *)opaque)->open;
+	return ((struct vmbnet_native *)opaque)->g.vc.open;
 }
 
 static bool port_in_atomic(void *opaque)
@@ -210,7 +185,7 @@ static void port_macs(void *opaque, uint8_t src[6], uint8_t dst[6])
 {
 	struct vmbnet_native *n = opaque;
 
-	memcpy(src, n->mac, 6);
+	memcpy(src, n->g.vmbc.mac, 6);
 	memset(dst, 0xff, 6);
 }
 
@@ -246,14 +221,14 @@ static void give_slot_back(struct vmbnet_native *n, const struct vmb_pkt *p)
 	struct vmb_xfer_page_hdr h;
 	struct vmb_xfer_range r[1];
 
-	vmb_ring_pkt_copy(&n->down, p, p->data_off, &m, sizeof(m));
+	vmb_ring_pkt_copy(&n->g.down, p, p->data_off, &m, sizeof(m));
 	if (m.channel_type == NVSP_CHANNEL_DATA &&
-	    vmb_xfer_parse(&n->down, p, VMBNET_NATIVE_RX_PAGES * VMB_PAGE_SIZE, &h, r, 1) == 1) {
+	    vmb_xfer_parse(&n->g.down, p, VMBNET_NATIVE_RX_PAGES * VMB_PAGE_SIZE, &h, r, 1) == 1) {
 		n->stats.rx_frames++;
 		n->stats.rx_bytes += r[0].byte_count;
 	}
 	/* room: the backend never lends more slots than the up ring can return */
-	vmbc_slot_return(&n->vc, p->trans_id);
+	vmbc_slot_return(&n->g.vc, p->trans_id);
 }
 
 unsigned int vmbnet_native_pump(struct vmbnet_native *n)
@@ -263,23 +238,23 @@ unsigned int vmbnet_native_pump(struct vmbnet_native *n)
 	unsigned int got = 0;
 	bool wrote = false;
 
-	while (vmb_ring_peek(&n->down, &p) == 0) {
+	while (vmb_ring_peek(&n->g.down, &p) == 0) {
 		uint32_t len = vmb_pkt_data_len(&p);
 
 		if (len > sizeof(payload))
 			len = sizeof(payload);
-		vmb_ring_pkt_copy(&n->down, &p, p.data_off, payload, len);
+		vmb_ring_pkt_copy(&n->g.down, &p, p.data_off, payload, len);
 		if (p.type == VMB_PKT_COMP && vmbnet_core_owns(p.trans_id) && n->core_ready) {
 			vmbnet_core_complete(&n->core, p.trans_id, payload, len);
 		} else if (p.type == VMB_PKT_DATA_XFER_PAGES) {
 			give_slot_back(n, &p);
 			wrote = true;
 		}
-		vmb_ring_advance(&n->down, &p);
+		vmb_ring_advance(&n->g.down, &p);
 		got++;
 	}
 	/* The backend may wait for this space (pending_send_sz). */
-	if (vmb_ring_rx_release(&n->down))
+	if (vmb_ring_rx_release(&n->g.down))
 		vmbnet_native_doorbell(n);
 	if (wrote)
 		port_flush(n);
@@ -292,117 +267,45 @@ int vmbnet_native_wait(struct vmbnet_native *n, int timeout_ms)
 {
 	int woken;
 
-	if (n->open && vmb_ring_rx_unmask(&n->down)) {
-		vmb_ring_rx_mask(&n->down);
+	if (n->g.vc.open && vmb_ring_rx_unmask(&n->g.down)) {
+		vmb_ring_rx_mask(&n->g.down);
 		return 1; /* arrived while we were deciding to sleep */
 	}
-	woken = vmb_sim_wait(n->sim, timeout_ms);
+	woken = vmb_sim_wait(n->g.sim, timeout_ms);
 	n->stats.wakeups += (unsigned int)woken;
-	vmb_ring_rx_mask(&n->down);
+	vmb_ring_rx_mask(&n->g.down);
 	return woken;
 }
 
-/* ---- bring-up: the VMBus client over the in-process function ---------------- */
+/* ---- bring-up -------------------------------------------------------------------- */
 
-static uint32_t vmbc_rd(void *opaque, uint32_t reg)
+/* The VMBus client waits for the backend: sleep on its signal. */
+static void native_idle(void *opaque, unsigned int us)
 {
-	return vmb_sim_read(((struct vmbnet_native *)opaque)->sim, reg);
-}
-
-static void vmbc_wr(void *opaque, uint32_t reg, uint32_t val)
-{
-	vmb_sim_write(((struct vmbnet_native *)opaque)->sim, reg, val);
-}
-
-static void vmbc_sleep(void *opaque, unsigned int us)
-{
-	struct vmbnet_native *n = opaque;
-
-	vmbnet_native_wait(n, (int)(us + 999) / 1000);
-}
-
-static uint64_t vmbc_now_ms(void *opaque)
-{
-	return now_ns() / 1000000ull;
-}
-
-static void vmbc_log(void *opaque, const char *fmt, va_list ap)
-{
-	fputs("vmbnet-native: ", stderr);
-	vfprintf(stderr, fmt, ap);
-}
-
-static const struct vmbc_port native_vmbc_port = {
-	.rd = vmbc_rd,
-	.wr = vmbc_wr,
-	.sleep = vmbc_sleep,
-	.now_ms = vmbc_now_ms,
-	.log = vmbc_log,
-};
-
-static void *gpa_ptr(struct vmbnet_native *n, uint64_t pfn)
-{
-	return n->ram + ((pfn << VMB_PAGE_SHIFT) - n->ram_gpa);
+	vmbnet_native_wait(opaque, (int)(us + 999) / 1000);
 }
 
 int vmbnet_native_bringup(struct vmbnet_native *n, uint32_t slots, int timeout_ms)
 {
-	uint64_t ring_len = (uint64_t)VMBNET_NATIVE_RING_PAGES * VMB_PAGE_SIZE;
-	uint32_t ring_gpadl, rx_gpadl, tx_gpadl;
-	struct vmbc *c = &n->vmbc;
 	int err;
 
-	vmbc_init(c, &native_vmbc_port, n);
-	c->timeout_ms = (unsigned int)timeout_ms;
-	err = vmbc_probe(c);
-	if (!err)
-		err = vmbc_connect(c);
-	if (err)
-		return err;
-	memcpy(n->mac, c->mac, sizeof(n->mac));
-	n->vc = (struct vmbc_chan){ .c = c,
-				    .index = c->offer[0].index,
-				    .relid = c->offer[0].relid,
-				    .up = &n->up,
-				    .down = &n->down };
-	if (!vmbnet_native_dma(n, (uint32_t)(2 * ring_len), &n->ring_pfn) ||
-	    !vmbnet_native_dma(n, VMBNET_NATIVE_RX_PAGES * VMB_PAGE_SIZE, &n->rx_pfn) ||
-	    !vmbnet_native_dma(n, VMBNET_NATIVE_TX_PAGES * VMB_PAGE_SIZE, &n->tx_pfn))
-		return -ENOMEM;
-	err = vmbc_rings_init(&n->up, &n->down, gpa_ptr(n, n->ring_pfn), ring_len, ring_len);
-	if (!err)
-		err = vmbc_gpadl_create_contig(c, n->vc.relid, n->ring_pfn,
-					       2 * VMBNET_NATIVE_RING_PAGES, &ring_gpadl);
-	if (!err)
-		err = vmbc_gpadl_create_contig(c, n->vc.relid, n->rx_pfn, VMBNET_NATIVE_RX_PAGES,
-					       &rx_gpadl);
-	if (!err)
-		err = vmbc_gpadl_create_contig(c, n->vc.relid, n->tx_pfn, VMBNET_NATIVE_TX_PAGES,
-					       &tx_gpadl);
-	if (!err)
-		err = vmbc_open(c, n->vc.relid, ring_gpadl, VMBNET_NATIVE_RING_PAGES);
-	if (err)
-		return err;
-	vmb_ring_rx_mask(&n->down); /* we poll; vmbnet_native_wait() unmasks */
-	n->open = true;
-	err = vmbc_nvsp_connect(&n->vc, rx_gpadl, gpa_ptr(n, n->rx_pfn),
-				VMBNET_NATIVE_RX_PAGES * VMB_PAGE_SIZE, tx_gpadl,
-				gpa_ptr(n, n->tx_pfn), VMBNET_NATIVE_TX_PAGES * VMB_PAGE_SIZE);
-	if (!err)
-		err = vmbc_rndis_init(&n->vc);
-	if (!err)
+	err = vmbnet_uguest_bringup(&n->g, VMBNET_NATIVE_RING_PAGES, VMBNET_NATIVE_RING_PAGES,
+				    VMBNET_NATIVE_RX_PAGES, VMBNET_NATIVE_TX_PAGES,
+				    (unsigned int)timeout_ms);
+	if (!err) {
+		vmb_ring_rx_mask(&n->g.down); /* we poll; vmbnet_native_wait() unmasks */
 		err = vmbnet_core_init(&n->core, &native_port, n, slots);
+	}
 	n->core_ready = !err;
 	return err;
 }
 
 void vmbnet_native_close(struct vmbnet_native *n)
 {
-	if (!n->open)
+	if (!n->g.vc.open)
 		return;
-	vmbc_close(&n->vmbc, n->vc.relid);
+	vmbnet_uguest_close(&n->g);
 	vmbnet_native_pump(n); /* the failure completions of what was queued */
-	n->open = false;
 	if (n->core_ready)
 		vmbnet_core_cancel_all(&n->core, VMBNET_STATUS_CANCELLED);
 }
@@ -411,7 +314,7 @@ void vmbnet_native_close(struct vmbnet_native *n)
 
 int vmbnet_native_accept(struct vmbnet_native *n, int timeout_ms)
 {
-	return vmb_sim_accept(n->sim, timeout_ms);
+	return vmb_sim_accept(n->g.sim, timeout_ms);
 }
 
 int vmbnet_native_init(struct vmbnet_native *n, const char *sock, uint32_t ram_mib)
@@ -428,11 +331,10 @@ int vmbnet_native_init(struct vmbnet_native *n, const char *sock, uint32_t ram_m
 
 	memset(n, 0, sizeof(*n));
 	tsc_calibrate();
-	err = vmb_sim_create(&cfg, &n->sim);
-	if (err)
-		return err;
-	n->ram = vmb_sim_ram(n->sim, &n->ram_gpa, &n->ram_bytes);
-	return 0;
+	err = vmbnet_uguest_init(&n->g, &cfg);
+	n->g.idle = native_idle;
+	n->g.opaque = n;
+	return err;
 }
 
 void vmbnet_native_fini(struct vmbnet_native *n)
@@ -440,7 +342,5 @@ void vmbnet_native_fini(struct vmbnet_native *n)
 	if (n->core_ready)
 		vmbnet_core_fini(&n->core);
 	n->core_ready = false;
-	vmb_sim_destroy(n->sim);
-	n->sim = NULL;
-	n->ram = NULL;
+	vmbnet_uguest_fini(&n->g);
 }

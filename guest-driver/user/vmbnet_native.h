@@ -18,7 +18,7 @@
 
 #include "vmbnet/vmb_sim.h"
 #include "vmbnet_ddi.h"
-#include "vmbnet_vmbc.h"
+#include "vmbnet_uguest.h"
 
 #define VMBNET_NATIVE_RING_PAGES 32 /* each direction, header page included */
 #define VMBNET_NATIVE_RX_PAGES 512 /* 2 MiB receive buffer: 1024 slots */
@@ -32,18 +32,9 @@ struct vmbnet_native_stats {
 };
 
 struct vmbnet_native {
-	struct vmb_sim *sim; /* the device */
-	uint8_t *ram;
-	uint64_t ram_gpa, ram_bytes;
-	uint64_t next; /* bump allocator over ram, bytes */
-	struct vmbc vmbc; /* the VMBus client */
-	struct vmbc_chan vc;
-	struct vmb_ring up, down; /* the guest's producer and consumer views */
-	uint64_t ring_pfn, rx_pfn, tx_pfn;
-	uint8_t mac[6];
+	struct vmbnet_uguest g; /* the device, guest RAM, channel 0 */
 	struct vmbnet_core core;
 	bool core_ready;
-	bool open;
 	struct vmbnet_native_stats stats;
 };
 

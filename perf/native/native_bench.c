@@ -100,7 +100,7 @@ static int frames_prepare(const struct opts *o)
 		if (!f || vmbnet_native_describe(&N, f, o->size, &mdl[i], &pfn[2 * i], 2))
 			return -ENOMEM;
 		memcpy(f, bcast, 6);
-		memcpy(f + 6, N.mac, 6);
+		memcpy(f + 6, N.g.vmbc.mac, 6);
 		f[12] = 0x88; /* local experimental ethertype 0x88b5 */
 		f[13] = 0xb5;
 		for (uint32_t k = 14; k < o->size; k++)
@@ -546,7 +546,7 @@ int main(int argc, char **argv)
 	}
 	if (!err)
 		report(&o, &x);
-	vmb_sim_get_stats(N.sim, &sim);
+	vmb_sim_get_stats(N.g.sim, &sim);
 	printf("vmbnet-native: %" PRIu64 " sent, %" PRIu64 " completed (%" PRIu64 " failed), "
 	       "%" PRIu64 " unknown completions, %" PRIu64 " backends, %" PRIu64 " doorbells, "
 	       "%" PRIu64 " wakeups\n",

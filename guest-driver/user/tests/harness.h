@@ -10,9 +10,7 @@
 #define VMBNET_USER_HARNESS_H
 
 #include "vmb_test.h"
-#include "vmbnet/vmb_sim.h"
-#include "vmbnet_ddi.h"
-#include "vmbnet_vmbc.h"
+#include "vmbnet_uguest.h"
 
 #define H_UP_PAGES 2
 #define H_DOWN_PAGES 8
@@ -22,13 +20,7 @@
 #define H_RAM_MIB 16
 
 struct harness {
-	struct vmb_sim *sim;
-	uint8_t *ram;
-	uint64_t ram_gpa, ram_bytes, next;
-	struct vmbc vmbc;
-	struct vmbc_chan vc;
-	struct vmb_ring up, down; /* the guest's producer and consumer views */
-	uint64_t ring_pfn, rx_pfn, tx_pfn;
+	struct vmbnet_uguest g; /* the device, guest RAM, channel 0 */
 	struct vmbnet_core core;
 	bool host_runs; /* doorbells reach the device at once */
 	bool atomic; /* completions are delivered "at dispatch level" */

@@ -183,7 +183,7 @@ static struct vmb_sim_stats sim_stats(void)
 {
 	struct vmb_sim_stats st;
 
-	vmb_sim_get_stats(N.sim, &st);
+	vmb_sim_get_stats(N.g.sim, &st);
 	return st;
 }
 
@@ -262,7 +262,7 @@ static uint32_t send_in_section(uint32_t section)
 	} m = { { RNDIS_MSG_PACKET, sizeof(m) + FRAME_BYTES }, { 0 } };
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, section,
 				    sizeof(m) + FRAME_BYTES };
-	uint8_t *sec = N.ram + ((N.tx_pfn << VMB_PAGE_SHIFT) - N.ram_gpa) + section * 2048;
+	uint8_t *sec = (uint8_t *)N.g.tx.va + section * 2048;
 	struct nvsp_rndis_pkt_complete c = { 0 };
 	struct vmb_pkt p;
 
@@ -270,32 +270,32 @@ static uint32_t send_in_section(uint32_t section)
 	m.p.data_len = FRAME_BYTES;
 	memcpy(sec, &m, sizeof(m));
 	memset(sec + sizeof(m), 0xab, FRAME_BYTES);
-	VT_EQ(vmb_ring_write_inband(&N.up, VMB_PKT_FLAG_COMPLETION_REQUESTED, SECTION_TID, &n,
+	VT_EQ(vmb_ring_write_inband(&N.g.up, VMB_PKT_FLAG_COMPLETION_REQUESTED, SECTION_TID, &n,
 				    sizeof(n)),
 	      0);
-	if (vmb_ring_tx_publish(&N.up))
+	if (vmb_ring_tx_publish(&N.g.up))
 		vmbnet_native_doorbell(&N);
 	for (int i = 0; i < 5000; i++) {
-		if (vmb_ring_peek(&N.down, &p) == 0 && p.type == VMB_PKT_DATA_XFER_PAGES) {
+		if (vmb_ring_peek(&N.g.down, &p) == 0 && p.type == VMB_PKT_DATA_XFER_PAGES) {
 			/* a control message (link indication): give the slot back */
 			struct nvsp_rndis_pkt_complete back = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
 								NVSP_STAT_SUCCESS };
 
-			VT_EQ(vmb_ring_write(&N.up, VMB_PKT_COMP, 0, p.trans_id, NULL, 0,
+			VT_EQ(vmb_ring_write(&N.g.up, VMB_PKT_COMP, 0, p.trans_id, NULL, 0,
 					     &(struct vmb_sg){ &back, sizeof(back) }, 1),
 			      0);
-			vmb_ring_advance(&N.down, &p);
-			vmb_ring_rx_release(&N.down);
-			if (vmb_ring_tx_publish(&N.up))
+			vmb_ring_advance(&N.g.down, &p);
+			vmb_ring_rx_release(&N.g.down);
+			if (vmb_ring_tx_publish(&N.g.up))
 				vmbnet_native_doorbell(&N);
 			continue;
 		}
-		if (vmb_ring_peek(&N.down, &p) == 0) {
+		if (vmb_ring_peek(&N.g.down, &p) == 0) {
 			VT_EQ(p.type, VMB_PKT_COMP);
 			VT_EQ(p.trans_id, SECTION_TID);
-			vmb_ring_pkt_copy(&N.down, &p, p.data_off, &c, sizeof(c));
-			vmb_ring_advance(&N.down, &p);
-			vmb_ring_rx_release(&N.down);
+			vmb_ring_pkt_copy(&N.g.down, &p, p.data_off, &c, sizeof(c));
+			vmb_ring_advance(&N.g.down, &p);
+			vmb_ring_rx_release(&N.g.down);
 			return c.status;
 		}
 		vmbnet_native_wait(&N, 1);
