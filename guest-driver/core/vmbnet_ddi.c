@@ -394,7 +394,7 @@ static void echo_into_nbl(struct vmbnet_nbl *nbl, const uint8_t *payload, uint32
 
 	if (!nbl || len < NVSP_ECHO_PPI_OFF)
 		return;
-	memcpy(&ppi_len, payload + 8, sizeof(ppi_len));
+	memcpy(&ppi_len, payload + NVSP_ECHO_PPI_OFF - sizeof(ppi_len), sizeof(ppi_len));
 	if (ppi_len > len - NVSP_ECHO_PPI_OFF)
 		return;
 	for (i = 0; i < VMBNET_INFO_MAX; i++)
@@ -405,7 +405,9 @@ static void echo_into_nbl(struct vmbnet_nbl *nbl, const uint8_t *payload, uint32
 		uint32_t v;
 
 		memcpy(&h, payload + off, sizeof(h));
-		if (h.size < sizeof(h) + 4 || h.size > ppi_len - off || h.ppi_offset + 4 > h.size)
+		/* 64-bit: an offset near 2^32 must not wrap past the check */
+		if (h.size < sizeof(h) + 4 || h.size > ppi_len - off ||
+		    (uint64_t)h.ppi_offset + 4 > h.size)
 			return;
 		memcpy(&v, payload + off + h.ppi_offset, sizeof(v));
 		for (i = 0; i < VMBNET_INFO_MAX; i++)
