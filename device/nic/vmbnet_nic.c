@@ -625,9 +625,12 @@ static int nic_open(struct vmbnet_channel *ch)
 static void nic_close(struct vmbnet_channel *ch)
 {
 	struct vmbnet_nic_chan *nc = ch->priv;
+	uint32_t budget = vmb_ring_max_pkts(&ch->in);
 	struct vmb_pkt p;
 
-	while (!vmb_ring_tx_room(&ch->out, COMP_BYTES) && vmb_ring_peek(&ch->in, &p) == 0) {
+	/* bounded (hostile-peers bug 5): another vCPU may keep refilling */
+	while (budget-- && !vmb_ring_tx_room(&ch->out, COMP_BYTES) &&
+	       vmb_ring_peek(&ch->in, &p) == 0) {
 		if (p.type != VMB_PKT_COMP)
 			vmbnet_nic_complete_rndis(nc, &p, NVSP_STAT_FAIL);
 		vmb_ring_advance(&ch->in, &p);

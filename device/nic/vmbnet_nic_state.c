@@ -170,7 +170,9 @@ int vmbnet_nic_fail_in_flight(struct vmbnet_channel *ch, const struct vmb_hof_ch
 	if (ret < 0 || (ret > 0 && (vmb_ring_seek(&ch->in, ck.in_read, true) ||
 				    vmb_ring_seek(&ch->out, ck.out_write, false))))
 		return -EIO;
-	while (vmb_ring_peek(&ch->in, &p) == 0) {
+	/* bounded (hostile-peers bug 5): the guest may keep refilling */
+	for (uint32_t budget = vmb_ring_max_pkts(&ch->in);
+	     budget && vmb_ring_peek(&ch->in, &p) == 0; budget--) {
 		if (p.type != VMB_PKT_COMP) {
 			if (vmb_ring_tx_room(&ch->out, sizeof(struct vmb_pkt_desc) + NVSP_MSG_SIZE +
 							       VMB_TRAILER_SIZE))

@@ -447,14 +447,30 @@ int vmbnet_ddi_attach(struct vmbnet_dev *vd)
 	return 0;
 }
 
+void vmbnet_ddi_quiesce(struct vmbnet_dev *vd)
+{
+	if (!vd->ddi_ready || vd->ddi_stopping)
+		return;
+	debugfs_remove_recursive(vd->debugfs); /* no new runs, no readers */
+	vd->debugfs = NULL;
+	/* A run in flight stops while the channel still completes its sends. */
+	WRITE_ONCE(vd->ddi_stopping, true);
+	loadgen_stop(vd);
+}
+
+/*
+ * Regression (hostile-peers issue, bug 2): detach freed the packet table
+ * while NAPI could still be inside vmbnet_core_complete(). The caller stops
+ * NAPI first (unregister_netdev); vmbnet_ddi_quiesce() before that lets
+ * runs in flight finish on a live channel.
+ */
 void vmbnet_ddi_detach(struct vmbnet_dev *vd)
 {
 	if (!vd->ddi_ready)
 		return;
-	debugfs_remove_recursive(vd->debugfs); /* no new runs, no readers */
-	/* A run in flight stops while the channel still completes its sends. */
-	WRITE_ONCE(vd->ddi_stopping, true);
-	loadgen_stop(vd);
+	/* the invariant the fix rests on, checked (tests run panic_on_warn) */
+	WARN_ON_ONCE(vd->ndev && vd->ndev->reg_state == NETREG_REGISTERED);
+	vmbnet_ddi_quiesce(vd);
 	vd->ddi_ready = false;
 	/* The channel is closing: whatever is in flight fails, exactly once. */
 	vmbnet_core_cancel_all(&vd->ddi, VMBNET_STATUS_CANCELLED);

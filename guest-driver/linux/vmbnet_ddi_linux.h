@@ -10,6 +10,9 @@
 #define VMBNET_DDI_SLOTS 256 /* DDI packets in flight on channel 0 */
 
 int vmbnet_ddi_attach(struct vmbnet_dev *vd);
+/* Stop the load generator and debugfs; the channel still completes. */
+void vmbnet_ddi_quiesce(struct vmbnet_dev *vd);
+/* With NAPI stopped: cancel what is in flight and free the core. */
 void vmbnet_ddi_detach(struct vmbnet_dev *vd);
 void vmbnet_ddi_module_exit(void);
 

@@ -432,8 +432,9 @@ void vmbnet_net_remove(struct vmbnet_dev *vd)
 {
 	u32 i;
 
+	vmbnet_ddi_quiesce(vd);
+	unregister_netdev(vd->ndev); /* NAPI stops: nothing completes any more */
 	vmbnet_ddi_detach(vd);
-	unregister_netdev(vd->ndev);
 	vmbnet_free_irqs(vd);
 	for (i = 0; i < vd->nchan; i++) {
 		netif_napi_del(&vd->chan[i].napi);

@@ -3,6 +3,9 @@
 # In-guest test: unload vmbnet.ko with the DDI load generator and pktgen in
 # flight. The kernel runs with slub_debug and panic_on_warn, so a leaked
 # completion, a use after free or a hang fails the boot, not only a case.
+# Pins hostile-peers bug 2: the DDI core's packet table was freed before
+# unregister_netdev stopped NAPI (vmbnet_ddi_detach now WARNs if the netdev
+# is still registered, which panic_on_warn turns into a failed boot).
 . /vmbnet/lib/ktap.sh
 
 devname() {

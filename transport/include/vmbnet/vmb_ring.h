@@ -513,6 +513,17 @@ static inline void vmb_ring_advance(struct vmb_ring *r, const struct vmb_pkt *p)
 }
 
 /*
+ * The most packets @r can hold at once (each takes a descriptor and a
+ * trailer). A loop that drains a ring the peer may keep refilling from
+ * another CPU (a cyclic chain with write_index moved along) stops after
+ * this many: it never spins on the peer's behalf.
+ */
+static inline uint32_t vmb_ring_max_pkts(const struct vmb_ring *r)
+{
+	return r->size / (uint32_t)(sizeof(struct vmb_pkt_desc) + VMB_TRAILER_SIZE);
+}
+
+/*
  * Has the producer published anything past our read position? A cheap look
  * for pollers (no barrier, nothing checked: vmb_ring_peek() validates what
  * it then reads).
