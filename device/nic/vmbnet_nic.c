@@ -663,6 +663,38 @@ void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t 
 	}
 }
 
+/*
+ * The migrated receive-slot bookkeeping, against the receive buffer it
+ * describes: the free stack holds distinct, idle slots; with the busy ones
+ * they are every slot once.
+ */
+static bool rx_state_ok(const struct vmbnet_nic_chan *nc)
+{
+	uint32_t busy = 0;
+
+	if (!nc->rx_slots)
+		return !nc->rx_nfree;
+	if (nc->rx_slots != gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES || !nc->rx_free ||
+	    !nc->rx_busy || nc->rx_nfree > nc->rx_slots)
+		return false;
+	for (uint32_t i = 0; i < nc->rx_slots; i++)
+		if (nc->rx_busy[i] > 1)
+			return false;
+		else
+			busy += nc->rx_busy[i];
+	if (busy + nc->rx_nfree != nc->rx_slots)
+		return false;
+	for (uint32_t i = 0; i < nc->rx_nfree; i++)
+		if (nc->rx_free[i] >= nc->rx_slots || nc->rx_busy[nc->rx_free[i]])
+			return false;
+	/* count == slots - busy and none busy: distinct iff all idle slots */
+	for (uint32_t i = 0; i < nc->rx_nfree; i++)
+		for (uint32_t j = 0; j < i; j++)
+			if (nc->rx_free[i] == nc->rx_free[j])
+				return false;
+	return true;
+}
+
 int vmbnet_nic_post_load(struct vmbnet_nic *nic)
 {
 	struct vmbnet_host *h = nic->host;
@@ -681,10 +713,19 @@ int vmbnet_nic_post_load(struct vmbnet_nic *nic)
 			continue;
 		/* The holds came with the migrated GPADL users counts. */
 		if ((rx && vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, rx, false)) ||
-		    (tx && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, tx, false)) ||
-		    (rx && nc->rx_slots != gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES)) {
+		    (tx && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, tx, false))) {
 			vmbnet_chan_guest_error(nc->ch, "migration: guest buffers unusable", true);
 			err = -EFAULT;
+		} else if (!rx_state_ok(nc) ||
+			   nc->tx_sections != gbuf_len(&nc->tx_buf) / VMBNET_TX_SECTION_BYTES ||
+			   (nc->nvsp_version && nc->nvsp_version != NVSP_VERSION_61)) {
+			/* Regression (hostile-peers bug 6): used unchecked, a
+			 * migrated rx_nfree or rx_free[] indexed past the slots.
+			 */
+			vmbnet_chan_guest_error(nc->ch, "migration: receive or send state invalid",
+						true);
+			vmbnet_nic_release_bufs(nc);
+			err = -EINVAL;
 		}
 	}
 	return err;

@@ -29,6 +29,7 @@
 #include "net/net.h"
 #include "net/checksum.h"
 #include "qemu/iov.h"
+#include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "exec/address-spaces.h"
 #include "trace.h"
@@ -581,8 +582,26 @@ static int vmbnet_pci_pre_load(void *opaque)
 static int vmbnet_pci_post_load(void *opaque, int version_id)
 {
     VmbnetPciState *s = opaque;
+    int err = vmbnet_host_post_load(&s->host);
 
-    if (vmbnet_host_post_load(&s->host) || vmbnet_nic_post_load(&s->nic)) {
+    if (err == -EINVAL) {
+        for (uint32_t i = 0; i < s->host.nchan; i++) {
+            s->nic.chan[i].ch = &s->host.chan[i];
+            vmbnet_nic_release_bufs(&s->nic.chan[i]);
+        }
+        error_report("vmbnet-pci: the migration stream holds a device state "
+                     "vmbnet-pci cannot be in");
+        return -EINVAL;
+    }
+    if (!err) {
+        err = vmbnet_nic_post_load(&s->nic);
+    }
+    if (err == -EINVAL) {
+        error_report("vmbnet-pci: the migration stream holds an impossible "
+                     "receive or send buffer state");
+        return -EINVAL;
+    }
+    if (err) {
         qemu_log_mask(LOG_GUEST_ERROR, "vmbnet-pci: migrated channel memory "
                       "is not guest RAM any more; channel closed\n");
     }

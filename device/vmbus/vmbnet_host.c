@@ -612,10 +612,74 @@ int vmbnet_host_init(struct vmbnet_host *h, uint32_t nchan, const uint8_t mac[6]
 	return 0;
 }
 
+/*
+ * Is the migrated state one the host could have been in? A stream is as
+ * untrusted as the guest (it may come from anywhere): every count, index,
+ * length and state is checked before anything is mapped or indexed by it.
+ */
+static const char *state_invalid(const struct vmbnet_host *h, uint64_t *total_pages)
+{
+	uint64_t pages = 0;
+
+	if (h->msgq_head >= VMBNET_MSGQ_LEN || h->msgq_count > VMBNET_MSGQ_LEN)
+		return "message queue position";
+	for (uint32_t i = 0; i < h->msgq_count; i++) {
+		uint16_t len = h->msgq_len[(h->msgq_head + i) % VMBNET_MSGQ_LEN];
+
+		if (len < sizeof(struct vmb_msg_hdr) || len > VMBNET_MSG_SLOT)
+			return "queued message length";
+	}
+	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
+		const struct vmbnet_gpadl *g = &h->gpadl[i];
+
+		if (!g->id)
+			continue;
+		if (!g->npages || g->npages > VMBNET_GPADL_MAX_PAGES || g->received > g->npages ||
+		    (g->created && g->received != g->npages) || !g->pfns ||
+		    g->users > (g->created ? 3 * h->nchan : 0))
+			return "GPADL";
+		for (unsigned int j = 0; j < i; j++)
+			if (h->gpadl[j].id == g->id)
+				return "GPADL id twice";
+		for (uint32_t k = 0; k < g->received; k++)
+			if (!h->ops->page_ok(h->opaque, g->pfns[k]))
+				return "GPADL page outside guest RAM";
+		pages += g->npages;
+	}
+	if (pages > VMBNET_GPADL_TOTAL_PAGES)
+		return "GPADL pages in all";
+	*total_pages = pages;
+	for (uint32_t i = 0; i < h->nchan; i++) {
+		const struct vmbnet_channel *ch = &h->chan[i];
+
+		if (ch->state > VMBNET_CHAN_BROKEN)
+			return "channel state";
+		if (ch->state != VMBNET_CHAN_OFFERED &&
+		    !host_find_gpadl((struct vmbnet_host *)h, ch->gpadl))
+			return "channel ring GPADL";
+	}
+	return NULL;
+}
+
 int vmbnet_host_post_load(struct vmbnet_host *h)
 {
+	uint64_t pages = 0;
+	const char *why = state_invalid(h, &pages);
 	int err = 0;
 
+	if (why) {
+		/* nothing of it is used: the device starts over, as after reset */
+		host_guest_error(h, why);
+		h->msgq_head = h->msgq_count = 0;
+		for (uint32_t i = 0; i < h->nchan; i++)
+			h->chan[i].state = VMBNET_CHAN_OFFERED;
+		for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++)
+			h->gpadl[i].created = false;
+		vmbnet_host_reset(h);
+		h->stats.gpadl_pages = 0;
+		return -EINVAL;
+	}
+	h->stats.gpadl_pages = pages; /* counters are not migrated */
 	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
 		struct vmbnet_gpadl *g = &h->gpadl[i];
 

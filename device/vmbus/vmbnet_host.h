@@ -155,8 +155,11 @@ void vmbnet_host_reset(struct vmbnet_host *h);
 /*
  * After the device state was restored by a migration (everything but
  * pointers): rebuild the sorted pfn lists and re-attach open channels to
- * their ring memory, keeping the migrated private ring indices. 0, or
- * -errno when guest memory cannot be mapped (the channel is then broken).
+ * their ring memory, keeping the migrated private ring indices. 0;
+ * -EINVAL when the state is not one the host could have been in (a queue
+ * position, message length, GPADL or channel state out of range: nothing
+ * of it is used, the host is reset); -EFAULT or -EIO when guest memory
+ * cannot be mapped (that channel is closed or broken).
  */
 int vmbnet_host_post_load(struct vmbnet_host *h);
 

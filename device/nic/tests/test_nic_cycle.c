@@ -4,10 +4,12 @@
  * NVSP init, receive and send buffers, RNDIS initialize and queries, frames
  * out through send sections and GPA-direct ranges with per-packet info,
  * frames in through receive slots, link down and up, slot exhaustion and
- * recovery, and exactly one completion per packet across a close.
+ * recovery, exactly one completion per packet across a close, and the
+ * state a migration restores, checked before it is used.
  */
 #include "fake_guest.h"
 #include "vmbnet_nic.h"
+#include "vmbnet_nic_priv.h"
 
 #define UP_PAGES 8
 #define DOWN_PAGES 8
@@ -422,11 +424,100 @@ static void close_and_buffer_teardown(void)
 	finish(3); /* the three sends in flight */
 }
 
+/*
+ * What a migration does to the NIC: the pointers go (QEMU's pre_load resets
+ * the device, the stream restores everything else), then post_load maps the
+ * buffers again by their GPADL ids. The holds came with the GPADL users
+ * counts, so the unmap here must not drop them.
+ */
+static void migrate_in_place(void)
+{
+	struct vmbnet_nic_chan *nc = &nic.chan[0];
+	const struct vmbnet_gpadl *rg = vmbnet_host_gpadl(&h, 1, 20);
+	const struct vmbnet_gpadl *tg = vmbnet_host_gpadl(&h, 1, 21);
+	uint16_t ru = rg->users, tu = tg->users;
+
+	vmbnet_gbuf_unmap(&h, &nc->rx_buf);
+	vmbnet_gbuf_unmap(&h, &nc->tx_buf);
+	((struct vmbnet_gpadl *)rg)->users = ru;
+	((struct vmbnet_gpadl *)tg)->users = tu;
+	nc->rx_buf.gpadl = 20;
+	nc->tx_buf.gpadl = 21;
+	VT_EQ(vmbnet_host_post_load(&h), 0);
+}
+
+static long receive_one(void)
+{
+	uint8_t frame[100] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	return vmbnet_nic_receive(&nic, 0, &(struct iovec){ frame, sizeof(frame) }, 1, NULL);
+}
+
+static void restore_valid(void)
+{
+	nic_up();
+	migrate_in_place();
+	VT_EQ(vmbnet_nic_post_load(&nic), 0);
+	VT_EQ(receive_one(), 100);
+	finish(0);
+}
+
+/*
+ * Regression (hostile-peers issue, bug 6): rx_nfree and rx_free[] came from
+ * the stream unchecked; a free count past the slots or a slot number past
+ * the buffer indexed out of bounds at the next receive (reproduced under
+ * ASan). Each is refused, the channel broken, and nothing indexes by it.
+ */
+static void restore_bad_rx_state(int how)
+{
+	struct vmbnet_nic_chan *nc = &nic.chan[0];
+
+	nic_up();
+	migrate_in_place();
+	if (how == 0)
+		nc->rx_nfree = nc->rx_slots + 5;
+	else if (how == 1)
+		nc->rx_free[0] = 0x7fffffff;
+	else if (how == 2)
+		nc->rx_free[1] = nc->rx_free[0];
+	else
+		nc->tx_sections = 1000;
+	VT_EQ(vmbnet_nic_post_load(&nic), -EINVAL);
+	VT_EQ(h.chan[0].state, VMBNET_CHAN_BROKEN);
+	VT_CHECK(receive_one() <= 0);
+	finish(0);
+}
+
+static void restore_rx_nfree_past_slots(void)
+{
+	restore_bad_rx_state(0);
+}
+
+static void restore_rx_free_past_buffer(void)
+{
+	restore_bad_rx_state(1);
+}
+
+static void restore_rx_free_twice(void)
+{
+	restore_bad_rx_state(2);
+}
+
+static void restore_tx_sections_past_buffer(void)
+{
+	restore_bad_rx_state(3);
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(nvsp_and_rndis_init),
 	VT_CASE(frames_out_and_link_down),
 	VT_CASE(frames_in_slot_exhaustion),
 	VT_CASE(close_and_buffer_teardown),
+	VT_CASE(restore_valid),
+	VT_CASE(restore_rx_nfree_past_slots),
+	VT_CASE(restore_rx_free_past_buffer),
+	VT_CASE(restore_rx_free_twice),
+	VT_CASE(restore_tx_sections_past_buffer),
 };
 
 VT_MAIN(cases)
