@@ -102,11 +102,15 @@ static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *va
 	ret = vmbnet_hof_recv(f->sock, buf, fds, &nfds);
 	if (ret > 0 && vmbnet_hof_check(buf, (uint32_t)ret, nfds, &why) == 0) {
 		memcpy(&ack, buf, sizeof(ack));
-		if (ack.hdr.type == VMB_HOF_ACK && ack.req_seq == seq) {
+		/* 0 or -errno (SPEC section 6): a positive status is a protocol
+		 * error, never success (hostile-peers bug 8)
+		 */
+		if (ack.hdr.type == VMB_HOF_ACK && ack.req_seq == seq && ack.status <= 0) {
 			if (value)
 				*value = ack.value;
 			return ack.status;
 		}
+		ret = -EPROTO;
 	}
 	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);

@@ -88,8 +88,14 @@ const struct vmbnet_gpadl *vmbnet_host_gpadl_hold(struct vmbnet_host *h, uint32_
 {
 	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
 
-	if (!g || !g->created || g->relid != relid)
+	/* one use at a time (hostile-peers bug 8): never a ring and a buffer,
+	 * or two buffers, at once
+	 */
+	if (!g || !g->created || g->relid != relid || g->users) {
+		if (g)
+			host_guest_error(h, "GPADL already in use, or not this channel's");
 		return NULL;
+	}
 	g->users++;
 	return g;
 }
@@ -378,8 +384,9 @@ static int chan_open(struct vmbnet_host *h, uint32_t relid, uint32_t id, uint32_
 	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
 	int err;
 
-	if (!ch || ch->state != VMBNET_CHAN_OFFERED || !g || !g->created || g->relid != relid) {
-		host_guest_error(h, "OPEN_CHANNEL: bad relid, state or ring GPADL");
+	if (!ch || ch->state != VMBNET_CHAN_OFFERED || !g || !g->created || g->relid != relid ||
+	    g->users) {
+		host_guest_error(h, "OPEN_CHANNEL: bad relid, state or ring GPADL (or one in use)");
 		return -EINVAL;
 	}
 	err = chan_attach(ch, g, down);
@@ -636,7 +643,7 @@ static const char *state_invalid(const struct vmbnet_host *h, uint64_t *total_pa
 			continue;
 		if (!g->npages || g->npages > VMBNET_GPADL_MAX_PAGES || g->received > g->npages ||
 		    (g->created && g->received != g->npages) || !g->pfns ||
-		    g->users > (g->created ? 3 * h->nchan : 0))
+		    g->users > (g->created ? 1 : 0))
 			return "GPADL";
 		for (unsigned int j = 0; j < i; j++)
 			if (h->gpadl[j].id == g->id)

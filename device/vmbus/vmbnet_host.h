@@ -178,8 +178,9 @@ void vmbnet_chan_notify(struct vmbnet_channel *ch);
 const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t relid, uint32_t id);
 
 /* For datapaths using a GPADL as a buffer: while held, the guest cannot
- * tear it down. Hold returns the GPADL (NULL if there is none), release
- * drops the hold.
+ * tear it down. Hold returns the GPADL (NULL if there is none, or it is in
+ * use already: a GPADL is one channel's ring or one buffer, never both),
+ * release drops the hold.
  */
 const struct vmbnet_gpadl *vmbnet_host_gpadl_hold(struct vmbnet_host *h, uint32_t relid,
 						  uint32_t id);

@@ -508,11 +508,38 @@ static void restore_tx_sections_past_buffer(void)
 	restore_bad_rx_state(3);
 }
 
+/*
+ * Regression (hostile-peers issue, bug 8): one GPADL served as the ring and
+ * the receive buffer at once (the guest's receive slots overwrote its own
+ * ring). A GPADL has one use at a time.
+ */
+static void one_gpadl_one_use(void)
+{
+	struct nvsp_init init = { NVSP_MSG_INIT, NVSP_VERSION_61, NVSP_VERSION_61 };
+	struct nvsp_send_buf ring_as_rx = { NVSP_MSG_SEND_RECV_BUF, 10, NVSP_RECV_BUF_ID };
+	struct nvsp_send_buf tx = { NVSP_MSG_SEND_SEND_BUF, 20, 0 };
+	struct nvsp_send_buf rx_too = { NVSP_MSG_SEND_RECV_BUF, 20, NVSP_RECV_BUF_ID };
+	uint64_t tid;
+
+	open_channel();
+	tid = send_nvsp(&init, sizeof(init));
+	VT_EQ(recv_pkt(NULL, 0).trans_id, tid);
+	tid = send_nvsp(&ring_as_rx, sizeof(ring_as_rx));
+	expect_comp(tid, NVSP_MSG_SEND_RECV_BUF_COMPLETE, NVSP_STAT_FAIL);
+	tid = send_nvsp(&tx, sizeof(tx));
+	expect_comp(tid, NVSP_MSG_SEND_SEND_BUF_COMPLETE, NVSP_STAT_SUCCESS);
+	tid = send_nvsp(&rx_too, sizeof(rx_too));
+	expect_comp(tid, NVSP_MSG_SEND_RECV_BUF_COMPLETE, NVSP_STAT_FAIL);
+	VT_EQ(nic.chan[0].rx_slots, 0);
+	finish(0);
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(nvsp_and_rndis_init),
 	VT_CASE(frames_out_and_link_down),
 	VT_CASE(frames_in_slot_exhaustion),
 	VT_CASE(close_and_buffer_teardown),
+	VT_CASE(one_gpadl_one_use),
 	VT_CASE(restore_valid),
 	VT_CASE(restore_rx_nfree_past_slots),
 	VT_CASE(restore_rx_free_past_buffer),
