@@ -535,16 +535,11 @@ static void one_gpadl_one_use(void)
 }
 
 static const struct vt_case cases[] = {
-	VT_CASE(nvsp_and_rndis_init),
-	VT_CASE(frames_out_and_link_down),
-	VT_CASE(frames_in_slot_exhaustion),
-	VT_CASE(close_and_buffer_teardown),
-	VT_CASE(one_gpadl_one_use),
-	VT_CASE(restore_valid),
-	VT_CASE(restore_rx_nfree_past_slots),
-	VT_CASE(restore_rx_free_past_buffer),
-	VT_CASE(restore_rx_free_twice),
-	VT_CASE(restore_tx_sections_past_buffer),
+	VT_CASE(nvsp_and_rndis_init),	      VT_CASE(frames_out_and_link_down),
+	VT_CASE(frames_in_slot_exhaustion),   VT_CASE(close_and_buffer_teardown),
+	VT_CASE(one_gpadl_one_use),	      VT_CASE(restore_valid),
+	VT_CASE(restore_rx_nfree_past_slots), VT_CASE(restore_rx_free_past_buffer),
+	VT_CASE(restore_rx_free_twice),	      VT_CASE(restore_tx_sections_past_buffer),
 };
 
 VT_MAIN(cases)
