@@ -66,6 +66,7 @@ struct vmbnet_hof_front_stats {
 	uint64_t msgs; /* messages sent */
 	uint64_t failed_in_flight; /* completions the front end wrote on close */
 	uint64_t fenced; /* unresponsive backends killed before others served */
+	uint64_t fence_failed; /* ... that could not be: successors wait */
 };
 
 struct vmbnet_hof_front {
@@ -75,6 +76,14 @@ struct vmbnet_hof_front {
 	char path[108];
 	int listen_fd; /* the socket backends connect to */
 	int sock; /* the connected backend, -1 when none */
+	int peer_pidfd; /* its process, taken at accept; -1 when unknown */
+	bool peer_is_self; /* a backend thread of this process (tests) */
+	/* A backend we could not fence may still run and write the rings:
+	 * until its process is seen gone, no successor serves the channels and
+	 * nothing in flight is failed (it may yet complete). Its pidfd, or -1.
+	 */
+	bool unfenced;
+	int unfenced_pidfd;
 	int state_fd;
 	struct vmb_hof_state *state;
 	uint64_t state_size;

@@ -35,35 +35,79 @@ static void front_event(struct vmbnet_hof_front *f, const char *what, int err)
 #define FENCE_TIMEOUT_MS 2000
 
 /*
+ * The backend's process, as a pidfd taken when it connects (hostile-peers
+ * bug 7: a pid read from SO_PEERCRED at fence time may belong to another
+ * process by then). If the socket is already hung up the process may be
+ * gone and its pid reused: no pidfd.
+ */
+static void front_take_peer(struct vmbnet_hof_front *f)
+{
+	struct pollfd p = { .fd = f->sock, .events = POLLIN };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	f->peer_pidfd = -1;
+	f->peer_is_self = false;
+	if (getsockopt(f->sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.pid <= 0)
+		return;
+	if (cred.pid == getpid()) {
+		f->peer_is_self = true;
+		return;
+	}
+	f->peer_pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+	if (f->peer_pidfd >= 0 && poll(&p, 1, 0) == 1 && p.revents & (POLLHUP | POLLERR)) {
+		close(f->peer_pidfd);
+		f->peer_pidfd = -1;
+	}
+}
+
+/* Has the process behind @pidfd exited? (pidfds poll readable then.) */
+static bool pidfd_exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+/* A backend we could not fence: gone by now? */
+static bool front_unfenced_gone(struct vmbnet_hof_front *f)
+{
+	if (!f->unfenced)
+		return true;
+	if (!pidfd_exited(f->unfenced_pidfd))
+		return false;
+	close(f->unfenced_pidfd);
+	f->unfenced_pidfd = -1;
+	f->unfenced = false;
+	front_event(f, "unfenced-backend-gone", 0);
+	return true;
+}
+
+/*
  * A backend that stopped answering (stopped, throttled, stuck) or broke the
  * protocol may still be alive and may still write to the rings. Before the
  * front end fails its packets or a successor resumes them, it must be gone:
- * SIGKILL it (through a pidfd, so the pid cannot have been reused) and
- * wait until it died.
+ * SIGKILL it through the pidfd taken at accept and wait until it died. If
+ * that cannot be done it is not taken for dead (hostile-peers bug 7).
  */
 static void front_fence(struct vmbnet_hof_front *f)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct pollfd p = { .events = POLLIN };
+	struct pollfd p = { .fd = f->peer_pidfd, .events = POLLIN };
 
-	if (getsockopt(f->sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.pid <= 0 ||
-	    cred.pid == getpid()) /* a backend thread of ours (tests) */
-		goto fail;
-	p.fd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
-	if (p.fd < 0)
-		goto fail;
-	if (syscall(SYS_pidfd_send_signal, p.fd, SIGKILL, NULL, 0) ||
+	if (f->peer_pidfd < 0 || syscall(SYS_pidfd_send_signal, f->peer_pidfd, SIGKILL, NULL, 0) ||
 	    poll(&p, 1, FENCE_TIMEOUT_MS) != 1) {
-		close(p.fd);
-		goto fail;
+		f->stats.fence_failed++;
+		f->unfenced = true;
+		f->unfenced_pidfd = f->peer_pidfd; /* -1: we will never know */
+		f->peer_pidfd = -1;
+		front_event(f,
+			    f->peer_is_self ? "backend-not-fenced: a thread of ours" :
+					      "backend-not-fenced",
+			    -errno);
+		return;
 	}
-	close(p.fd);
 	f->stats.fenced++;
 	front_event(f, "backend-fenced", 0);
-	return;
-fail:
-	front_event(f, "backend-not-fenced", -errno);
 }
 
 /* The backend is gone or broke the protocol: forget it. Open channels stay
@@ -76,6 +120,9 @@ static void front_drop(struct vmbnet_hof_front *f, const char *why, int err, boo
 		return;
 	if (fence)
 		front_fence(f);
+	if (f->peer_pidfd >= 0)
+		close(f->peer_pidfd);
+	f->peer_pidfd = -1;
 	close(f->sock);
 	f->sock = -1;
 	f->stats.disconnects++;
@@ -266,13 +313,17 @@ int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 		return -errno;
 	if (f->sock >= 0 && front_peer_gone(f))
 		front_drop(f, "backend-hangup", 0, false);
-	if (f->sock >= 0) {
-		close(s); /* one backend at a time */
+	if (f->sock >= 0 || !front_unfenced_gone(f)) {
+		close(s); /* one backend at a time, and never beside an unfenced one */
 		f->stats.rejected++;
-		front_event(f, "backend-refused", -EBUSY);
+		front_event(f,
+			    f->sock >= 0 ? "backend-refused" :
+					   "backend-refused: the previous one may still run",
+			    -EBUSY);
 		return -EBUSY;
 	}
 	f->sock = s;
+	front_take_peer(f);
 	f->stats.connects++;
 	front_event(f, "backend-connected", 0);
 	err = front_replay(f);
@@ -328,9 +379,12 @@ static void front_close(struct vmbnet_channel *ch)
 {
 	struct vmbnet_hof_front *f = chan_front(ch);
 	struct vmb_hof_chan_close m = { .index = ch->index };
-	int n;
+	int n, err = front_request(f, &m, sizeof(m), VMB_HOF_CHAN_CLOSE, NULL, 0, NULL);
 
-	if (front_request(f, &m, sizeof(m), VMB_HOF_CHAN_CLOSE, NULL, 0, NULL) != 0) {
+	if (err && !front_unfenced_gone(f)) {
+		/* A backend that may still run may still complete them. */
+		front_event(f, "close: in-flight packets left to an unfenced backend", -EBUSY);
+	} else if (err) {
 		/* Nobody serves the channel: answer what the guest queued. */
 		n = vmbnet_nic_fail_in_flight(ch, &f->state->chan[ch->index]);
 		if (n > 0)
@@ -435,6 +489,7 @@ int vmbnet_hof_front_init(struct vmbnet_hof_front *f, struct vmbnet_host *host, 
 	f->mtu = mtu;
 	f->link_up = true;
 	f->sock = f->listen_fd = f->state_fd = -1;
+	f->peer_pidfd = f->unfenced_pidfd = -1;
 	for (unsigned int i = 0; i < VMB_HOF_MAX_CHANNELS; i++)
 		f->kick[i] = f->call[i] = -1;
 	if (host->nchan > VMB_HOF_MAX_CHANNELS || !ops || !ops->regions)
@@ -462,6 +517,9 @@ fail:
 void vmbnet_hof_front_fini(struct vmbnet_hof_front *f)
 {
 	front_drop(f, "front-end-closed", 0, false);
+	if (f->unfenced_pidfd >= 0)
+		close(f->unfenced_pidfd);
+	f->unfenced_pidfd = -1;
 	if (f->listen_fd >= 0) {
 		close(f->listen_fd);
 		unlink(f->path);

@@ -208,6 +208,8 @@ void vmb_sim_get_stats(const struct vmb_sim *s, struct vmb_sim_stats *st)
 	if (sim_b(s)) {
 		st->backend_connects = s->front.stats.connects;
 		st->backend_failed_in_flight = s->front.stats.failed_in_flight;
+		st->backend_fenced = s->front.stats.fenced;
+		st->backend_fence_failed = s->front.stats.fence_failed;
 	}
 }
 

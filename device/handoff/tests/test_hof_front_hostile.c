@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,7 +48,10 @@ static void *backend(void *arg)
 	struct vmb_hof_ack ack = { .hdr = { VMB_HOF_ACK, sizeof(ack), 0, 0 } };
 
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	struct pollfd p = { .fd = s, .events = POLLIN };
+
 	VT_EQ(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	VT_EQ(poll(&p, 1, 5000), 1); /* vmbnet_hof_recv() does not wait */
 	VT_CHECK(vmbnet_hof_recv(s, buf, fds, &nfds) > 0);
 	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -127,11 +131,49 @@ static void error_status_refused(void)
 	expect_refused();
 }
 
+/* A successor: connects and waits to be served or hung up on. */
+static void *successor(void *arg)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	char c;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	VT_EQ(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	VT_EQ(poll(&p, 1, 5000), 1);
+	VT_EQ(recv(s, &c, 1, 0), 0); /* hung up on, not served */
+	close(s);
+	return NULL;
+}
+
+/*
+ * Regression (hostile-peers issue, bug 7): a backend that could not be
+ * fenced was taken for dead, so a successor resumed its channels while it
+ * might still complete packets (twice). Here the backend is a thread of
+ * ours, which no fence can stop: its successor must be refused.
+ */
+static void successor_refused_after_failed_fence(void)
+{
+	pthread_t th;
+
+	answer.status = -EINVAL;
+	answer.value = VMB_HOF_VERSION;
+	expect_refused(); /* a protocol error: the front end tries to fence */
+	VT_EQ(F.stats.fence_failed, 1);
+	VT_CHECK(F.unfenced);
+	VT_EQ(pthread_create(&th, NULL, successor, NULL), 0);
+	VT_EQ(vmbnet_hof_front_accept(&F), -EBUSY);
+	VT_EQ(F.stats.rejected, 1);
+	VT_EQ(pthread_join(th, NULL), 0);
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(positive_status_refused),
 	VT_CASE(ack_for_another_request_refused),
 	VT_CASE(other_version_refused),
 	VT_CASE(error_status_refused),
+	VT_CASE(successor_refused_after_failed_fence),
 };
 
 VT_MAIN_FIXTURE(cases, setup, teardown)

@@ -384,6 +384,36 @@ static void run_close_without_backend(void)
 	       (unsigned long long)done_ok, (unsigned long long)done_failed);
 }
 
+/*
+ * A backend that stops answering (SIGSTOP: alive, holding the rings) is
+ * fenced through the pidfd the front end took when it connected
+ * (hostile-peers bug 7), and only then are its packets failed, once.
+ */
+static void run_stalled_backend_fenced(void)
+{
+	static struct frames f;
+	struct backend be;
+	int status;
+
+	be_start(&be, CRASH_NONE, 0);
+	VT_EQ(vmbnet_native_bringup(&N, 256, 5000), 0);
+	frames_prepare(&f);
+	VT_CHECK(send_until(&f, 1000, &be));
+	VT_EQ(kill(be.pid, SIGSTOP), 0);
+	vmbnet_native_close(&N); /* CHAN_CLOSE: no ACK in 5 s, then the fence */
+	VT_EQ(sim_stats().backend_fenced, 1);
+	VT_EQ(sim_stats().backend_fence_failed, 0);
+	VT_EQ(waitpid(be.pid, &status, 0), be.pid);
+	VT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(be.out);
+	check_exactly_once();
+}
+
+static void stalled_backend_fenced(void)
+{
+	run_stalled_backend_fenced();
+}
+
 static void cycle(void)
 {
 	run_cycle();
@@ -452,6 +482,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(restart_at_first_checkpoint),
 	VT_CASE(restart_before_first_checkpoint),
 	VT_CASE(close_without_backend),
+	VT_CASE(stalled_backend_fenced),
 };
 
 VT_MAIN_FIXTURE(cases, native_setup, native_teardown)

@@ -55,6 +55,8 @@ struct vmb_sim_stats {
 	uint64_t guest_errors; /* the guest broke a rule (control plane or ring) */
 	uint64_t backend_connects;
 	uint64_t backend_failed_in_flight; /* completions failed for a gone backend */
+	uint64_t backend_fenced; /* unresponsive backends killed */
+	uint64_t backend_fence_failed; /* ... that could not be */
 };
 
 /* 0 or -errno (bad configuration, no memory, the socket). */
