@@ -240,6 +240,34 @@ static void rx_meta(const struct rte_mbuf *m, struct vmbnet_frame_meta *meta)
 		meta->csum_info |= RNDIS_CSUM_RX_TCP_OK | RNDIS_CSUM_RX_UDP_OK;
 }
 
+/*
+ * Frames in longer mbuf chains than a receive slot takes are dropped and
+ * counted here, before the burst is built: passed on they became
+ * zero-length frames for the guest (hostile-peers bug 8). Compacts the
+ * @n fresh mbufs at the front of rx_hold; returns how many stay.
+ */
+static unsigned int rx_drop_long_chains(struct vmbnet_dpdk *d, unsigned int n)
+{
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = d->rx_hold[i], *seg = m;
+		int segs = 0;
+
+		while (seg && segs <= RX_MAX_SEGS) {
+			seg = seg->next;
+			segs++;
+		}
+		if (segs > RX_MAX_SEGS) {
+			rte_pktmbuf_free(m);
+			d->stats.rx_dropped++;
+			continue;
+		}
+		d->rx_hold[kept++] = m;
+	}
+	return kept;
+}
+
 bool vmbnet_dpdk_rx(struct vmbnet_dpdk *d)
 {
 	struct iovec iov[VMBNET_DPDK_BURST][RX_MAX_SEGS];
@@ -255,6 +283,9 @@ bool vmbnet_dpdk_rx(struct vmbnet_dpdk *d)
 		if (!n)
 			return false;
 		d->stats.rx_frames += n;
+		n = rx_drop_long_chains(d, n);
+		if (!n)
+			return true; /* all dropped: progress all the same */
 	}
 	for (unsigned int i = first; i < first + n; i++) {
 		struct rte_mbuf *seg = d->rx_hold[i];
@@ -263,11 +294,6 @@ bool vmbnet_dpdk_rx(struct vmbnet_dpdk *d)
 		for (; seg && segs < RX_MAX_SEGS; seg = seg->next, segs++) {
 			iov[k][segs].iov_base = rte_pktmbuf_mtod(seg, void *);
 			iov[k][segs].iov_len = seg->data_len;
-		}
-		if (seg) { /* longer chain than a receive slot takes anyway */
-			iov[k][0].iov_len = 0;
-			segs = 1;
-			d->stats.rx_dropped++;
 		}
 		f[k].iov = iov[k];
 		f[k].iovcnt = segs;

@@ -59,29 +59,44 @@ static AddressSpace *vmbnet_pci_as(VmbnetPciState *s)
     return pci_get_address_space(PCI_DEVICE(s));
 }
 
+/*
+ * Is [@gpa, @gpa + @len) plain guest RAM that address_space_map() hands out
+ * directly? Not ROM, not a ram_device region (a vfio BAR, a host notifier:
+ * device memory with side effects), nothing that would need QEMU's bounce
+ * buffer (hostile-peers bug 4: its uninitialised heap went to the network
+ * and into guest-readable memory).
+ */
+static bool vmbnet_pci_direct_ram(VmbnetPciState *s, uint64_t gpa, uint64_t len)
+{
+    hwaddr xlat, plen = len;
+    MemoryRegion *mr;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(vmbnet_pci_as(s), gpa, &xlat, &plen, true,
+                                 MEMTXATTRS_UNSPECIFIED);
+    return memory_region_is_ram(mr) && !memory_region_is_ram_device(mr) &&
+           !memory_region_is_rom(mr) && !mr->readonly && !mr->rom_device &&
+           plen == len;
+}
+
 static bool vmbnet_pci_page_ok(void *opaque, uint64_t pfn)
 {
     VmbnetPciState *s = opaque;
-    hwaddr xlat, len = VMB_PAGE_SIZE;
-    MemoryRegion *mr;
 
-    if (pfn > (UINT64_MAX >> VMB_PAGE_SHIFT)) {
-        return false;
-    }
-    RCU_READ_LOCK_GUARD();
-    mr = address_space_translate(vmbnet_pci_as(s), pfn << VMB_PAGE_SHIFT, &xlat,
-                                 &len, true, MEMTXATTRS_UNSPECIFIED);
-    return memory_region_is_ram(mr) && !memory_region_is_rom(mr) &&
-           len == VMB_PAGE_SIZE;
+    return pfn <= (UINT64_MAX >> VMB_PAGE_SHIFT) &&
+           vmbnet_pci_direct_ram(s, pfn << VMB_PAGE_SHIFT, VMB_PAGE_SIZE);
 }
 
-/* Callers checked every page with vmbnet_pci_page_ok(): no bounce buffers. */
+/* Only direct RAM is mapped: never a bounce buffer. */
 static void *vmbnet_pci_map(void *opaque, uint64_t gpa, uint64_t len)
 {
     VmbnetPciState *s = opaque;
     hwaddr plen = len;
     void *p;
 
+    if (!len || gpa + len < gpa || !vmbnet_pci_direct_ram(s, gpa, len)) {
+        return NULL;
+    }
     p = address_space_map(vmbnet_pci_as(s), gpa, &plen, true,
                           MEMTXATTRS_UNSPECIFIED);
     if (p && plen != len) {
