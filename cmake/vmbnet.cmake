@@ -38,3 +38,62 @@ function(vmbnet_add_test name)
        "  set_tests_properties(${name}.not_built PROPERTIES LABELS [==[unit]==])\nendif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${inc})
 endfunction()
+
+# vmbnet_add_fuzzer(<name> SOURCES <src>... LIBS <lib>... LIB_SOURCES <src>...
+#                   [INCLUDES <dir>...] [DEFINES <d>...] [CORPUS <dir>])
+#
+# A libFuzzer target <name> (SOURCES define LLVMFuzzerTestOneInput; LIBS are
+# what the replay links, LIB_SOURCES the same code for clang, which builds
+# every file itself) with its corpus in tests/fuzz/corpus/<name> beside it:
+#   <name>.replay     the corpus replayed by the build's own compiler (and so
+#                     under the asan preset's sanitizers), in every build;
+#   <name>.libfuzzer  clang's -fsanitize=fuzzer,address,undefined build run
+#                     for VMBNET_FUZZ_SECONDS from the corpus (new finds go
+#                     to a scratch directory in the build tree, never into
+#                     the repo); label "fuzz".
+# ci/fuzz.sh runs every target longer and merges new coverage by hand.
+find_program(VMBNET_CLANG NAMES clang-14 clang)
+set(VMBNET_FUZZ_SECONDS 20 CACHE STRING "libFuzzer run time per target in CTest")
+function(vmbnet_add_fuzzer name)
+  cmake_parse_arguments(F "" "CORPUS" "SOURCES;INCLUDES;LIBS;LIB_SOURCES;DEFINES" ${ARGN})
+  set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/corpus/${name})
+  if(F_CORPUS)
+    set(corpus ${F_CORPUS})
+  endif()
+  set(replay_src ${PROJECT_SOURCE_DIR}/transport/tests/fuzz/replay.c)
+  add_executable(${name}_replay ${F_SOURCES} ${replay_src})
+  target_link_libraries(${name}_replay PRIVATE ${F_LIBS})
+  target_include_directories(${name}_replay PRIVATE ${F_INCLUDES})
+  target_compile_definitions(${name}_replay PRIVATE ${F_DEFINES})
+  add_test(NAME ${name}.replay COMMAND ${name}_replay ${corpus})
+  set_tests_properties(${name}.replay PROPERTIES LABELS "unit;fuzz")
+  if(NOT VMBNET_CLANG)
+    return()
+  endif()
+  set(bin ${CMAKE_CURRENT_BINARY_DIR}/${name})
+  set(flags -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+            -I${PROJECT_SOURCE_DIR}/transport/include)
+  foreach(i ${F_INCLUDES})
+    list(APPEND flags -I${i})
+  endforeach()
+  foreach(d ${F_DEFINES})
+    list(APPEND flags -D${d})
+  endforeach()
+  set(srcs)
+  foreach(s ${F_SOURCES} ${F_LIB_SOURCES})
+    get_filename_component(a ${s} ABSOLUTE)
+    list(APPEND srcs ${a})
+  endforeach()
+  add_custom_command(OUTPUT ${bin}
+    COMMAND ${VMBNET_CLANG} ${flags} -MD -MF ${bin}.d ${srcs} -o ${bin}
+    DEPENDS ${srcs} DEPFILE ${bin}.d
+    COMMENT "libFuzzer target ${name} (clang)"
+    VERBATIM)
+  add_custom_target(${name}_bin ALL DEPENDS ${bin})
+  add_test(NAME ${name}.libfuzzer
+           COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
+                   sh -c "mkdir -p scratch-$2 && exec \"$0\" -max_total_time=${VMBNET_FUZZ_SECONDS} -timeout=5 -print_final_stats=1 scratch-$2 \"$1\""
+                   ${bin} ${corpus} ${name}
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(${name}.libfuzzer PROPERTIES LABELS "fuzz" TIMEOUT 300)
+endfunction()

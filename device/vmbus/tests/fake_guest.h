@@ -14,7 +14,9 @@
 #include "vmbnet_host.h"
 
 #define FAKE_RAM_BASE 0x100000ull
+#ifndef FAKE_RAM_BYTES
 #define FAKE_RAM_BYTES (8u << 20)
+#endif
 
 struct fake_guest {
 	uint8_t *ram;
