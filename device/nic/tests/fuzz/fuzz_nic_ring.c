@@ -164,8 +164,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 
 				memcpy(ext + sizeof(gh) + sizeof(r) + 8 * i, &pfn, 8);
 			}
-			vmb_ring_write(&up, VMB_PKT_DATA_GPA_DIRECT, VMB_PKT_FLAG_COMPLETION_REQUESTED,
-				       200 + off, ext, (uint32_t)(sizeof(gh) + sizeof(r) + 8 * np),
+			vmb_ring_write(&up, VMB_PKT_DATA_GPA_DIRECT,
+				       VMB_PKT_FLAG_COMPLETION_REQUESTED, 200 + off, ext,
+				       (uint32_t)(sizeof(gh) + sizeof(r) + 8 * np),
 				       &(struct vmb_sg){ b, n }, 1);
 			break;
 		}
@@ -173,8 +174,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 			struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
 							     n ? b[0] : 0 };
 
-			vmb_ring_write(&up, VMB_PKT_COMP, 0, (uint64_t)arg + (n ? b[0] : 0), NULL, 0,
-				       &(struct vmb_sg){ &c, sizeof(c) }, 1);
+			vmb_ring_write(&up, VMB_PKT_COMP, 0, (uint64_t)arg + (n ? b[0] : 0), NULL,
+				       0, &(struct vmb_sg){ &c, sizeof(c) }, 1);
 			break;
 		}
 		case 4:

@@ -79,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 			/* what a load sees: the state, no mappings */
 			for (uint32_t i = 0; i < h.nchan; i++)
 				if (h.chan[i].ring_mem) {
-					fake_guest_ops.unmap(&g, h.chan[i].ring_mem, h.chan[i].ring_len);
+					fake_guest_ops.unmap(&g, h.chan[i].ring_mem,
+							     h.chan[i].ring_len);
 					h.chan[i].ring_mem = NULL;
 				}
 			vmbnet_host_post_load(&h);
