@@ -93,11 +93,14 @@ int vmbnet_hof_recv(int sock, void *buf, int *fds, unsigned int *nfds)
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	ok = recv_fds(&mh, fds, nfds);
-	if (!ok || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	/* An empty message reads as a hang-up: whatever it carried is closed
+	 * here, never left to a caller that stops at 0 (found by fuzz_hof_back).
+	 */
+	if (!ok || !n || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		for (unsigned int i = 0; i < *nfds; i++)
 			close(fds[i]);
 		*nfds = 0;
-		return -EMSGSIZE;
+		return n ? -EMSGSIZE : 0;
 	}
 	return (int)n;
 }

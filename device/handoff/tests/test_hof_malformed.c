@@ -422,7 +422,25 @@ CASE(teardown_unknown)
 	VT_CHECK(req(VMB_HOF_GPADL_TEARDOWN, &m, sizeof(m), NULL, 0) < 0);
 }
 
+/*
+ * Regression (found by fuzz_hof_back): an empty datagram reads as a
+ * hang-up, and a descriptor it carried was left open by the back end.
+ */
+static void empty_message_with_descriptor(void)
+{
+	setup();
+	VT_EQ(vmbnet_hof_send(front, "", 0, &ram_fd, 1), 0);
+	VT_EQ(vmbnet_hof_back_control(&B), -ENOTCONN);
+	vmbnet_hof_back_fini(&B);
+	munmap(state_map, vmb_hof_state_size(1));
+	close(front);
+	close(ram_fd);
+	close(state_fd);
+	VT_EQ(count_fds(), fds_before);
+}
+
 static const struct vt_case cases[] = {
+	VT_CASE(empty_message_with_descriptor),
 	VT_CASE(shorter_than_header),
 	VT_CASE(length_differs),
 	VT_CASE(unknown_type),
