@@ -709,8 +709,19 @@ int vmbnet_nic_post_load(struct vmbnet_nic *nic)
 		nc->rx_buf.pages = NULL;
 		nc->tx_buf.pages = NULL;
 		nc->rx_buf.npages = nc->tx_buf.npages = 0;
-		if (nc->ch->state == VMBNET_CHAN_OFFERED)
+		if (nc->ch->state == VMBNET_CHAN_OFFERED) {
+			/* a closed channel has no NIC state; arrays a stream
+			 * sized anyway are freed, not kept (found by fuzz_restore)
+			 */
+			if (rx || tx || nc->rx_slots || nc->rx_nfree || nc->tx_sections ||
+			    nc->nvsp_version || nc->rndis_ready)
+				err = -EINVAL;
+			free(nc->rx_free);
+			free(nc->rx_busy);
+			memset(&nc->nvsp_version, 0,
+			       sizeof(*nc) - offsetof(struct vmbnet_nic_chan, nvsp_version));
 			continue;
+		}
 		/* The holds came with the migrated GPADL users counts. */
 		if ((rx && vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, rx, false)) ||
 		    (tx && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, tx, false))) {

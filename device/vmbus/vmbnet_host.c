@@ -639,6 +639,8 @@ static const char *state_invalid(const struct vmbnet_host *h, uint64_t *total_pa
 	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
 		const struct vmbnet_gpadl *g = &h->gpadl[i];
 
+		if (!g->id && (g->npages || g->pfns))
+			return "free GPADL slot with pages"; /* found by fuzz_restore */
 		if (!g->id)
 			continue;
 		if (!g->npages || g->npages > VMBNET_GPADL_MAX_PAGES || g->received > g->npages ||
@@ -680,8 +682,11 @@ int vmbnet_host_post_load(struct vmbnet_host *h)
 		h->msgq_head = h->msgq_count = 0;
 		for (uint32_t i = 0; i < h->nchan; i++)
 			h->chan[i].state = VMBNET_CHAN_OFFERED;
-		for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++)
+		for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
 			h->gpadl[i].created = false;
+			if (!h->gpadl[i].id) /* reset skips free slots */
+				gpadl_free(h, &h->gpadl[i]);
+		}
 		vmbnet_host_reset(h);
 		h->stats.gpadl_pages = 0;
 		return -EINVAL;

@@ -534,12 +534,38 @@ static void one_gpadl_one_use(void)
 	finish(0);
 }
 
+/* Found by fuzz_restore: a closed channel whose stream still sized the
+ * receive-slot arrays kept them (and leaked them at the next open).
+ */
+static void restore_closed_channel_with_slots(void)
+{
+	struct vmb_msg_close_channel c = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL, .child_relid = 1 };
+	struct vmbnet_nic_chan *nc = &nic.chan[0];
+
+	nic_up();
+	vmbnet_host_message(&h, &c, sizeof(c));
+	VT_EQ(h.chan[0].state, VMBNET_CHAN_OFFERED);
+	nc->rx_slots = 4;
+	nc->rx_nfree = 4;
+	nc->rx_free = calloc(4, sizeof(uint32_t));
+	nc->rx_busy = calloc(4, 1);
+	VT_EQ(vmbnet_nic_post_load(&nic), -EINVAL);
+	VT_CHECK(!nc->rx_free && !nc->rx_busy && !nc->rx_slots);
+	finish(0);
+}
+
 static const struct vt_case cases[] = {
-	VT_CASE(nvsp_and_rndis_init),	      VT_CASE(frames_out_and_link_down),
-	VT_CASE(frames_in_slot_exhaustion),   VT_CASE(close_and_buffer_teardown),
-	VT_CASE(one_gpadl_one_use),	      VT_CASE(restore_valid),
-	VT_CASE(restore_rx_nfree_past_slots), VT_CASE(restore_rx_free_past_buffer),
-	VT_CASE(restore_rx_free_twice),	      VT_CASE(restore_tx_sections_past_buffer),
+	VT_CASE(nvsp_and_rndis_init),
+	VT_CASE(frames_out_and_link_down),
+	VT_CASE(frames_in_slot_exhaustion),
+	VT_CASE(close_and_buffer_teardown),
+	VT_CASE(one_gpadl_one_use),
+	VT_CASE(restore_valid),
+	VT_CASE(restore_closed_channel_with_slots),
+	VT_CASE(restore_rx_nfree_past_slots),
+	VT_CASE(restore_rx_free_past_buffer),
+	VT_CASE(restore_rx_free_twice),
+	VT_CASE(restore_tx_sections_past_buffer),
 };
 
 VT_MAIN(cases)

@@ -145,12 +145,24 @@ static void channel_ring_gpadl_gone(void)
 	expect_refused();
 }
 
+/* Found by fuzz_restore: a free slot's pfn array leaked (reset skips free
+ * slots). Refused, and freed.
+ */
+static void free_slot_with_pages(void)
+{
+	h.gpadl[5].npages = 2;
+	h.gpadl[5].pfns = calloc(2, sizeof(uint64_t));
+	expect_refused();
+	VT_CHECK(!h.gpadl[5].pfns);
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(restore_valid),		  VT_CASE(msg_len_over_slot),
 	VT_CASE(msg_len_under_header),	  VT_CASE(msgq_head_out_of_range),
 	VT_CASE(msgq_count_out_of_range), VT_CASE(gpadl_received_past_npages),
 	VT_CASE(gpadl_too_large),	  VT_CASE(gpadl_page_outside_ram),
 	VT_CASE(channel_state_unknown),	  VT_CASE(channel_ring_gpadl_gone),
+	VT_CASE(free_slot_with_pages),
 };
 
 VT_MAIN_FIXTURE(cases, setup, teardown)
