@@ -3,7 +3,9 @@
 # (default 600), one after the other, from its corpus in the repo. Prints
 # per target its executions, coverage (edges) and corpus size, and any crash
 # with the file that reproduces it. With --merge, inputs that add coverage
-# are merged into the repo's corpora (review and commit them).
+# are merged into the repo's corpora (review and commit them). Then the
+# device as a whole: the qtest's seeded random driver, four seeds of
+# SECONDS * 100 operations each.
 #
 # usage: ci/fuzz.sh [--merge] [SECONDS]
 set -uo pipefail
@@ -47,6 +49,20 @@ for t in "${targets[@]}"; do
     printf '%-22s %12s %8s %8s %s\n' "$t" "${execs:-?}" "${edges:-?}" "$size" "$result"
     if [ "$merge" = 1 ] && [ "$rc" -eq 0 ]; then
         "$bin" -merge=1 "$corpus" "$work/$t/new" >>"$log" 2>&1
+    fi
+done
+qemu=build/qemu/build-default
+for seed in 1 2 3 4; do
+    echo "fuzz: qtest random driver, seed $seed, $((secs * 100)) operations ..." >&2
+    if VMBNET_QTEST_SEED=$seed VMBNET_QTEST_OPS=$((secs * 100)) \
+        QTEST_QEMU_BINARY=$qemu/qemu-system-x86_64 \
+        "$qemu/tests/qtest/vmbnet-test" --tap -p /x86_64/vmbnet/hostile/random-driver \
+        >"$work/random-driver-$seed.tap" 2>&1 && grep -q '^ok' "$work/random-driver-$seed.tap"; then
+        printf '%-22s %12s %8s %8s %s\n' "random-driver/$seed" "$((secs * 100))" - - ok
+    else
+        crashes=$((crashes + 1))
+        printf '%-22s %12s %8s %8s %s\n' "random-driver/$seed" "$((secs * 100))" - - \
+            "FAILED (log: $work/random-driver-$seed.tap)"
     fi
 done
 [ "$crashes" -eq 0 ] || { echo "fuzz: $crashes target(s) crashed" >&2; exit 1; }

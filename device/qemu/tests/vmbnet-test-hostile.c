@@ -195,13 +195,131 @@ static void test_hostile_messages(void)
     qt_teardown(&t);
 }
 
+/*
+ * The device as a whole against a seeded random guest: register writes
+ * anywhere in BAR0, channel messages of every type with random bodies
+ * (half of them aimed at the open channel and at guest RAM pages),
+ * random bytes in the rings and buffers, doorbells, pops. QEMU must not
+ * abort, and after a reset the device must serve a normal guest again.
+ * VMBNET_QTEST_SEED picks the seed (printed), VMBNET_QTEST_OPS the length
+ * (5000 by default; the longer run sets more).
+ */
+static void drain_socket(T *t)
+{
+    uint8_t buf[65536];
+    uint32_t len;
+
+    while (recv(t->sock[0], &len, 4, MSG_DONTWAIT) == 4) {
+        len = ntohl(len);
+        g_assert_cmpuint(len, <=, sizeof(buf));
+        g_assert_cmpint(recv(t->sock[0], buf, len, MSG_WAITALL), ==, len);
+    }
+}
+
+static void random_message(T *t, GRand *r)
+{
+    uint8_t msg[VMB_MSG_MAX];
+    uint32_t len = g_rand_int_range(r, 8, VMB_MSG_MAX + 1) & ~3u;
+
+    for (uint32_t i = 0; i < len; i++) {
+        msg[i] = (uint8_t)g_rand_int(r);
+    }
+    stl_le_p(msg, g_rand_int_range(r, 1, 18)); /* msgtype */
+    if (g_rand_boolean(r)) {
+        stl_le_p(msg + 8, 1);                          /* child_relid */
+        stl_le_p(msg + 12, g_rand_int_range(r, 1, 5)); /* gpadl / openid */
+        for (uint32_t off = 24; off + 8 <= len; off += 8) {
+            stq_le_p(msg + off, (t->data_gpa >> VMB_PAGE_SHIFT) +
+                                    g_rand_int_range(r, 0, 4));
+        }
+    }
+    qt_msg_send(t, msg, len);
+}
+
+static void random_memory(T *t, GRand *r)
+{
+    static const uint32_t pages[] = {RING_PAGES, RX_PAGES, TX_PAGES, 4};
+    uint64_t base[] = {t->ring_gpa, t->rx_gpa, t->tx_gpa, t->data_gpa};
+    unsigned int which = g_rand_int_range(r, 0, 4);
+    uint8_t buf[64];
+    uint32_t n = g_rand_int_range(r, 1, sizeof(buf) + 1);
+    uint32_t off = g_rand_int_range(r, 0, pages[which] * VMB_PAGE_SIZE - n + 1);
+
+    for (uint32_t i = 0; i < n; i++) {
+        buf[i] = (uint8_t)g_rand_int(r);
+    }
+    qtest_memwrite(t->qts, base[which] + off, buf, n);
+}
+
+static void test_hostile_random_driver(void)
+{
+    const char *env_seed = g_getenv("VMBNET_QTEST_SEED");
+    const char *env_ops = g_getenv("VMBNET_QTEST_OPS");
+    guint32 seed =
+        env_seed ? (guint32)g_ascii_strtoull(env_seed, NULL, 0) : 20261202;
+    unsigned int ops =
+        env_ops ? (unsigned int)g_ascii_strtoull(env_ops, NULL, 0) : 5000;
+    GRand *r = g_rand_new_with_seed(seed);
+    uint8_t msg[VMB_MSG_MAX];
+    T t;
+
+    g_test_message("random driver: seed %u, %u operations", seed, ops);
+    qt_setup(&t, true);
+    for (unsigned int i = 0; i < ops; i++) {
+        unsigned int pick = g_rand_int_range(r, 0, 100);
+
+        if (pick < 25) {
+            uint32_t reg = g_rand_int_range(r, 0, VMB_PCI_BAR_REGS_SIZE) & ~3u;
+
+            if (reg == VMB_REG_CONTROL && g_rand_int_range(r, 0, 10)) {
+                continue; /* resets, but not too often */
+            }
+            qt_wr(&t, reg, g_rand_int(r));
+        } else if (pick < 50) {
+            random_message(&t, r);
+        } else if (pick < 75) {
+            random_memory(&t, r);
+        } else if (pick < 90) {
+            qt_wr(&t,
+                  VMB_REG_DOORBELL(
+                      g_rand_int_range(r, 0, VMB_PCI_MAX_CHANNELS + 1)),
+                  1);
+        } else {
+            if (qt_rd(&t, VMB_REG_MSG_RECV)) {
+                qt_rd(&t, VMB_REG_MSG_RX +
+                              4 * g_rand_int_range(r, 0, VMB_MSG_MAX / 4));
+            }
+            qt_rd(&t, VMB_REG_STATUS);
+        }
+        if (!(i % 256)) {
+            drain_socket(&t);
+        }
+    }
+    g_rand_free(r);
+    /* A normal guest after a reset: everything works again. */
+    qt_wr(&t, VMB_REG_CONTROL, VMB_CTRL_RESET);
+    while (qt_msg_recv(&t, msg, sizeof(msg))) {
+    }
+    drain_socket(&t);
+    qt_vmb_connect(&t);
+    g_assert_cmpint(qt_gpadl(&t, RING_GPADL, t.ring_gpa, RING_PAGES), ==, 0);
+    g_assert_cmpint(qt_gpadl(&t, RX_GPADL, t.rx_gpa, RX_PAGES), ==, 0);
+    g_assert_cmpint(qt_gpadl(&t, TX_GPADL, t.tx_gpa, TX_PAGES), ==, 0);
+    g_assert_cmpint(qt_open_channel(&t), ==, 0);
+    qt_nvsp_bring_up(&t);
+    qt_expect_comp(&t, qt_send_frame(&t, 9, true),
+                   NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+    qt_check_socket_frame(&t, 9);
+    qt_teardown(&t);
+}
 
 void vmbnet_test_add_hostile(void)
 {
     qtest_add_func("/vmbnet/hostile/gpadl-outside-ram",
                    test_hostile_gpadl_outside_ram);
     qtest_add_func("/vmbnet/hostile/gpadl-mmio", test_hostile_gpadl_mmio);
-    qtest_add_func("/vmbnet/hostile/gpadl-over-cap", test_hostile_gpadl_over_cap);
+    qtest_add_func("/vmbnet/hostile/gpadl-over-cap",
+                   test_hostile_gpadl_over_cap);
     qtest_add_func("/vmbnet/hostile/gpadl-overlap", test_hostile_gpadl_overlap);
     qtest_add_func("/vmbnet/hostile/ring-index", test_hostile_ring_index);
     qtest_add_func("/vmbnet/hostile/packet-type", test_hostile_packet_type);
@@ -210,6 +328,8 @@ void vmbnet_test_add_hostile(void)
                    test_hostile_gpa_outside_ram);
     qtest_add_func("/vmbnet/hostile/unknown-completion",
                    test_hostile_unknown_completion);
-    qtest_add_func("/vmbnet/hostile/doorbell-storm", test_hostile_doorbell_storm);
+    qtest_add_func("/vmbnet/hostile/doorbell-storm",
+                   test_hostile_doorbell_storm);
     qtest_add_func("/vmbnet/hostile/messages", test_hostile_messages);
+    qtest_add_func("/vmbnet/hostile/random-driver", test_hostile_random_driver);
 }
