@@ -7,6 +7,24 @@
 
 /* ---- packet objects ------------------------------------------------------ */
 
+int vmbnet_mdl_contig(struct vmbnet_mdl *m, void *va, uint32_t len, uint64_t pfn0, uint64_t *pfns,
+		      uint32_t max)
+{
+	uint32_t off = (uint32_t)((uintptr_t)va & (VMB_PAGE_SIZE - 1));
+
+	memset(m, 0, sizeof(*m));
+	m->ByteOffset = off;
+	m->PfnCount = VMB_GPA_RANGE_PFNS(off, len ? len : 1);
+	if (m->PfnCount > max)
+		return -EINVAL;
+	m->StartVa = (uint8_t *)va - off;
+	m->ByteCount = len;
+	for (uint32_t i = 0; i < m->PfnCount; i++)
+		pfns[i] = pfn0 + i;
+	m->Pfns = pfns;
+	return 0;
+}
+
 int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port, void *opaque,
 		     uint32_t nslots)
 {

@@ -196,6 +196,14 @@ int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port,
 		     uint32_t nslots);
 void vmbnet_core_fini(struct vmbnet_core *c);
 
+/*
+ * An MDL over @len bytes at @va in physically contiguous memory whose page
+ * holding @va is frame @pfn0: the ports of memory pools use it. 0, or
+ * -EINVAL when more than @max pfns are needed.
+ */
+int vmbnet_mdl_contig(struct vmbnet_mdl *m, void *va, uint32_t len, uint64_t pfn0, uint64_t *pfns,
+		      uint32_t max);
+
 /* VmbPacketAllocate / VmbPacketFree. NULL when every slot is busy. */
 struct vmbnet_vmbpacket *vmbnet_packet_alloc(struct vmbnet_core *c, vmbnet_packet_done_fn done,
 					     void *ctx);

@@ -44,21 +44,12 @@ int vmbnet_uguest_describe(struct vmbnet_uguest *g, void *va, uint32_t len, stru
 			   uint64_t *pfns, uint32_t max)
 {
 	uint64_t off = (uint64_t)((uint8_t *)va - g->ram);
-	uint64_t first = (g->ram_gpa + off) >> VMB_PAGE_SHIFT;
 
 	memset(m, 0, sizeof(*m));
 	if ((uint8_t *)va < g->ram || off > g->ram_bytes || len > g->ram_bytes - off)
 		return -EINVAL;
-	m->ByteOffset = (uint32_t)(off & (VMB_PAGE_SIZE - 1));
-	m->PfnCount = VMB_GPA_RANGE_PFNS(m->ByteOffset, len ? len : 1);
-	if (m->PfnCount > max)
-		return -EINVAL;
-	m->StartVa = (uint8_t *)va - m->ByteOffset;
-	m->ByteCount = len;
-	for (uint32_t i = 0; i < m->PfnCount; i++)
-		pfns[i] = first + i;
-	m->Pfns = pfns;
-	return 0;
+	/* guest RAM is page-aligned: @va's page offset is its offset in RAM's */
+	return vmbnet_mdl_contig(m, va, len, (g->ram_gpa + off) >> VMB_PAGE_SHIFT, pfns, max);
 }
 
 void vmbnet_uguest_doorbell(struct vmbnet_uguest *g)

@@ -121,19 +121,9 @@ static int p_describe(void *o, void *va, uint32_t len, struct vmbnet_mdl *m, uin
 {
 	uint64_t off = (uint64_t)((uint8_t *)va - pool);
 
-	memset(m, 0, sizeof(*m));
 	if ((uint8_t *)va < pool || off + len > POOL_BYTES)
 		return -EINVAL;
-	m->ByteOffset = (uint32_t)(off & (VMB_PAGE_SIZE - 1));
-	m->PfnCount = VMB_GPA_RANGE_PFNS(m->ByteOffset, len ? len : 1);
-	if (m->PfnCount > max)
-		return -EINVAL;
-	m->StartVa = (uint8_t *)va - m->ByteOffset;
-	m->ByteCount = len;
-	for (uint32_t i = 0; i < m->PfnCount; i++)
-		pfns[i] = POOL_PFN0 + off / VMB_PAGE_SIZE + i;
-	m->Pfns = pfns;
-	return 0;
+	return vmbnet_mdl_contig(m, va, len, POOL_PFN0 + off / VMB_PAGE_SIZE, pfns, max);
 }
 
 static const struct vmbnet_core_port port = {
