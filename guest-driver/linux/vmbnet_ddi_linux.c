@@ -432,6 +432,7 @@ static struct dentry *vmbnet_debugfs_root;
 
 int vmbnet_ddi_attach(struct vmbnet_dev *vd)
 {
+	struct dentry *host;
 	int err;
 
 	spin_lock_init(&vd->ddi_lock);
@@ -443,6 +444,14 @@ int vmbnet_ddi_attach(struct vmbnet_dev *vd)
 	vd->debugfs = debugfs_create_dir(pci_name(vd->pdev), vmbnet_debugfs_root);
 	debugfs_create_file("selftest", 0400, vd->debugfs, vd, &selftest_fops);
 	debugfs_create_file("loadgen", 0600, vd->debugfs, vd, &loadgen_fops);
+	/* what the host got wrong, counted (the log is rate-limited) */
+	host = debugfs_create_dir("host_errors", vd->debugfs);
+	debugfs_create_u64("unexpected_msgs", 0400, host, &vd->vmbc.stats.unexpected_msgs);
+	debugfs_create_u64("unexpected_pkts", 0400, host, &vd->vmbc.stats.unexpected_pkts);
+	debugfs_create_u64("protocol_errors", 0400, host, &vd->vmbc.stats.protocol_errors);
+	debugfs_create_u64("timeouts", 0400, host, &vd->vmbc.stats.timeouts);
+	debugfs_create_u64("gpadls_kept", 0400, host, &vd->vmbc.stats.gpadls_leaked);
+	debugfs_create_u64("unknown_completions", 0400, host, &vd->ddi.stats.unknown_completions);
 	vd->ddi_ready = true;
 	return 0;
 }

@@ -40,7 +40,10 @@ static void port_log(void *opaque, const char *fmt, va_list ap)
 
 	va_copy(aq, ap);
 	vaf.va = &aq;
-	dev_warn(&vd->pdev->dev, "%pV", &vaf);
+	/* a hostile host may say the same wrong thing forever: counted in the
+	 * client's stats, logged at a rate the console survives
+	 */
+	dev_warn_ratelimited(&vd->pdev->dev, "%pV", &vaf);
 	va_end(aq);
 }
 

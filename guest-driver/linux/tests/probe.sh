@@ -23,6 +23,16 @@ bound() {
         { echo "probe message missing"; dmesg | tail -5; return 1; }
 }
 
+# A well-behaved host: the client's counters of host mistakes stay zero.
+host_errors_none() {
+    dev=$(basename "$(device_path)") || return 1
+    dir=/sys/kernel/debug/vmbnet/$dev/host_errors
+    [ -d "$dir" ] || { echo "no $dir"; return 1; }
+    for f in "$dir"/*; do
+        [ "$(cat "$f")" = 0 ] || { echo "$(basename "$f") = $(cat "$f")"; return 1; }
+    done
+}
+
 unloaded() {
     rmmod vmbnet || return 1
     [ ! -e /sys/bus/pci/drivers/vmbnet ] || { echo "driver still registered"; return 1; }
@@ -33,10 +43,11 @@ reload() {
     insmod /vmbnet/vmbnet.ko && bound && rmmod vmbnet
 }
 
-ktap_begin 5
+ktap_begin 6
 ktap_case pci_function_present device_path
 ktap_case module_load insmod /vmbnet/vmbnet.ko
 ktap_case probe_bound bound
+ktap_case host_errors_none host_errors_none
 ktap_case module_unload unloaded
 ktap_case module_reload reload
 ktap_end
