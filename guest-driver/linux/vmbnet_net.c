@@ -14,6 +14,7 @@
 #include <asm/unaligned.h>
 
 #include "vmbnet.h"
+#include "vmbnet_rx.h"
 #include "vmbnet_ddi_linux.h"
 
 /* Room kept in the up ring: a data packet and the slot completions of a poll. */
@@ -161,34 +162,31 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 static void vmbnet_rx_msg(struct vmbnet_guest_chan *ch, const u8 *msg, u32 len)
 {
 	struct net_device *ndev = ch->vd->ndev;
-	struct rndis_packet pk;
-	struct rndis_hdr rh;
+	struct vmbnet_rx rx;
 	struct sk_buff *skb;
 
-	memcpy(&rh, msg, sizeof(rh));
-	if (rh.msg_type == RNDIS_MSG_INDICATE && len >= RNDIS_BODY_OFF + 4) {
-		u32 st = get_unaligned_le32(msg + RNDIS_BODY_OFF);
-
-		if (st == RNDIS_STATUS_MEDIA_CONNECT)
+	switch (vmbnet_rx_parse(msg, len, &rx)) {
+	case VMBNET_RX_LINK:
+		if (rx.link_up)
 			netif_carrier_on(ndev);
-		else if (st == RNDIS_STATUS_MEDIA_DISCONNECT)
+		else
 			netif_carrier_off(ndev);
 		return;
+	case VMBNET_RX_FRAME:
+		break;
+	case VMBNET_RX_OTHER:
+		return;
+	case VMBNET_RX_BAD:
+		goto drop;
 	}
-	if (rh.msg_type != RNDIS_MSG_PACKET || len < RNDIS_BODY_OFF + sizeof(pk))
-		goto drop;
-	memcpy(&pk, msg + RNDIS_BODY_OFF, sizeof(pk));
-	if (pk.data_offset > len - RNDIS_BODY_OFF ||
-	    pk.data_len > len - RNDIS_BODY_OFF - pk.data_offset || pk.data_len < ETH_HLEN)
-		goto drop;
-	skb = napi_alloc_skb(&ch->napi, pk.data_len);
+	skb = napi_alloc_skb(&ch->napi, rx.data_len);
 	if (!skb)
 		goto drop;
-	skb_put_data(skb, msg + RNDIS_BODY_OFF + pk.data_offset, pk.data_len);
+	skb_put_data(skb, msg + rx.data_off, rx.data_len);
 	skb->protocol = eth_type_trans(skb, ndev);
 	skb_record_rx_queue(skb, ch->index);
 	ch->stats.rx_packets++;
-	ch->stats.rx_bytes += pk.data_len;
+	ch->stats.rx_bytes += rx.data_len;
 	napi_gro_receive(&ch->napi, skb);
 	return;
 drop:
