@@ -50,7 +50,7 @@ endfunction()
 #   <name>.libfuzzer  clang's -fsanitize=fuzzer,address,undefined build run
 #                     for VMBNET_FUZZ_SECONDS from the corpus (new finds go
 #                     to a scratch directory in the build tree, never into
-#                     the repo); label "fuzz".
+#                     the repo); label "fuzz"; in the unsanitized build only.
 # ci/fuzz.sh runs every target longer and merges new coverage by hand.
 find_program(VMBNET_CLANG NAMES clang-14 clang)
 set(VMBNET_FUZZ_SECONDS 20 CACHE STRING "libFuzzer run time per target in CTest")
@@ -67,7 +67,8 @@ function(vmbnet_add_fuzzer name)
   target_compile_definitions(${name}_replay PRIVATE ${F_DEFINES})
   add_test(NAME ${name}.replay COMMAND ${name}_replay ${corpus})
   set_tests_properties(${name}.replay PROPERTIES LABELS "unit;fuzz")
-  if(NOT VMBNET_CLANG)
+  # The libFuzzer build brings its own sanitizers: once, in the plain build.
+  if(NOT VMBNET_CLANG OR VMBNET_SANITIZE)
     return()
   endif()
   set(bin ${CMAKE_CURRENT_BINARY_DIR}/${name})
