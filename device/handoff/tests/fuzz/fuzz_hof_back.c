@@ -7,7 +7,9 @@
  * Any crash, sanitizer report, leaked descriptor or mapping is a bug.
  *
  * Input: records of u8 type, u8 fds, u16 len (LE), len body bytes. The
- * header (type, len, seq) is stamped; type 0 sends the bytes raw instead.
+ * header (type, len, seq) is stamped; type 0 sends the bytes raw instead;
+ * type 0xff writes the bytes into the state area (the checkpoints a resumed
+ * channel starts from) at offset 256 * fds instead of sending anything.
  * fds % 4: none, the state memfd, the RAM memfd, two eventfds.
  */
 #define _GNU_SOURCE
@@ -30,6 +32,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len);
 
 static int ram_fd = -1, state_fd = -1;
+static struct vmb_hof_state *state_map; /* the front end's view */
+static uint8_t state_init[STATE_BYTES]; /* the state area at HELLO */
 
 static int nop_tx(void *o, uint32_t c, const struct iovec *iov, int n,
 		  const struct vmbnet_frame_meta *m)
@@ -80,7 +84,8 @@ static void setup_once(void)
 	st->magic = VMB_HOF_MAGIC; /* the front end's state area, one channel */
 	st->version = VMB_HOF_VERSION;
 	st->nchan = 1;
-	munmap(st, STATE_BYTES);
+	memcpy(state_init, st, STATE_BYTES);
+	state_map = st;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
@@ -95,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 	if (ram_fd < 0)
 		setup_once();
 	fds_before = count_fds(); /* per input: libFuzzer has its own files */
+	memcpy(state_map, state_init, STATE_BYTES);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		abort();
 	vmbnet_hof_back_init_sock(&B, sv[1], &nic_ops, NULL);
@@ -108,6 +114,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 		off += 4;
 		if (n > len - off)
 			n = (uint16_t)(len - off);
+		if (type == 0xff) {
+			uint32_t at = 256u * sel % STATE_BYTES;
+
+			memcpy((uint8_t *)state_map + at, in + off,
+			       n < STATE_BYTES - at ? n : STATE_BYTES - at);
+			off += n;
+			continue;
+		}
 		mlen = type ? (uint32_t)sizeof(struct vmb_hof_hdr) + n : n;
 		if (mlen > sizeof(msg))
 			mlen = sizeof(msg);
