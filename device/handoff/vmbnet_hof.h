@@ -69,6 +69,16 @@ struct vmbnet_hof_front_stats {
 	uint64_t fence_failed; /* ... that could not be: successors wait */
 };
 
+/* A request sent without waiting: its ACK is matched later. */
+#define VMBNET_HOF_PENDING 32
+struct vmbnet_hof_front;
+struct vmbnet_hof_pending {
+	uint32_t seq;
+	uint64_t deadline_ms; /* CLOCK_MONOTONIC */
+	void (*done)(struct vmbnet_hof_front *f, int status, uintptr_t ctx);
+	uintptr_t ctx;
+};
+
 struct vmbnet_hof_front {
 	struct vmbnet_host *host;
 	const struct vmbnet_hof_front_ops *ops;
@@ -92,6 +102,10 @@ struct vmbnet_hof_front {
 	uint32_t seq;
 	uint32_t mtu;
 	bool link_up;
+	/* requests answered later, oldest first (their ACKs come in order) */
+	struct vmbnet_hof_pending pending[VMBNET_HOF_PENDING];
+	unsigned int pending_head, npending;
+	uint32_t gpadl_err; /* first failure among a GPADL's pieces */
 	struct vmbnet_hof_front_stats stats;
 };
 
@@ -112,8 +126,18 @@ void vmbnet_hof_front_fini(struct vmbnet_hof_front *f);
  */
 int vmbnet_hof_front_accept(struct vmbnet_hof_front *f);
 
-/* sock is readable (the backend only speaks when asked: this is a hang-up). */
+/* sock is readable: ACKs of requests sent without waiting (each completes
+ * its request: the guest gets its answer), or a hang-up.
+ */
 void vmbnet_hof_front_sock_event(struct vmbnet_hof_front *f);
+/* Milliseconds until the oldest unanswered request times out, -1 if none;
+ * the embedder calls vmbnet_hof_front_expire() then.
+ */
+int vmbnet_hof_front_next_timeout_ms(const struct vmbnet_hof_front *f);
+/* A request unanswered past VMBNET_HOF_ACK_TIMEOUT_MS: the backend is gone
+ * (fenced and dropped; its requests complete as with no backend).
+ */
+void vmbnet_hof_front_expire(struct vmbnet_hof_front *f);
 
 void vmbnet_hof_front_set_link(struct vmbnet_hof_front *f, bool up);
 

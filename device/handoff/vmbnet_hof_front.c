@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmbnet_hof.h"
@@ -125,6 +126,14 @@ static void front_drop(struct vmbnet_hof_front *f, const char *why, int err, boo
 	f->peer_pidfd = -1;
 	close(f->sock);
 	f->sock = -1;
+	/* what it never answered completes as with no backend */
+	while (f->npending) {
+		struct vmbnet_hof_pending r = f->pending[f->pending_head];
+
+		f->pending_head = (f->pending_head + 1) % VMBNET_HOF_PENDING;
+		f->npending--;
+		r.done(f, -ENOTCONN, r.ctx);
+	}
 	f->stats.disconnects++;
 	front_event(f, why, err);
 }
@@ -168,6 +177,84 @@ static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *va
 	return -ENOTCONN;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The oldest unanswered request, answered with @status. */
+static void pending_pop(struct vmbnet_hof_front *f, int status)
+{
+	struct vmbnet_hof_pending r = f->pending[f->pending_head];
+
+	f->pending_head = (f->pending_head + 1) % VMBNET_HOF_PENDING;
+	f->npending--;
+	r.done(f, status, r.ctx);
+}
+
+/* Wait for the ACKs of every request sent without waiting (rare paths
+ * only: reset, the replay, a full queue).
+ */
+static void front_flush(struct vmbnet_hof_front *f)
+{
+	while (f->npending && f->sock >= 0) {
+		int st = front_wait_ack(f, f->pending[f->pending_head].seq, NULL);
+
+		if (f->sock < 0)
+			break; /* dropped: every request completed with -ENOTCONN */
+		pending_pop(f, st);
+	}
+}
+
+static int front_send(struct vmbnet_hof_front *f, void *msg, uint32_t len, uint32_t type,
+		      const int *fds, unsigned int nfds)
+{
+	struct vmb_hof_hdr *h = msg;
+	int err;
+
+	h->type = type;
+	h->len = len;
+	h->seq = ++f->seq;
+	h->reserved = 0;
+	err = vmbnet_hof_send(f->sock, msg, len, fds, nfds);
+	if (err) {
+		front_drop(f, "backend-send-failed", err, err != -EPIPE);
+		return -ENOTCONN;
+	}
+	f->stats.msgs++;
+	return 0;
+}
+
+/*
+ * Send a request and return at once; @done gets its status when the ACK
+ * comes (vmbnet_hof_front_sock_event), or -ENOTCONN when the backend goes
+ * first. 0, or -ENOTCONN when there is no backend (@done is not called).
+ * Hostile-peers bug 9: nothing waits for a backend on the thread that
+ * delivered the guest's message.
+ */
+static int front_async(struct vmbnet_hof_front *f, void *msg, uint32_t len, uint32_t type,
+		       const int *fds, unsigned int nfds,
+		       void (*done)(struct vmbnet_hof_front *f, int status, uintptr_t ctx),
+		       uintptr_t ctx)
+{
+	struct vmbnet_hof_pending *r;
+
+	if (f->sock >= 0 && f->npending == VMBNET_HOF_PENDING)
+		front_flush(f);
+	if (f->sock < 0 || front_send(f, msg, len, type, fds, nfds))
+		return -ENOTCONN;
+	r = &f->pending[(f->pending_head + f->npending) % VMBNET_HOF_PENDING];
+	r->seq = ((struct vmb_hof_hdr *)msg)->seq;
+	r->deadline_ms = mono_ms() + VMBNET_HOF_ACK_TIMEOUT_MS;
+	r->done = done;
+	r->ctx = ctx;
+	f->npending++;
+	return 0;
+}
+
 /* Send a request and wait for its ACK. Returns the backend's status, or
  * -ENOTCONN when there is no backend (any more).
  */
@@ -177,6 +264,7 @@ static int front_request(struct vmbnet_hof_front *f, void *msg, uint32_t len, ui
 	struct vmb_hof_hdr *h = msg;
 	int err;
 
+	front_flush(f); /* ACKs come in order: theirs first */
 	if (f->sock < 0)
 		return -ENOTCONN;
 	h->type = type;
@@ -337,13 +425,65 @@ int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 
 void vmbnet_hof_front_sock_event(struct vmbnet_hof_front *f)
 {
-	front_drop(f, "backend-hangup", 0, false);
+	uint8_t buf[VMB_HOF_MSG_MAX];
+	int fds[VMB_HOF_MAX_FDS], ret;
+	unsigned int nfds;
+	struct vmb_hof_ack ack;
+	const char *why;
+
+	if (f->sock >= 0 && !f->npending) {
+		/* the backend only speaks when asked: this is a hang-up */
+		front_drop(f, "backend-hangup", 0, false);
+		return;
+	}
+	while (f->sock >= 0 && f->npending) {
+		ret = vmbnet_hof_recv(f->sock, buf, fds, &nfds);
+		if (ret == -EAGAIN)
+			return;
+		if (ret > 0 && vmbnet_hof_check(buf, (uint32_t)ret, nfds, &why) == 0) {
+			memcpy(&ack, buf, sizeof(ack));
+			if (ack.hdr.type == VMB_HOF_ACK &&
+			    ack.req_seq == f->pending[f->pending_head].seq && ack.status <= 0) {
+				pending_pop(f, ack.status);
+				continue;
+			}
+		}
+		for (unsigned int i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (ret == 0)
+			front_drop(f, "backend-hangup", 0, false);
+		else
+			front_drop(f, "backend-protocol-error", ret < 0 ? ret : -EPROTO, true);
+		return;
+	}
+}
+
+int vmbnet_hof_front_next_timeout_ms(const struct vmbnet_hof_front *f)
+{
+	uint64_t now = mono_ms(), at;
+
+	if (!f->npending)
+		return -1;
+	at = f->pending[f->pending_head].deadline_ms;
+	return at <= now ? 0 : (int)(at - now);
+}
+
+void vmbnet_hof_front_expire(struct vmbnet_hof_front *f)
+{
+	if (f->npending && f->pending[f->pending_head].deadline_ms <= mono_ms())
+		front_drop(f, "backend-timeout", -ETIMEDOUT, true);
+}
+
+static void done_nothing(struct vmbnet_hof_front *f, int status, uintptr_t ctx)
+{
 }
 
 void vmbnet_hof_front_set_link(struct vmbnet_hof_front *f, bool up)
 {
-	f->link_up = up;
-	front_send_link(f);
+	struct vmb_hof_link m = { .up = up };
+
+	f->link_up = up; /* a backend that comes later gets it in the replay */
+	front_async(f, &m, sizeof(m), VMB_HOF_LINK, NULL, 0, done_nothing, 0);
 }
 
 void vmbnet_hof_front_reset(struct vmbnet_hof_front *f)
@@ -356,14 +496,29 @@ void vmbnet_hof_front_reset(struct vmbnet_hof_front *f)
 
 /* ---- the channel handler ------------------------------------------------- */
 
+static void done_open(struct vmbnet_hof_front *f, int status, uintptr_t ctx)
+{
+	/* no backend (any more): the next one serves it */
+	vmbnet_host_op_done(f->host, VMBNET_OP_OPEN, status == -ENOTCONN ? 0 : status);
+}
+
 static int front_open(struct vmbnet_channel *ch)
 {
 	struct vmbnet_hof_front *f = chan_front(ch);
-	int err;
+	struct vmb_hof_chan_open m = {
+		.index = ch->index,
+		.gpadl = ch->gpadl,
+		.downstream_offset = (uint32_t)(ch->in.size / VMB_PAGE_SIZE + 1),
+	};
+	int fds[2] = { f->kick[ch->index], f->call[ch->index] }, err;
 
 	memset(&f->state->chan[ch->index], 0, sizeof(f->state->chan[0]));
-	err = front_send_open(f, ch, 0);
-	return err == -ENOTCONN ? 0 : err; /* no backend yet: the next one serves it */
+	if (!ch->host->async_ok) {
+		err = front_send_open(f, ch, 0);
+		return err == -ENOTCONN ? 0 : err;
+	}
+	err = front_async(f, &m, sizeof(m), VMB_HOF_CHAN_OPEN, fds, 2, done_open, 0);
+	return err == -ENOTCONN ? 0 : -EINPROGRESS;
 }
 
 static void front_doorbell(struct vmbnet_channel *ch)
@@ -375,11 +530,10 @@ static void front_doorbell(struct vmbnet_channel *ch)
 		front_event(f, "kick-failed", -errno);
 }
 
-static void front_close(struct vmbnet_channel *ch)
+/* The backend answered CHAN_CLOSE with @err (or there is none). */
+static void close_done(struct vmbnet_hof_front *f, struct vmbnet_channel *ch, int err)
 {
-	struct vmbnet_hof_front *f = chan_front(ch);
-	struct vmb_hof_chan_close m = { .index = ch->index };
-	int n, err = front_request(f, &m, sizeof(m), VMB_HOF_CHAN_CLOSE, NULL, 0, NULL);
+	int n;
 
 	if (err && !front_unfenced_gone(f)) {
 		/* A backend that may still run may still complete them. */
@@ -395,11 +549,71 @@ static void front_close(struct vmbnet_channel *ch)
 	memset(&f->state->chan[ch->index], 0, sizeof(f->state->chan[0]));
 }
 
+static void front_close(struct vmbnet_channel *ch)
+{
+	struct vmbnet_hof_front *f = chan_front(ch);
+	struct vmb_hof_chan_close m = { .index = ch->index };
+
+	close_done(f, ch, front_request(f, &m, sizeof(m), VMB_HOF_CHAN_CLOSE, NULL, 0, NULL));
+}
+
+static void done_close(struct vmbnet_hof_front *f, int status, uintptr_t index)
+{
+	struct vmbnet_channel *ch = &f->host->chan[index];
+
+	if (f->host->op.type == VMBNET_OP_CLOSE && f->host->op.relid == ch->relid) {
+		close_done(f, ch, status);
+		vmbnet_host_op_done(f->host, VMBNET_OP_CLOSE, 0);
+	}
+}
+
+static int front_close_async(struct vmbnet_channel *ch)
+{
+	struct vmbnet_hof_front *f = chan_front(ch);
+	struct vmb_hof_chan_close m = { .index = ch->index };
+
+	if (front_async(f, &m, sizeof(m), VMB_HOF_CHAN_CLOSE, NULL, 0, done_close, ch->index)) {
+		close_done(f, ch, -ENOTCONN); /* no backend: answered here */
+		return 0;
+	}
+	return -EINPROGRESS;
+}
+
+static void done_gpadl_piece(struct vmbnet_hof_front *f, int status, uintptr_t last)
+{
+	if (status && status != -ENOTCONN && !f->gpadl_err)
+		f->gpadl_err = (uint32_t)status;
+	if (last)
+		vmbnet_host_op_done(f->host, VMBNET_OP_GPADL_CREATED, (int)f->gpadl_err);
+}
+
 static int front_gpadl_created(struct vmbnet_host *h, const struct vmbnet_gpadl *g)
 {
-	int err = front_send_gpadl(h->chan[0].priv, g);
+	uint8_t buf[sizeof(struct vmb_hof_gpadl) + VMB_HOF_GPADL_CHUNK * sizeof(uint64_t)];
+	struct vmb_hof_gpadl *m = (struct vmb_hof_gpadl *)buf;
+	struct vmbnet_hof_front *f = h->chan[0].priv;
+	int err;
 
-	return err == -ENOTCONN ? 0 : err; /* no backend: the replay gives it */
+	if (!h->async_ok) {
+		err = front_send_gpadl(f, g);
+		return err == -ENOTCONN ? 0 : err; /* no backend: the replay gives it */
+	}
+	f->gpadl_err = 0;
+	for (uint32_t first = 0; first < g->npages; first += m->count) {
+		uint32_t left = g->npages - first;
+
+		memset(m, 0, sizeof(*m));
+		m->id = g->id;
+		m->relid = g->relid;
+		m->npages = g->npages;
+		m->first = first;
+		m->count = left < VMB_HOF_GPADL_CHUNK ? left : VMB_HOF_GPADL_CHUNK;
+		memcpy(m->pfn, g->pfns + first, m->count * sizeof(uint64_t));
+		if (front_async(f, m, sizeof(*m) + m->count * sizeof(uint64_t), VMB_HOF_GPADL, NULL,
+				0, done_gpadl_piece, first + m->count == g->npages))
+			return 0; /* the backend went: the replay gives it to the next */
+	}
+	return -EINPROGRESS;
 }
 
 /* With no backend to ask: does a checkpoint of an open channel name @id
@@ -420,15 +634,32 @@ static bool front_gpadl_in_checkpoint(struct vmbnet_hof_front *f, uint32_t id)
 	return false;
 }
 
+/* What the guest is told of a teardown the backend answered with @err. */
+static int teardown_result(struct vmbnet_hof_front *f, uint32_t id, int err)
+{
+	if (err == -ENOTCONN)
+		return front_gpadl_in_checkpoint(f, id) ? -EBUSY : 0;
+	return err == -EBUSY ? -EBUSY : 0; /* a GPADL it never got is not in use */
+}
+
+static void done_teardown(struct vmbnet_hof_front *f, int status, uintptr_t id)
+{
+	vmbnet_host_op_done(f->host, VMBNET_OP_GPADL_TEARDOWN,
+			    teardown_result(f, (uint32_t)id, status));
+}
+
 static int front_gpadl_teardown(struct vmbnet_host *h, const struct vmbnet_gpadl *g)
 {
 	struct vmbnet_hof_front *f = h->chan[0].priv;
 	struct vmb_hof_gpadl_teardown m = { .id = g->id };
-	int err = front_request(f, &m, sizeof(m), VMB_HOF_GPADL_TEARDOWN, NULL, 0, NULL);
 
-	if (err == -ENOTCONN)
-		return front_gpadl_in_checkpoint(f, g->id) ? -EBUSY : 0;
-	return err == -EBUSY ? -EBUSY : 0; /* a GPADL it never got is not in use */
+	if (!h->async_ok)
+		return teardown_result(f, g->id,
+				       front_request(f, &m, sizeof(m), VMB_HOF_GPADL_TEARDOWN, NULL,
+						     0, NULL));
+	if (front_async(f, &m, sizeof(m), VMB_HOF_GPADL_TEARDOWN, NULL, 0, done_teardown, g->id))
+		return teardown_result(f, g->id, -ENOTCONN);
+	return -EINPROGRESS;
 }
 
 const struct vmbnet_chan_handler vmbnet_hof_front_handler = {
@@ -437,6 +668,7 @@ const struct vmbnet_chan_handler vmbnet_hof_front_handler = {
 	.close = front_close,
 	.gpadl_created = front_gpadl_created,
 	.gpadl_teardown = front_gpadl_teardown,
+	.close_async = front_close_async,
 };
 
 /* ---- set-up ----------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qemu/sockets.h"
+#include "qemu/timer.h"
 #include "qapi/error.h"
 #include "hw/boards.h"
 #include "hw/core/cpu.h"
@@ -141,6 +142,31 @@ static const struct vmbnet_hof_front_ops vmbnet_pci_hof_ops = {
     .event = vmbnet_pci_hof_event,
 };
 
+/*
+ * Requests the front end sent without waiting have a deadline: the timer
+ * fires at the oldest one (hostile-peers bug 9: nobody waits for the
+ * backend on a vCPU thread; the main loop notices when it is late).
+ */
+void vmbnet_pci_hof_arm(VmbnetPciState *s)
+{
+    int ms = vmbnet_hof_front_next_timeout_ms(&s->hof);
+
+    if (ms < 0) {
+        timer_del(s->hof_timer);
+    } else {
+        timer_mod(s->hof_timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + ms);
+    }
+}
+
+static void vmbnet_pci_hof_timeout(void *opaque)
+{
+    VmbnetPciState *s = opaque;
+
+    vmbnet_hof_front_expire(&s->hof);
+    vmbnet_pci_hof_sync_fds(s);
+    vmbnet_pci_hof_arm(s);
+}
+
 /* A backend connects (or a second one tries to: refused). */
 static void vmbnet_pci_hof_accept(void *opaque)
 {
@@ -148,13 +174,14 @@ static void vmbnet_pci_hof_accept(void *opaque)
 
     vmbnet_hof_front_accept(&s->hof); /* errors came through ops->event */
     vmbnet_pci_hof_sync_fds(s);
+    vmbnet_pci_hof_arm(s);
 }
 
 /*
- * The backend never speaks unasked: readable means it hung up. But readable
- * when the main loop polled (without the BQL) is not readable now: a vCPU
- * may have talked to the backend meanwhile and read the ACK that woke the
- * loop. So look again, under the BQL, before dropping the backend.
+ * Readable: the ACKs of requests sent without waiting, or, with none
+ * outstanding, a hang-up. Readable when the main loop polled (without the
+ * BQL) may not be readable now: a reset or replay may have waited for the
+ * ACK meanwhile. So look again, under the BQL.
  */
 static void vmbnet_pci_hof_sock_read(void *opaque)
 {
@@ -166,6 +193,7 @@ static void vmbnet_pci_hof_sock_read(void *opaque)
     }
     vmbnet_hof_front_sock_event(&s->hof);
     vmbnet_pci_hof_sync_fds(s);
+    vmbnet_pci_hof_arm(s);
 }
 
 /* The backend asks for channel @ch's interrupt. */
@@ -282,6 +310,7 @@ bool vmbnet_pci_hof_realize(VmbnetPciState *s, Error **errp)
     int err;
 
     s->hof_watched = -1;
+    s->hof_timer = timer_new_ms(QEMU_CLOCK_REALTIME, vmbnet_pci_hof_timeout, s);
     err = vmbnet_hof_front_init(&s->hof, &s->host, s->backend, s->mtu,
                                 &vmbnet_pci_hof_ops, s);
     if (err) {
@@ -308,6 +337,8 @@ void vmbnet_pci_hof_unrealize(VmbnetPciState *s)
     s->migration_blocker = NULL;
     vmbnet_hof_front_fini(&s->hof); /* ops->event unwatches the socket */
     vmbnet_pci_hof_sync_fds(s);
+    timer_free(s->hof_timer);
+    s->hof_timer = NULL;
 }
 
 void vmbnet_pci_hof_reset(VmbnetPciState *s)
@@ -321,4 +352,5 @@ void vmbnet_pci_hof_set_link(VmbnetPciState *s, bool up)
 {
     vmbnet_hof_front_set_link(&s->hof, up);
     vmbnet_pci_hof_sync_fds(s);
+    vmbnet_pci_hof_arm(s);
 }

@@ -302,12 +302,24 @@ static void vmbnet_pci_reset(DeviceState *dev)
     vmbnet_pci_update_intx(s);
 }
 
+static void vmbnet_pci_mmio_write_regs(VmbnetPciState *s, hwaddr addr,
+                                       uint64_t val);
+
 static void vmbnet_pci_mmio_write(void *opaque, hwaddr addr, uint64_t val,
                                   unsigned size)
 {
     VmbnetPciState *s = opaque;
 
     trace_vmbnet_pci_mmio_write(addr, val);
+    vmbnet_pci_mmio_write_regs(s, addr, val);
+    if (vmbnet_pci_datapath_b(s)) {
+        vmbnet_pci_hof_arm(s); /* a request may be on its way to the backend */
+    }
+}
+
+static void vmbnet_pci_mmio_write_regs(VmbnetPciState *s, hwaddr addr,
+                                       uint64_t val)
+{
     switch (vmbnet_regs_write(&s->regfile, &s->host, addr, (uint32_t)val)) {
     case VMBNET_REGS_DONE:
         break;

@@ -48,7 +48,8 @@ struct VmbnetPciState {
 
     /* datapath B: the hand-off front end (backend != NULL) */
     struct vmbnet_hof_front hof;
-    int hof_watched; /* hof.sock as registered with the main loop, or -1 */
+    int hof_watched;      /* hof.sock as registered with the main loop, or -1 */
+    QEMUTimer *hof_timer; /* the oldest unanswered request's deadline */
     Error *migration_blocker;
 };
 
@@ -70,5 +71,7 @@ void vmbnet_pci_hof_unrealize(VmbnetPciState *s);
 /* After vmbnet_host_reset(): the backend drops its channels and GPADLs. */
 void vmbnet_pci_hof_reset(VmbnetPciState *s);
 void vmbnet_pci_hof_set_link(VmbnetPciState *s, bool up);
+/* After the front end sent something without waiting: arm its deadline. */
+void vmbnet_pci_hof_arm(VmbnetPciState *s);
 
 #endif /* HW_VMBNET_PCI_H */

@@ -188,16 +188,21 @@ int vmb_sim_wait(struct vmb_sim *s, int timeout_ms)
 	uint64_t v;
 	int woken = 0;
 
+	int next = vmbnet_hof_front_next_timeout_ms(&s->front);
+
 	if (!sim_b(s))
 		return 0;
+	if (next >= 0 && (timeout_ms < 0 || next < timeout_ms))
+		timeout_ms = next; /* a request's deadline comes first */
 	if (poll(p, s->front.sock >= 0 ? 3 : 2, timeout_ms) > 0) {
 		if (p[0].revents & POLLIN && read(p[0].fd, &v, sizeof(v)) == sizeof(v))
 			woken = 1;
 		if (p[1].revents & POLLIN)
 			vmbnet_hof_front_accept(&s->front); /* a backend (re)connects */
 		else if (p[2].revents & (POLLIN | POLLHUP))
-			vmbnet_hof_front_sock_event(&s->front);
+			vmbnet_hof_front_sock_event(&s->front); /* ACKs, or a hang-up */
 	}
+	vmbnet_hof_front_expire(&s->front);
 	return woken;
 }
 

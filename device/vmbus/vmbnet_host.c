@@ -210,6 +210,12 @@ static int gpadl_add_pfns(struct vmbnet_host *h, struct vmbnet_gpadl *g, const v
 	}
 	g->created = true;
 	if (h->handler->gpadl_created && (err = h->handler->gpadl_created(h, g))) {
+		if (err == -EINPROGRESS) {
+			h->op.type = VMBNET_OP_GPADL_CREATED;
+			h->op.relid = g->relid;
+			h->op.id = g->id;
+			return 2; /* vmbnet_host_op_done() answers */
+		}
 		why = "GPADL: the datapath could not take it";
 		goto fail;
 	}
@@ -227,7 +233,7 @@ static void gpadl_feed(struct vmbnet_host *h, struct vmbnet_gpadl *g, const void
 	uint32_t id = g->id, relid = g->relid;
 	int ret = gpadl_add_pfns(h, g, pfns, n);
 
-	if (ret)
+	if (ret && ret != 2)
 		send_gpadl_created(h, relid, id, ret > 0 ? 0 : ret);
 }
 
@@ -325,11 +331,24 @@ static void msg_gpadl_body(struct vmbnet_host *h, const uint8_t *msg, uint32_t l
 	gpadl_feed(h, g, msg + GPADL_BODY_PFNS_OFF, (len - GPADL_BODY_PFNS_OFF) / sizeof(uint64_t));
 }
 
+static void gpadl_teardown_done(struct vmbnet_host *h, struct vmbnet_gpadl *g, int err)
+{
+	struct vmb_msg_gpadl_torndown r = { .hdr.msgtype = VMB_MSG_GPADL_TORNDOWN, .gpadl = g->id };
+
+	if (err) {
+		host_guest_error(h, "GPADL_TEARDOWN: GPADL still used by the datapath");
+		return;
+	}
+	host_trace(h, "gpadl-torndown", g->id, g->npages);
+	gpadl_free(h, g);
+	host_send(h, &r, sizeof(r));
+}
+
 static void msg_gpadl_teardown(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
 {
 	struct vmb_msg_gpadl_teardown m;
-	struct vmb_msg_gpadl_torndown r = { .hdr.msgtype = VMB_MSG_GPADL_TORNDOWN };
 	struct vmbnet_gpadl *g;
+	int err;
 
 	if (len < sizeof(m)) {
 		host_guest_error(h, "GPADL_TEARDOWN: short");
@@ -342,14 +361,13 @@ static void msg_gpadl_teardown(struct vmbnet_host *h, const uint8_t *msg, uint32
 					"GPADL_TEARDOWN: unknown handle");
 		return;
 	}
-	if (h->handler->gpadl_teardown && h->handler->gpadl_teardown(h, g)) {
-		host_guest_error(h, "GPADL_TEARDOWN: GPADL still used by the datapath");
+	err = h->handler->gpadl_teardown ? h->handler->gpadl_teardown(h, g) : 0;
+	if (err == -EINPROGRESS) {
+		h->op.type = VMBNET_OP_GPADL_TEARDOWN;
+		h->op.id = m.gpadl;
 		return;
 	}
-	host_trace(h, "gpadl-torndown", m.gpadl, g->npages);
-	gpadl_free(h, g);
-	r.gpadl = m.gpadl;
-	host_send(h, &r, sizeof(r));
+	gpadl_teardown_done(h, g, err);
 }
 
 /* Map the ring GPADL (physically contiguous) and attach both endpoints. */
@@ -377,7 +395,22 @@ static int chan_attach(struct vmbnet_channel *ch, struct vmbnet_gpadl *g, uint32
 	return 0;
 }
 
-/* Open channel @relid on ring GPADL @id; 0 or -errno (counted). */
+static void chan_open_undo(struct vmbnet_channel *ch)
+{
+	struct vmbnet_host *h = ch->host;
+	struct vmbnet_gpadl *g = host_find_gpadl(h, ch->gpadl);
+
+	ch->state = VMBNET_CHAN_OFFERED;
+	if (g && g->users)
+		g->users--;
+	h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
+	ch->ring_mem = NULL;
+	ch->gpadl = 0;
+}
+
+/* Open channel @relid on ring GPADL @id; 0, -EINPROGRESS (the handler
+ * answers later) or -errno (counted).
+ */
 static int chan_open(struct vmbnet_host *h, uint32_t relid, uint32_t id, uint32_t down)
 {
 	struct vmbnet_channel *ch = host_chan(h, relid);
@@ -399,13 +432,8 @@ static int chan_open(struct vmbnet_host *h, uint32_t relid, uint32_t id, uint32_
 	g->users++;
 	ch->state = VMBNET_CHAN_OPEN;
 	err = h->handler->open(ch);
-	if (err) {
-		ch->state = VMBNET_CHAN_OFFERED;
-		g->users--;
-		h->ops->unmap(h->opaque, ch->ring_mem, ch->ring_len);
-		ch->ring_mem = NULL;
-		ch->gpadl = 0;
-	}
+	if (err && err != -EINPROGRESS)
+		chan_open_undo(ch);
 	return err;
 }
 
@@ -423,19 +451,22 @@ static void msg_open(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
 	r.child_relid = m.child_relid;
 	r.openid = m.openid;
 	err = chan_open(h, m.child_relid, m.ringbuffer_gpadl, m.downstream_ring_offset);
+	if (err == -EINPROGRESS) {
+		h->op.type = VMBNET_OP_OPEN;
+		h->op.relid = m.child_relid;
+		h->op.openid = m.openid;
+		return;
+	}
 	host_trace(h, "channel-open", m.child_relid, (uint32_t)err);
 	r.status = (uint32_t)err;
 	host_send(h, &r, sizeof(r));
 }
 
-static void chan_close(struct vmbnet_channel *ch)
+static void chan_close_finish(struct vmbnet_channel *ch)
 {
 	struct vmbnet_host *h = ch->host;
 	struct vmbnet_gpadl *g;
 
-	if (ch->state == VMBNET_CHAN_OFFERED)
-		return;
-	h->handler->close(ch);
 	g = host_find_gpadl(h, ch->gpadl);
 	if (g)
 		g->users--;
@@ -444,6 +475,24 @@ static void chan_close(struct vmbnet_channel *ch)
 	ch->gpadl = 0;
 	ch->state = VMBNET_CHAN_OFFERED;
 	host_trace(h, "channel-closed", ch->relid, 0);
+}
+
+static void chan_close(struct vmbnet_channel *ch)
+{
+	struct vmbnet_host *h = ch->host;
+
+	if (ch->state == VMBNET_CHAN_OFFERED)
+		return;
+	if (h->async_ok && h->handler->close_async) {
+		if (h->handler->close_async(ch) == -EINPROGRESS) {
+			h->op.type = VMBNET_OP_CLOSE;
+			h->op.relid = ch->relid;
+			return;
+		}
+	} else {
+		h->handler->close(ch);
+	}
+	chan_close_finish(ch);
 }
 
 static void msg_close(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
@@ -503,16 +552,11 @@ static void msg_request_offers(struct vmbnet_host *h)
 	host_send(h, &done, sizeof(done));
 }
 
-void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len)
+static void host_dispatch(struct vmbnet_host *h, const void *msg, uint32_t len)
 {
 	struct vmb_msg_hdr hdr;
 	struct vmb_msg_hdr unload = { .msgtype = VMB_MSG_UNLOAD_RESPONSE };
 
-	h->stats.msgs_in++;
-	if (len < sizeof(hdr) || len > VMB_MSG_MAX) {
-		host_guest_error(h, "message length out of range");
-		return;
-	}
 	memcpy(&hdr, msg, sizeof(hdr));
 	if (!h->connected && hdr.msgtype != VMB_MSG_INITIATE_CONTACT) {
 		host_guest_error(h, "message before INITIATE_CONTACT");
@@ -541,6 +585,7 @@ void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len)
 		msg_close(h, msg, len);
 		break;
 	case VMB_MSG_UNLOAD:
+		h->async_ok = false; /* the reset below finishes every channel now */
 		vmbnet_host_reset(h);
 		host_send(h, &unload, sizeof(unload));
 		break;
@@ -548,6 +593,83 @@ void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len)
 		host_guest_error(h, "unknown channel message type");
 		break;
 	}
+}
+
+/* Handle the guest's waiting messages until one needs a deferred answer. */
+static void host_drain(struct vmbnet_host *h)
+{
+	uint8_t msg[VMB_MSG_MAX];
+	uint32_t len;
+
+	while (!h->dispatching && h->op.type == VMBNET_OP_NONE && h->inq_count) {
+		len = h->inq_len[h->inq_head];
+		memcpy(msg, h->inq[h->inq_head], len);
+		h->inq_head = (h->inq_head + 1) % VMBNET_INQ_LEN;
+		h->inq_count--;
+		h->dispatching = h->async_ok = true;
+		host_dispatch(h, msg, len);
+		h->dispatching = h->async_ok = false;
+	}
+}
+
+void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len)
+{
+	h->stats.msgs_in++;
+	if (len < sizeof(struct vmb_msg_hdr) || len > VMB_MSG_MAX) {
+		host_guest_error(h, "message length out of range");
+		return;
+	}
+	/* in order: behind a deferred answer, or one being handled */
+	if (h->inq_count == VMBNET_INQ_LEN) {
+		host_guest_error(h, "messages while the host answers: queue full, dropped");
+		return;
+	}
+	memcpy(h->inq[(h->inq_head + h->inq_count) % VMBNET_INQ_LEN], msg, len);
+	h->inq_len[(h->inq_head + h->inq_count) % VMBNET_INQ_LEN] = (uint16_t)len;
+	h->inq_count++;
+	host_drain(h);
+}
+
+void vmbnet_host_op_done(struct vmbnet_host *h, enum vmbnet_host_op op, int result)
+{
+	struct vmb_msg_open_result r = { .hdr.msgtype = VMB_MSG_OPEN_RESULT };
+	struct vmbnet_channel *ch = host_chan(h, h->op.relid);
+	struct vmbnet_gpadl *g = host_find_gpadl(h, h->op.id);
+
+	if (op == VMBNET_OP_NONE || h->op.type != op)
+		return; /* reset meanwhile */
+	h->op.type = VMBNET_OP_NONE;
+	switch (op) {
+	case VMBNET_OP_OPEN:
+		if (result && ch && ch->state != VMBNET_CHAN_OFFERED)
+			chan_open_undo(ch);
+		r.child_relid = h->op.relid;
+		r.openid = h->op.openid;
+		r.status = (uint32_t)result;
+		host_trace(h, "channel-open", h->op.relid, (uint32_t)result);
+		host_send(h, &r, sizeof(r));
+		break;
+	case VMBNET_OP_GPADL_CREATED:
+		if (g && result) {
+			host_guest_error(h, "GPADL: the datapath could not take it");
+			gpadl_free(h, g);
+		} else if (g) {
+			host_trace(h, "gpadl-created", g->id, g->npages);
+		}
+		send_gpadl_created(h, h->op.relid, h->op.id, result);
+		break;
+	case VMBNET_OP_GPADL_TEARDOWN:
+		if (g)
+			gpadl_teardown_done(h, g, result);
+		break;
+	case VMBNET_OP_CLOSE:
+		if (ch && ch->state != VMBNET_CHAN_OFFERED)
+			chan_close_finish(ch);
+		break;
+	default:
+		break;
+	}
+	host_drain(h);
 }
 
 void vmbnet_host_doorbell(struct vmbnet_host *h, uint32_t index)
@@ -584,6 +706,12 @@ void vmbnet_chan_guest_error(struct vmbnet_channel *ch, const char *what, bool f
 
 void vmbnet_host_reset(struct vmbnet_host *h)
 {
+	bool async = h->async_ok;
+
+	/* a deferred answer still to come is for a device that is gone */
+	h->op.type = VMBNET_OP_NONE;
+	h->inq_head = h->inq_count = 0;
+	h->async_ok = false; /* every channel closes now */
 	for (uint32_t i = 0; i < h->nchan; i++)
 		chan_close(&h->chan[i]);
 	for (unsigned int i = 0; i < VMBNET_MAX_GPADLS; i++) {
@@ -595,6 +723,7 @@ void vmbnet_host_reset(struct vmbnet_host *h)
 	}
 	h->connected = false;
 	h->msgq_head = h->msgq_count = 0;
+	h->async_ok = async;
 	host_trace(h, "reset", 0, 0);
 }
 

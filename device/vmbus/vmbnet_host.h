@@ -67,7 +67,29 @@ struct vmbnet_chan_handler {
 	 */
 	int (*gpadl_created)(struct vmbnet_host *h, const struct vmbnet_gpadl *g);
 	int (*gpadl_teardown)(struct vmbnet_host *h, const struct vmbnet_gpadl *g);
+	/* Optional: close that may finish later. Called instead of close()
+	 * for a guest's CLOSE_CHANNEL.
+	 *
+	 * Answering later: while a guest's message is being handled
+	 * (host->async_ok), open, gpadl_created, gpadl_teardown and
+	 * close_async may return -EINPROGRESS and call vmbnet_host_op_done()
+	 * once the datapath has answered (an external backend, over its
+	 * socket). The guest gets its answer then; its later messages wait in
+	 * order. Nothing waits on the thread that delivered the message.
+	 */
+	int (*close_async)(struct vmbnet_channel *ch);
 };
+
+/* What a deferred handler was asked (vmbnet_host_op_done). */
+enum vmbnet_host_op {
+	VMBNET_OP_NONE,
+	VMBNET_OP_OPEN,
+	VMBNET_OP_GPADL_CREATED,
+	VMBNET_OP_GPADL_TEARDOWN,
+	VMBNET_OP_CLOSE,
+};
+
+#define VMBNET_INQ_LEN 16 /* guest messages that wait for a deferred answer */
 
 struct vmbnet_gpadl {
 	uint32_t id; /* guest's handle; 0 = free slot */
@@ -129,6 +151,16 @@ struct vmbnet_host {
 	uint16_t msgq_len[VMBNET_MSGQ_LEN];
 	uint32_t msgq_head, msgq_count;
 	struct vmbnet_host_stats stats;
+	/* a deferred answer (not migrated: datapath B blocks migration) */
+	bool async_ok; /* a guest message is being handled */
+	bool dispatching;
+	struct {
+		uint32_t type; /* enum vmbnet_host_op */
+		uint32_t relid, id, openid;
+	} op;
+	uint8_t inq[VMBNET_INQ_LEN][VMB_MSG_MAX]; /* guest messages waiting for it */
+	uint16_t inq_len[VMBNET_INQ_LEN];
+	uint32_t inq_head, inq_count;
 };
 
 /* Set up for @nchan channels (1..VMB_PCI_MAX_CHANNELS). 0 or -EINVAL. */
@@ -143,6 +175,13 @@ void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len);
  * length, 0 when none is waiting.
  */
 uint32_t vmbnet_host_pop(struct vmbnet_host *h, void *buf);
+
+/* A handler that returned -EINPROGRESS for @op has its answer @result
+ * (0 or -errno): the guest is answered and its waiting messages go on. An
+ * answer for an operation no longer pending (the device was reset) is
+ * ignored.
+ */
+void vmbnet_host_op_done(struct vmbnet_host *h, enum vmbnet_host_op op, int result);
 
 /* Guest rang channel @index's doorbell. */
 void vmbnet_host_doorbell(struct vmbnet_host *h, uint32_t index);

@@ -67,6 +67,24 @@ uint32_t qt_msg_recv(T *t, void *msg, uint32_t max)
     return ldl_le_p(buf);
 }
 
+/*
+ * The next host message, waiting for it as a guest does: with an external
+ * backend the answer comes once the backend has acknowledged (the device
+ * never waits for it inside the guest's write).
+ */
+uint32_t qt_msg_wait(T *t, void *msg, uint32_t max)
+{
+    for (int i = 0; i < 5000; i++) {
+        uint32_t type = qt_msg_recv(t, msg, max);
+
+        if (type) {
+            return type;
+        }
+        g_usleep(1000);
+    }
+    return 0;
+}
+
 void qt_vmb_connect(T *t)
 {
     struct vmb_msg_initiate_contact m = {
@@ -106,7 +124,7 @@ int32_t qt_gpadl_pfns(T *t, uint32_t id, const uint64_t *pfns, uint32_t n)
     memcpy(msg + sizeof(h), &r, sizeof(r));
     memcpy(msg + sizeof(h) + sizeof(r), pfns, 8 * n);
     qt_msg_send(t, msg, sizeof(h) + sizeof(r) + 8 * n);
-    g_assert_cmpuint(qt_msg_recv(t, &c, sizeof(c)), ==, VMB_MSG_GPADL_CREATED);
+    g_assert_cmpuint(qt_msg_wait(t, &c, sizeof(c)), ==, VMB_MSG_GPADL_CREATED);
     g_assert_cmpuint(c.gpadl, ==, id);
     return (int32_t)c.creation_status;
 }
@@ -157,7 +175,7 @@ int32_t qt_open_channel(T *t)
                                              DOWN_PAGES * VMB_PAGE_SIZE), ==, 0);
     qt_push(t);
     qt_msg_send(t, &m, sizeof(m));
-    g_assert_cmpuint(qt_msg_recv(t, &r, sizeof(r)), ==, VMB_MSG_OPEN_RESULT);
+    g_assert_cmpuint(qt_msg_wait(t, &r, sizeof(r)), ==, VMB_MSG_OPEN_RESULT);
     g_assert_cmpuint(r.openid, ==, 9);
     return (int32_t)r.status;
 }

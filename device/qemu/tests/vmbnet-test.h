@@ -61,6 +61,8 @@ void qt_set_link(T *t, bool up);
 void qt_msg_send(T *t, const void *msg, uint32_t len);
 
 uint32_t qt_msg_recv(T *t, void *msg, uint32_t max);
+/* The next host message, waited for (up to 5 s); 0 if none came. */
+uint32_t qt_msg_wait(T *t, void *msg, uint32_t max);
 
 void qt_vmb_connect(T *t);
 
