@@ -280,25 +280,29 @@ static int front_request(struct vmbnet_hof_front *f, void *msg, uint32_t len, ui
 	return front_wait_ack(f, h->seq, value);
 }
 
+/* GPADL @g's pfns from @first, as one GPADL message in @m; its length. */
+static uint32_t gpadl_piece(struct vmb_hof_gpadl *m, const struct vmbnet_gpadl *g, uint32_t first)
+{
+	uint32_t left = g->npages - first;
+
+	memset(m, 0, sizeof(*m));
+	m->id = g->id;
+	m->relid = g->relid;
+	m->npages = g->npages;
+	m->first = first;
+	m->count = left < VMB_HOF_GPADL_CHUNK ? left : VMB_HOF_GPADL_CHUNK;
+	memcpy(m->pfn, g->pfns + first, m->count * sizeof(uint64_t));
+	return (uint32_t)(sizeof(*m) + m->count * sizeof(uint64_t));
+}
+
 static int front_send_gpadl(struct vmbnet_hof_front *f, const struct vmbnet_gpadl *g)
 {
 	uint8_t buf[sizeof(struct vmb_hof_gpadl) + VMB_HOF_GPADL_CHUNK * sizeof(uint64_t)];
 	struct vmb_hof_gpadl *m = (struct vmb_hof_gpadl *)buf;
 	int err = 0;
 
-	for (uint32_t first = 0; first < g->npages && !err; first += m->count) {
-		uint32_t left = g->npages - first;
-
-		memset(m, 0, sizeof(*m));
-		m->id = g->id;
-		m->relid = g->relid;
-		m->npages = g->npages;
-		m->first = first;
-		m->count = left < VMB_HOF_GPADL_CHUNK ? left : VMB_HOF_GPADL_CHUNK;
-		memcpy(m->pfn, g->pfns + first, m->count * sizeof(uint64_t));
-		err = front_request(f, m, sizeof(*m) + m->count * sizeof(uint64_t), VMB_HOF_GPADL,
-				    NULL, 0, NULL);
-	}
+	for (uint32_t first = 0; first < g->npages && !err; first += m->count)
+		err = front_request(f, m, gpadl_piece(m, g, first), VMB_HOF_GPADL, NULL, 0, NULL);
 	return err;
 }
 
@@ -600,17 +604,10 @@ static int front_gpadl_created(struct vmbnet_host *h, const struct vmbnet_gpadl 
 	}
 	f->gpadl_err = 0;
 	for (uint32_t first = 0; first < g->npages; first += m->count) {
-		uint32_t left = g->npages - first;
+		uint32_t len = gpadl_piece(m, g, first);
 
-		memset(m, 0, sizeof(*m));
-		m->id = g->id;
-		m->relid = g->relid;
-		m->npages = g->npages;
-		m->first = first;
-		m->count = left < VMB_HOF_GPADL_CHUNK ? left : VMB_HOF_GPADL_CHUNK;
-		memcpy(m->pfn, g->pfns + first, m->count * sizeof(uint64_t));
-		if (front_async(f, m, sizeof(*m) + m->count * sizeof(uint64_t), VMB_HOF_GPADL, NULL,
-				0, done_gpadl_piece, first + m->count == g->npages))
+		if (front_async(f, m, len, VMB_HOF_GPADL, NULL, 0, done_gpadl_piece,
+				first + m->count == g->npages))
 			return 0; /* the backend went: the replay gives it to the next */
 	}
 	return -EINPROGRESS;
