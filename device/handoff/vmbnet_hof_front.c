@@ -262,21 +262,10 @@ static int front_request(struct vmbnet_hof_front *f, void *msg, uint32_t len, ui
 			 const int *fds, unsigned int nfds, uint32_t *value)
 {
 	struct vmb_hof_hdr *h = msg;
-	int err;
 
 	front_flush(f); /* ACKs come in order: theirs first */
-	if (f->sock < 0)
+	if (f->sock < 0 || front_send(f, msg, len, type, fds, nfds))
 		return -ENOTCONN;
-	h->type = type;
-	h->len = len;
-	h->seq = ++f->seq;
-	h->reserved = 0;
-	err = vmbnet_hof_send(f->sock, msg, len, fds, nfds);
-	if (err) {
-		front_drop(f, "backend-send-failed", err, err != -EPIPE);
-		return -ENOTCONN;
-	}
-	f->stats.msgs++;
 	return front_wait_ack(f, h->seq, value);
 }
 

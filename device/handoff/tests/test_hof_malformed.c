@@ -192,6 +192,17 @@ static void nothing(void)
 {
 }
 
+/* The back end and the test's files go; no descriptor may stay. */
+static void release_all(void)
+{
+	vmbnet_hof_back_fini(&B);
+	munmap(state_map, vmb_hof_state_size(1));
+	close(front);
+	close(ram_fd);
+	close(state_fd);
+	VT_EQ(count_fds(), fds_before);
+}
+
 /* Every case: the back end is still usable, and no descriptor leaked. */
 static void finish(void)
 {
@@ -202,12 +213,7 @@ static void finish(void)
 	VT_EQ(gpadl(4242, pfn + 64, RING_PAGES, 0, RING_PAGES), 0);
 	VT_EQ(chan_open(0, 4242), 0);
 	VT_EQ(B.host.chan[0].state, VMBNET_CHAN_OPEN);
-	vmbnet_hof_back_fini(&B);
-	munmap(state_map, vmb_hof_state_size(1));
-	close(front);
-	close(ram_fd);
-	close(state_fd);
-	VT_EQ(count_fds(), fds_before);
+	release_all();
 }
 
 /*
@@ -431,12 +437,7 @@ static void empty_message_with_descriptor(void)
 	setup();
 	VT_EQ(vmbnet_hof_send(front, "", 0, &ram_fd, 1), 0);
 	VT_EQ(vmbnet_hof_back_control(&B), -ENOTCONN);
-	vmbnet_hof_back_fini(&B);
-	munmap(state_map, vmb_hof_state_size(1));
-	close(front);
-	close(ram_fd);
-	close(state_fd);
-	VT_EQ(count_fds(), fds_before);
+	release_all();
 }
 
 static const struct vt_case cases[] = {
