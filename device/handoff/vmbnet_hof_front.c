@@ -138,33 +138,30 @@ static void front_drop(struct vmbnet_hof_front *f, const char *why, int err, boo
 	front_event(f, why, err);
 }
 
-/* Wait for the ACK of @seq; its status, or -errno after dropping the backend. */
-static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *value)
+/*
+ * Read one message, which must be the ACK of @seq: 1 with its status (0 or
+ * -errno: a positive status is a protocol error, never success,
+ * hostile-peers bug 8) in *@status and value in *@value; 0 when nothing is
+ * waiting; -1 after dropping a backend that hung up or broke the protocol.
+ */
+static int front_take_ack(struct vmbnet_hof_front *f, uint32_t seq, int *status, uint32_t *value)
 {
-	struct pollfd p = { .fd = f->sock, .events = POLLIN };
 	struct vmb_hof_ack ack;
 	uint8_t buf[VMB_HOF_MSG_MAX];
 	int fds[VMB_HOF_MAX_FDS], ret;
 	unsigned int nfds;
 	const char *why;
 
-	do
-		ret = poll(&p, 1, VMBNET_HOF_ACK_TIMEOUT_MS);
-	while (ret < 0 && errno == EINTR);
-	if (ret <= 0) {
-		front_drop(f, "backend-timeout", ret ? -errno : -ETIMEDOUT, true);
-		return -ETIMEDOUT;
-	}
 	ret = vmbnet_hof_recv(f->sock, buf, fds, &nfds);
+	if (ret == -EAGAIN)
+		return 0;
 	if (ret > 0 && vmbnet_hof_check(buf, (uint32_t)ret, nfds, &why) == 0) {
 		memcpy(&ack, buf, sizeof(ack));
-		/* 0 or -errno (SPEC section 6): a positive status is a protocol
-		 * error, never success (hostile-peers bug 8)
-		 */
 		if (ack.hdr.type == VMB_HOF_ACK && ack.req_seq == seq && ack.status <= 0) {
+			*status = ack.status;
 			if (value)
 				*value = ack.value;
-			return ack.status;
+			return 1;
 		}
 		ret = -EPROTO;
 	}
@@ -174,6 +171,27 @@ static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *va
 		front_drop(f, "backend-hangup", 0, false);
 	else
 		front_drop(f, "backend-protocol-error", ret < 0 ? ret : -EPROTO, true);
+	return -1;
+}
+
+/* Wait for the ACK of @seq; its status, or -errno after dropping the backend. */
+static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *value)
+{
+	struct pollfd p = { .fd = f->sock, .events = POLLIN };
+	int ret, status;
+
+	do
+		ret = poll(&p, 1, VMBNET_HOF_ACK_TIMEOUT_MS);
+	while (ret < 0 && errno == EINTR);
+	if (ret <= 0) {
+		front_drop(f, "backend-timeout", ret ? -errno : -ETIMEDOUT, true);
+		return -ETIMEDOUT;
+	}
+	ret = front_take_ack(f, seq, &status, value);
+	if (ret > 0)
+		return status;
+	if (!ret) /* readable, then nothing: a broken peer */
+		front_drop(f, "backend-protocol-error", -EPROTO, true);
 	return -ENOTCONN;
 }
 
@@ -418,37 +436,16 @@ int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 
 void vmbnet_hof_front_sock_event(struct vmbnet_hof_front *f)
 {
-	uint8_t buf[VMB_HOF_MSG_MAX];
-	int fds[VMB_HOF_MAX_FDS], ret;
-	unsigned int nfds;
-	struct vmb_hof_ack ack;
-	const char *why;
+	int status;
 
 	if (f->sock >= 0 && !f->npending) {
 		/* the backend only speaks when asked: this is a hang-up */
 		front_drop(f, "backend-hangup", 0, false);
 		return;
 	}
-	while (f->sock >= 0 && f->npending) {
-		ret = vmbnet_hof_recv(f->sock, buf, fds, &nfds);
-		if (ret == -EAGAIN)
-			return;
-		if (ret > 0 && vmbnet_hof_check(buf, (uint32_t)ret, nfds, &why) == 0) {
-			memcpy(&ack, buf, sizeof(ack));
-			if (ack.hdr.type == VMB_HOF_ACK &&
-			    ack.req_seq == f->pending[f->pending_head].seq && ack.status <= 0) {
-				pending_pop(f, ack.status);
-				continue;
-			}
-		}
-		for (unsigned int i = 0; i < nfds; i++)
-			close(fds[i]);
-		if (ret == 0)
-			front_drop(f, "backend-hangup", 0, false);
-		else
-			front_drop(f, "backend-protocol-error", ret < 0 ? ret : -EPROTO, true);
-		return;
-	}
+	while (f->sock >= 0 && f->npending &&
+	       front_take_ack(f, f->pending[f->pending_head].seq, &status, NULL) > 0)
+		pending_pop(f, status);
 }
 
 int vmbnet_hof_front_next_timeout_ms(const struct vmbnet_hof_front *f)
