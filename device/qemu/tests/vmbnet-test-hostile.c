@@ -33,6 +33,58 @@ static void test_hostile_gpadl_mmio(void)
     qt_teardown(&t);
 }
 
+/*
+ * Regression (hostile-peers issue, bug 4): pages that are not plain,
+ * writable guest RAM were accepted. q35's BIOS is read-only RAM at the top
+ * of the 32-bit space; a device BAR is MMIO with side effects. Mapped for
+ * writing, both came back as QEMU's bounce buffer, whose uninitialised heap
+ * then went to the network and into guest-readable memory.
+ */
+#define Q35_BIOS_LAST_PFN 0xfffffull /* 4 GiB - 4 KiB: "pc.bios", read-only */
+
+static void test_hostile_gpadl_rom(void)
+{
+    uint64_t pfns[1] = {Q35_BIOS_LAST_PFN};
+    T t;
+
+    qt_setup(&t, false);
+    g_assert_cmpint(qt_gpadl_pfns(&t, 7, pfns, 1), ==, -EFAULT);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), ==, 1);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-gpadl-pages"), ==, 0);
+    qt_teardown(&t);
+}
+
+static void test_hostile_gpadl_own_bar(void)
+{
+    T t;
+    uint64_t pfns[1];
+
+    qt_setup(&t, false);
+    pfns[0] = t.bar.addr >> VMB_PAGE_SHIFT; /* BAR0: the register file */
+    g_assert_cmpint(qt_gpadl_pfns(&t, 7, pfns, 1), ==, -EFAULT);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), ==, 1);
+    qt_teardown(&t);
+}
+
+static void test_hostile_gpa_direct_rom(void)
+{
+    struct {
+        struct vmb_gpa_direct_hdr h;
+        struct vmb_gpa_range r;
+        uint64_t p;
+    } ext = {{0, 1}, {64, 0}, Q35_BIOS_LAST_PFN};
+    struct nvsp_rndis_pkt n = {NVSP_MSG_SEND_RNDIS_PKT, 0, NVSP_SECTION_NONE,
+                               0};
+    T t;
+
+    qt_setup(&t, true);
+    qt_put(&t, VMB_PKT_DATA_GPA_DIRECT, &ext, sizeof(ext), &n, sizeof(n), true);
+    g_assert_cmpuint(qt_rd(&t, VMB_REG_STATUS) & VMB_STATUS_BROKEN, !=, 0);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-guest-errors"), >=, 1);
+    g_assert_cmpuint(qt_dev_stat(&t, "stat-tx-packets"), ==, 0);
+    qt_teardown(&t);
+}
+
 static void test_hostile_gpadl_overlap(void)
 {
     T t;
@@ -321,6 +373,10 @@ void vmbnet_test_add_hostile(void)
     qtest_add_func("/vmbnet/hostile/gpadl-over-cap",
                    test_hostile_gpadl_over_cap);
     qtest_add_func("/vmbnet/hostile/gpadl-overlap", test_hostile_gpadl_overlap);
+    qtest_add_func("/vmbnet/hostile/gpadl-rom", test_hostile_gpadl_rom);
+    qtest_add_func("/vmbnet/hostile/gpadl-own-bar", test_hostile_gpadl_own_bar);
+    qtest_add_func("/vmbnet/hostile/gpa-direct-rom",
+                   test_hostile_gpa_direct_rom);
     qtest_add_func("/vmbnet/hostile/ring-index", test_hostile_ring_index);
     qtest_add_func("/vmbnet/hostile/packet-type", test_hostile_packet_type);
     qtest_add_func("/vmbnet/hostile/rndis-offsets", test_hostile_rndis_offsets);
