@@ -31,7 +31,10 @@
 
 #include "vmbnet_dpdk.h"
 
-struct vmbnet_dpdk vmbnet_dpdk = { .idle_us = VMBNET_DPDK_IDLE_US };
+struct vmbnet_dpdk vmbnet_dpdk = {
+	.idle_us = VMBNET_DPDK_IDLE_US,
+	.mbuf_room = RTE_MBUF_DEFAULT_DATAROOM,
+};
 static volatile sig_atomic_t force_quit;
 
 static void on_signal(int sig)
@@ -42,16 +45,18 @@ static void on_signal(int sig)
 static void usage(const char *prog)
 {
 	printf("usage: %s [EAL options] -- --socket PATH [--port N] [--zero-copy auto|on|off]\n"
-	       "          [--idle-us N] [--once] [--verbose]\n"
+	       "          [--idle-us N] [--mbuf-size BYTES] [--once] [--verbose]\n"
 	       "  --socket PATH   the vmbnet device's hand-off socket (required)\n"
 	       "  --port N        DPDK port the frames go to and come from (default 0)\n"
 	       "  --zero-copy M   large guest frames as external mbufs: auto (drivers that\n"
 	       "                  are done with a frame when tx returns), on, off\n"
 	       "  --idle-us N     busy-poll this long without work before sleeping (%u)\n"
+	       "  --mbuf-size B   data bytes per mbuf (%u; smaller ones make frames from\n"
+	       "                  the port arrive as chains, as scattered rx does)\n"
 	       "  --once          exit when the device goes away instead of waiting\n"
 	       "example: %s --no-huge -m 1024 --no-pci --lcores 0@1 \\\n"
 	       "           --vdev net_null0,no-rx=1 -- --socket /tmp/vmbnet.sock\n",
-	       prog, VMBNET_DPDK_IDLE_US, prog);
+	       prog, VMBNET_DPDK_IDLE_US, RTE_MBUF_DEFAULT_DATAROOM, prog);
 }
 
 static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
@@ -61,6 +66,7 @@ static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "zero-copy", required_argument, NULL, 'z' },
 		{ "idle-us", required_argument, NULL, 'i' },
+		{ "mbuf-size", required_argument, NULL, 'm' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -94,6 +100,15 @@ static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
 			if (*end || !*optarg)
 				goto bad;
 			break;
+		case 'm': {
+			unsigned long room = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || room < VMBNET_DPDK_MBUF_ROOM_MIN ||
+			    room > RTE_MBUF_DEFAULT_DATAROOM * 8)
+				goto bad;
+			d->mbuf_room = (uint16_t)room;
+			break;
+		}
 		case 'o':
 			d->once = true;
 			break;
@@ -223,13 +238,15 @@ static void print_stats(const struct vmbnet_dpdk *d)
 	const struct vmbnet_dpdk_stats *s = &d->stats;
 
 	printf("vmbnet-dpdk: guest tx %llu frames (%llu copied, %llu zero-copy, %llu dropped "
-	       "at the port), rx %llu, completions %llu (%llu failed), sleeps %llu, "
-	       "wakeups %llu, resumed %llu\n",
+	       "at the port), rx %llu (%llu dropped), completions %llu (%llu failed), "
+	       "sleeps %llu, wakeups %llu, resumed %llu\n",
 	       (unsigned long long)n->tx_packets, (unsigned long long)s->tx_copied,
 	       (unsigned long long)s->tx_zero_copy, (unsigned long long)s->tx_dropped,
-	       (unsigned long long)n->rx_packets, (unsigned long long)n->completions,
-	       (unsigned long long)n->completions_failed, (unsigned long long)s->sleeps,
-	       (unsigned long long)s->wakeups, (unsigned long long)d->back.stats.resumed);
+	       (unsigned long long)n->rx_packets,
+	       (unsigned long long)(s->rx_dropped + n->rx_dropped),
+	       (unsigned long long)n->completions, (unsigned long long)n->completions_failed,
+	       (unsigned long long)s->sleeps, (unsigned long long)s->wakeups,
+	       (unsigned long long)d->back.stats.resumed);
 }
 
 /* ---- EAL ------------------------------------------------------------------------ */
@@ -315,8 +332,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vmbnet-dpdk: port %u: %s\n", d->port, strerror(-err));
 	}
 	if (!err) {
-		printf("vmbnet-dpdk: port %u (%s), zero-copy %s, receive %s\n", d->port, d->driver,
-		       d->zero_copy ? "on" : "off", d->rx_enabled ? "on" : "off");
+		printf("vmbnet-dpdk: port %u (%s), zero-copy %s, receive %s, mbufs of %u bytes\n",
+		       d->port, d->driver, d->zero_copy ? "on" : "off",
+		       d->rx_enabled ? "on" : "off",
+		       rte_pktmbuf_data_room_size(d->pool) - RTE_PKTMBUF_HEADROOM);
 		if (vmbnet_dpdk_telemetry_init(d))
 			fprintf(stderr, "vmbnet-dpdk: telemetry commands not registered\n");
 		signal(SIGINT, on_signal);

@@ -223,6 +223,18 @@ const struct vmbnet_nic_ops vmbnet_dpdk_nic_ops = { .tx = nic_tx, .commit = nic_
 
 /* ---- port -> guest ---------------------------------------------------------- */
 
+/* The RSS type of a hash, from what the port parsed; 0 when it did not say. */
+static uint32_t rx_hash_type(uint32_t ptype)
+{
+	bool tcp = (ptype & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_TCP;
+
+	if (RTE_ETH_IS_IPV4_HDR(ptype))
+		return tcp ? RNDIS_HASH_TCP_IPV4 : RNDIS_HASH_IPV4;
+	if (RTE_ETH_IS_IPV6_HDR(ptype))
+		return tcp ? RNDIS_HASH_TCP_IPV6 : RNDIS_HASH_IPV6;
+	return 0;
+}
+
 static void rx_meta(const struct rte_mbuf *m, struct vmbnet_frame_meta *meta)
 {
 	memset(meta, 0, sizeof(*meta));
@@ -233,6 +245,7 @@ static void rx_meta(const struct rte_mbuf *m, struct vmbnet_frame_meta *meta)
 	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) {
 		meta->has_hash = 1;
 		meta->hash = m->hash.rss;
+		meta->hash_info = rx_hash_type(m->packet_type);
 	}
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
 		meta->csum_info |= RNDIS_CSUM_RX_IP_OK;
@@ -277,6 +290,8 @@ bool vmbnet_dpdk_rx(struct vmbnet_dpdk *d)
 
 	if (!d->rx_enabled || !d->back.started)
 		return false;
+	if (!n && !vmbnet_nic_can_receive(&d->back.nic, 0))
+		return false; /* frames wait in the port (its own drop counters) */
 	if (!n) {
 		n = rte_eth_rx_burst(d->port, 0, d->rx_hold, VMBNET_DPDK_BURST);
 		first = 0;
@@ -332,10 +347,10 @@ int vmbnet_dpdk_port_init(struct vmbnet_dpdk *d)
 
 	if (!rte_eth_dev_is_valid_port(d->port))
 		return -ENODEV;
-	d->pool = rte_pktmbuf_pool_create("vmbnet_pool", VMBNET_DPDK_NB_MBUF,
-					  VMBNET_DPDK_MBUF_CACHE,
-					  sizeof(struct rte_mbuf_ext_shared_info),
-					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	d->pool =
+		rte_pktmbuf_pool_create("vmbnet_pool", VMBNET_DPDK_NB_MBUF, VMBNET_DPDK_MBUF_CACHE,
+					sizeof(struct rte_mbuf_ext_shared_info),
+					RTE_PKTMBUF_HEADROOM + d->mbuf_room, (int)rte_socket_id());
 	if (!d->pool)
 		return -rte_errno;
 	err = rte_eth_dev_info_get(d->port, &info);

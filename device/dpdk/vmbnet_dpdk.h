@@ -21,6 +21,7 @@
 #define VMBNET_DPDK_RING_DESC 1024 /* per port queue */
 #define VMBNET_DPDK_COPY_BREAK 256 /* bytes: smaller frames are copied */
 #define VMBNET_DPDK_TX_RETRIES 64 /* tx_burst calls before the rest is dropped */
+#define VMBNET_DPDK_MBUF_ROOM_MIN 64 /* --mbuf-size floor, bytes */
 #define VMBNET_DPDK_IDLE_US 200 /* busy-poll this long with no work, then sleep */
 #define VMBNET_DPDK_RX_POLL_MS 1 /* sleeping: still look at the port this often */
 #define VMBNET_DPDK_SLEEP_MS 100 /* sleeping with no port receive to watch */
@@ -47,6 +48,7 @@ struct vmbnet_dpdk {
 	uint16_t port;
 	enum vmbnet_dpdk_zc zc_mode;
 	uint32_t idle_us;
+	uint16_t mbuf_room; /* data bytes per mbuf of the pool */
 	bool once; /* exit when the front end goes away */
 	bool verbose;
 	/* port */

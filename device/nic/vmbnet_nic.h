@@ -32,6 +32,7 @@ struct vmbnet_frame_meta {
 	uint32_t lso_info; /* RNDIS LSOv2 info, 0 = none */
 	uint32_t vlan_info; /* RNDIS 802.1Q info (priority, VLAN), valid if has_vlan */
 	uint32_t hash; /* valid if has_hash */
+	uint32_t hash_info; /* RNDIS_HASH_* type bits of @hash, 0 = unknown */
 	uint8_t has_vlan, has_hash;
 };
 
@@ -122,6 +123,13 @@ void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t 
  */
 long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov, int iovcnt,
 			const struct vmbnet_frame_meta *meta);
+
+/*
+ * vmbnet_nic_can_receive() - could @chan take a frame now (open, RNDIS
+ * initialised, link up)? A poll-mode backend leaves frames in its port
+ * until then, as a NIC without posted buffers would.
+ */
+bool vmbnet_nic_can_receive(struct vmbnet_nic *nic, uint32_t chan);
 
 /*
  * vmbnet_nic_receive_burst() - frames for the guest on @chan, written with

@@ -549,9 +549,9 @@ int main(int argc, char **argv)
 	vmb_sim_get_stats(N.g.sim, &sim);
 	printf("vmbnet-native: %" PRIu64 " sent, %" PRIu64 " completed (%" PRIu64 " failed), "
 	       "%" PRIu64 " unknown completions, %" PRIu64 " backends, %" PRIu64 " doorbells, "
-	       "%" PRIu64 " wakeups\n",
+	       "%" PRIu64 " wakeups, %" PRIu64 " received (%" PRIu64 " bytes)\n",
 	       sent, completed, failed, N.core.stats.unknown_completions, sim.backend_connects,
-	       N.stats.doorbells, N.stats.wakeups);
+	       N.stats.doorbells, N.stats.wakeups, N.stats.rx_frames, N.stats.rx_bytes);
 	vmbnet_native_fini(&N);
 	if (backend)
 		bstatus = stop_backend(backend);

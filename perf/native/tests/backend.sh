@@ -7,6 +7,7 @@
 #   pcap_8021p       frames tagged with 802.1p priority 5, VLAN 100 by the
 #                    guest's per-packet info, captured by net_pcap and read
 #                    back with tcpdump: every frame carries the tag
+#   rx_long_chain    frames in over-long mbuf chains dropped, never zero-length
 #   telemetry        dpdk-telemetry.py reads /vmbnet/stats from a live backend
 #   sigint_clean     SIGINT: exit 0, the runtime directory is gone
 #   bad_arguments    no --socket, a bad --zero-copy, no port: clear errors
@@ -79,6 +80,31 @@ pcap_8021p)
     echo "captured $total frames, $tagged tagged vlan 100 priority 5"
     head -1 "$work/dump.txt"
     if [ "$tagged" != 2000 ] || [ "$total" != 2000 ]; then fail "expected 2000 tagged frames"; fi
+    ;;
+rx_long_chain)
+    # Regression (hostile-peers issue, bug 8): a frame in a longer mbuf
+    # chain than a receive slot takes went to the guest cut short (at first
+    # as a zero-length frame). With 128-byte mbufs net_pcap chains a frame
+    # as 128 bytes, then 256 a segment: 1000 bytes take five segments (must
+    # be dropped and counted), 800 bytes four (delivered whole).
+    python3 - "$work/in.pcap" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(20):
+        for size in (1000, 800):
+            frame = bytes([0xff] * 6 + [0x02, 0, 0, 0, 0, 1]) + b"\x88\xb5"
+            frame += bytes([i & 0xff]) * (size - len(frame))
+            f.write(struct.pack("<IIII", i, 0, size, size) + frame)
+PY
+    "$native" --frames 200000 \
+        --backend "$dpdk ${eal[*]} --file-prefix $prefix-a --vdev net_pcap0,rx_pcap=$work/in.pcap,tx_pcap=$work/out.pcap -- --mbuf-size 128" \
+        >"$work/native.log" 2>&1 || { cat "$work/native.log"; fail "vmbnet-native failed"; }
+    grep "rx 20\|received" "$work/native.log"
+    # 844 bytes a frame: its 800 and the 44-byte RNDIS packet header
+    grep -q " 20 received (16880 bytes)" "$work/native.log" ||
+        fail "expected the 20 shorter frames only: $(tail -1 "$work/native.log")"
+    grep -q "rx 20 (20 dropped)" "$work/native.log" || fail "the 20 long frames not counted as dropped"
     ;;
 telemetry)
     start_backend a net_null0,no-rx=1
