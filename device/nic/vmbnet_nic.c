@@ -109,13 +109,17 @@ static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *sr
 /* ---- writing to the guest ----------------------------------------------- */
 
 /* Complete guest packet @tid with NVSP message @msg; room was checked. */
+/* A COMP for @tid holding @msg padded to 40 bytes; no payload at all when
+ * @msg is NULL.
+ */
 static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *msg, uint32_t len)
 {
 	uint8_t buf[NVSP_MSG_SIZE] = { 0 };
 	struct vmb_sg sg = { buf, NVSP_MSG_SIZE };
 
-	memcpy(buf, msg, len < sizeof(buf) ? len : sizeof(buf));
-	if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, tid, NULL, 0, &sg, 1) == 0)
+	if (msg)
+		memcpy(buf, msg, len < sizeof(buf) ? len : sizeof(buf));
+	if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, tid, NULL, 0, &sg, msg ? 1 : 0) == 0)
 		nc->nic->stats.completions++;
 }
 
@@ -159,7 +163,10 @@ static int rx_slot_get(struct vmbnet_nic_chan *nc, bool control)
 /*
  * Lend receive slot @slot (holding @len bytes of RNDIS message) to the guest
  * with a transfer-page packet. The guest gives it back with a completion
- * whose trans_id is slot + 1. Ring room was checked by the caller.
+ * whose trans_id is the packet's: the slot's index, so a guest may index a
+ * table of receive sections by it (DPDK netvsc's hn_rxtx.c does, with
+ * rxbuf_info[xactid] checked only against the slot count; Linux hv_netvsc
+ * echoes it). Ring room was checked by the caller.
  */
 static void rx_send_slot(struct vmbnet_nic_chan *nc, uint32_t slot, uint32_t len,
 			 uint32_t channel_type)
@@ -174,7 +181,7 @@ static void rx_send_slot(struct vmbnet_nic_chan *nc, uint32_t slot, uint32_t len
 
 	memcpy(msg, &m, sizeof(m));
 	vmb_ring_write(&nc->ch->out, VMB_PKT_DATA_XFER_PAGES, VMB_PKT_FLAG_COMPLETION_REQUESTED,
-		       (uint64_t)slot + 1, &ext, sizeof(ext), &sg, 1);
+		       slot, &ext, sizeof(ext), &sg, 1);
 }
 
 bool vmbnet_nic_control_room(struct vmbnet_nic_chan *nc)
@@ -196,12 +203,10 @@ int vmbnet_nic_send_control(struct vmbnet_nic_chan *nc, const void *msg, uint32_
 	return 0;
 }
 
-/* The guest returned receive slot tid - 1. */
-static void rx_slot_put(struct vmbnet_nic_chan *nc, uint64_t tid)
+/* The guest returned receive slot @slot (the trans_id it was lent with). */
+static void rx_slot_put(struct vmbnet_nic_chan *nc, uint64_t slot)
 {
-	uint64_t slot = tid - 1;
-
-	if (!tid || slot >= nc->rx_slots || !nc->rx_busy[slot]) {
+	if (slot >= nc->rx_slots || !nc->rx_busy[slot]) {
 		nc->nic->stats.unknown_completions++;
 		vmbnet_chan_guest_error(nc->ch, "completion for a receive slot not lent", false);
 		return;
@@ -266,6 +271,11 @@ static struct vmbnet_nic_chan *nic_rx_chan(struct vmbnet_nic *nic, uint32_t chan
 	return nc;
 }
 
+bool vmbnet_nic_can_receive(struct vmbnet_nic *nic, uint32_t chan)
+{
+	return nic_rx_chan(nic, chan) != NULL;
+}
+
 long vmbnet_nic_receive(struct vmbnet_nic *nic, uint32_t chan, const struct iovec *iov, int iovcnt,
 			const struct vmbnet_frame_meta *meta)
 {
@@ -302,18 +312,36 @@ int vmbnet_nic_receive_burst(struct vmbnet_nic *nic, uint32_t chan, const struct
 
 /* ---- NVSP from the guest ------------------------------------------------- */
 
+/*
+ * The highest NVSP version in [@min, @max] that Hyper-V speaks, 0 when none:
+ * Linux hv_netvsc and DPDK netvsc both ask one version at a time (min ==
+ * max), newest first, and take the first INIT_COMPLETE with success.
+ */
+static uint32_t nvsp_pick_version(uint32_t min, uint32_t max)
+{
+	static const uint32_t known[] = { NVSP_VERSION_61, NVSP_VERSION_6, NVSP_VERSION_5,
+					  NVSP_VERSION_4,  NVSP_VERSION_2, NVSP_VERSION_1 };
+
+	for (unsigned int i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i] >= min && known[i] <= max)
+			return known[i];
+	return 0;
+}
+
 static void nvsp_init(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const uint8_t *msg)
 {
 	struct nvsp_init m;
 	struct nvsp_init_complete c = { NVSP_MSG_INIT_COMPLETE, 0, 0, NVSP_STAT_SUCCESS };
+	uint32_t v;
 
 	memcpy(&m, msg, sizeof(m));
-	if (m.min_version > NVSP_VERSION_61)
+	v = nvsp_pick_version(m.min_version, m.max_version);
+	if (v)
+		nc->nvsp_version = v;
+	else if (m.min_version > NVSP_VERSION_61)
 		c.status = NVSP_STAT_PROTOCOL_TOO_OLD; /* the guest is newer than us */
-	else if (m.max_version < NVSP_VERSION_61)
-		c.status = NVSP_STAT_PROTOCOL_TOO_NEW;
 	else
-		nc->nvsp_version = NVSP_VERSION_61;
+		c.status = NVSP_STAT_PROTOCOL_TOO_NEW;
 	c.negotiated_version = nc->nvsp_version;
 	if (p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)
 		nic_complete(nc, p->trans_id, &c, sizeof(c));
@@ -393,6 +421,48 @@ static int nvsp_rndis_in_section(struct vmbnet_nic_chan *nc, const struct vmb_pk
 	return vmbnet_rndis_message(nc, p, iov, n);
 }
 
+/*
+ * REVOKE_RECV_BUF / REVOKE_SEND_BUF: the guest takes a buffer back before
+ * tearing its GPADL down (Linux netvsc_revoke_recv_buf, DPDK
+ * hn_nvs_disconn_rxbuf). Slots still lent are forgotten: their completions
+ * become unknown ones.
+ */
+static void nvsp_revoke(struct vmbnet_nic_chan *nc, uint32_t type)
+{
+	struct vmbnet_host *h = nc->ch->host;
+
+	if (type == NVSP_MSG_REVOKE_SEND_BUF) {
+		vmbnet_gbuf_unmap(h, &nc->tx_buf);
+		nc->tx_sections = 0;
+		return;
+	}
+	vmbnet_gbuf_unmap(h, &nc->rx_buf);
+	free(nc->rx_free);
+	free(nc->rx_busy);
+	nc->rx_free = NULL;
+	nc->rx_busy = NULL;
+	nc->rx_slots = nc->rx_nfree = 0;
+}
+
+/*
+ * SUBCHANNEL: vmbnet offers no subchannels yet, so it allocates none; both
+ * Linux (rndis_set_subchannel) and DPDK (hn_nvs_alloc_subchans) take 0 with
+ * success and go on with the primary channel alone.
+ */
+static void nvsp_subchannel(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const uint8_t *msg)
+{
+	struct nvsp_subchannel_complete c = { NVSP_MSG_SUBCHANNEL, NVSP_STAT_SUCCESS, 0 };
+	struct nvsp_subchannel_request m;
+
+	memcpy(&m, msg, sizeof(m));
+	if (m.op != NVSP_SUBCHANNEL_ALLOCATE || !nc->nvsp_version) {
+		vmbnet_chan_guest_error(nc->ch, "subchannel request: bad operation", false);
+		c.status = NVSP_STAT_FAIL;
+	}
+	if (p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)
+		nic_complete(nc, p->trans_id, &c, sizeof(c));
+}
+
 /* An inband NVSP message (payload copied and zero-padded to 40 bytes). */
 static int nvsp_inband(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
 {
@@ -428,6 +498,23 @@ static int nvsp_inband(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
 		memcpy(&m, msg, sizeof(m));
 		return nvsp_rndis_in_section(nc, p, &m);
 	}
+	case NVSP_MSG_REVOKE_RECV_BUF:
+	case NVSP_MSG_REVOKE_SEND_BUF:
+		nvsp_revoke(nc, type); /* Linux and DPDK ask no answer */
+		c.s.type = type;
+		c.s.status = NVSP_STAT_SUCCESS;
+		break;
+	case NVSP_MSG_SWITCH_DATA_PATH:
+		/* No VF here: the synthetic path stays. Hyper-V answers with a
+		 * COMP that has no payload (Linux netvsc.c
+		 * netvsc_send_completion, "VMBUS completion without data").
+		 */
+		if (p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)
+			nic_complete(nc, p->trans_id, NULL, 0);
+		return 0;
+	case NVSP_MSG_SUBCHANNEL:
+		nvsp_subchannel(nc, p, msg);
+		return 0;
 	default:
 		vmbnet_chan_guest_error(nc->ch, "unknown NVSP message", false);
 		c.s.type = type;
@@ -594,15 +681,8 @@ static void nic_doorbell(struct vmbnet_channel *ch)
 
 void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc)
 {
-	struct vmbnet_host *h = nc->ch->host;
-
-	vmbnet_gbuf_unmap(h, &nc->rx_buf);
-	vmbnet_gbuf_unmap(h, &nc->tx_buf);
-	free(nc->rx_free);
-	free(nc->rx_busy);
-	nc->rx_free = NULL;
-	nc->rx_busy = NULL;
-	nc->rx_slots = nc->rx_nfree = nc->tx_sections = 0;
+	nvsp_revoke(nc, NVSP_MSG_REVOKE_RECV_BUF);
+	nvsp_revoke(nc, NVSP_MSG_REVOKE_SEND_BUF);
 }
 
 static int nic_open(struct vmbnet_channel *ch)

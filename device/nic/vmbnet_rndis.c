@@ -253,7 +253,7 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 		break;
 	}
 	case RNDIS_MSG_RESET: {
-		struct rndis_set_complete c = { RNDIS_STATUS_SUCCESS, 0 }; /* status, addr reset */
+		struct rndis_reset_complete c = { RNDIS_STATUS_SUCCESS, 0 };
 
 		memcpy(body, &c, sizeof(c));
 		rh.msg_len = sizeof(rh) + sizeof(c);
@@ -336,8 +336,15 @@ uint32_t vmbnet_rndis_rx_header(uint8_t *hdr, uint32_t frame_len,
 		off += put_ppi(hdr + off, RNDIS_PPI_CHECKSUM, meta->csum_info);
 	if (meta && meta->has_vlan)
 		off += put_ppi(hdr + off, RNDIS_PPI_8021Q, meta->vlan_info);
-	if (meta && meta->has_hash)
+	if (meta && meta->has_hash) {
+		/* DPDK netvsc takes the value only beside a hash info
+		 * (hn_rxtx.c hn_rxpkt: hash_info != HN_NDIS_HASH_INFO_INVALID);
+		 * Linux hv_netvsc reads the value alone.
+		 */
 		off += put_ppi(hdr + off, RNDIS_PPI_HASH, meta->hash);
+		off += put_ppi(hdr + off, RNDIS_PPI_HASH_INFO,
+			       RNDIS_HASH_FUNCTION_TOEPLITZ | meta->hash_info);
+	}
 	pk.ppi_len = off - RNDIS_BODY_OFF - sizeof(pk);
 	pk.data_offset = off - RNDIS_BODY_OFF;
 	pk.data_len = frame_len;

@@ -99,7 +99,6 @@ const char *vmb_ring_error_name(uint32_t error)
 		[VMB_RING_ERR_FLAGS] = "unknown packet flags",
 		[VMB_RING_ERR_LENGTH] = "bad offset8/len8",
 		[VMB_RING_ERR_TRAILER] = "bad trailer",
-		[VMB_RING_ERR_TRANS_ID] = "missing trans_id",
 		[VMB_RING_ERR_RANGE] = "bad range",
 		[VMB_RING_ERR_PFN] = "pfn outside registered memory",
 	};

@@ -554,6 +554,200 @@ static void restore_closed_channel_with_slots(void)
 	finish(0);
 }
 
+/* ---- what real clients send (real-clients issue) -------------------------- */
+
+/*
+ * Regression (real-clients issue): DPDK netvsc sends NVSP INIT and the
+ * buffer requests with trans_id 0 and a completion requested (hn_nvs.c
+ * __hn_nvs_execute); the channel broke on the first one.
+ */
+static void client_trans_id_zero(void)
+{
+	struct nvsp_init init = { NVSP_MSG_INIT, NVSP_VERSION_61, NVSP_VERSION_61 };
+	struct nvsp_send_buf rb = { NVSP_MSG_SEND_RECV_BUF, 20, NVSP_RECV_BUF_ID };
+	struct nvsp_init_complete ic;
+
+	open_channel();
+	next_tid = 0;
+	VT_EQ(send_nvsp(&init, sizeof(init)), 0);
+	VT_EQ(recv_pkt(&ic, sizeof(ic)).trans_id, 0);
+	VT_EQ(ic.status, NVSP_STAT_SUCCESS);
+	next_tid = 0;
+	VT_EQ(send_nvsp(&rb, sizeof(rb)), 0);
+	expect_comp(0, NVSP_MSG_SEND_RECV_BUF_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_EQ(h.chan[0].in.error, 0);
+	VT_EQ(h.chan[0].state, VMBNET_CHAN_OPEN);
+	next_tid = 1;
+	finish(0);
+}
+
+static uint32_t nvsp_version_for(uint32_t min, uint32_t max, uint32_t *status)
+{
+	struct nvsp_init init = { NVSP_MSG_INIT, min, max };
+	struct nvsp_init_complete ic;
+	uint64_t tid = send_nvsp(&init, sizeof(init));
+
+	VT_EQ(recv_pkt(&ic, sizeof(ic)).trans_id, tid);
+	*status = ic.status;
+	return ic.negotiated_version;
+}
+
+/* The highest version both speak; older guests are served too. */
+static void client_nvsp_versions(void)
+{
+	uint32_t st;
+
+	open_channel();
+	VT_EQ(nvsp_version_for(NVSP_VERSION_5, NVSP_VERSION_5, &st), NVSP_VERSION_5);
+	VT_EQ(st, NVSP_STAT_SUCCESS);
+	VT_EQ(nvsp_version_for(NVSP_VERSION_2, NVSP_VERSION_6, &st), NVSP_VERSION_6);
+	VT_EQ(st, NVSP_STAT_SUCCESS);
+	nvsp_version_for(0x70000, 0x70000, &st);
+	VT_EQ(st, NVSP_STAT_PROTOCOL_TOO_OLD);
+	nvsp_version_for(0x3, 0x30001, &st);
+	VT_EQ(st, NVSP_STAT_PROTOCOL_TOO_NEW);
+	finish(0);
+}
+
+/* No VF: the synthetic path stays; the answer is a COMP with no payload. */
+static void client_switch_data_path(void)
+{
+	struct nvsp_switch_data_path m = { NVSP_MSG_SWITCH_DATA_PATH, NVSP_DATAPATH_SYNTHETIC };
+	struct vmb_pkt p;
+	uint64_t tid;
+
+	nic_up();
+	tid = send_nvsp(&m, sizeof(m));
+	p = recv_pkt(NULL, 0);
+	VT_EQ(p.type, VMB_PKT_COMP);
+	VT_EQ(p.trans_id, tid);
+	VT_EQ(vmb_pkt_data_len(&p), 0);
+	finish(0);
+}
+
+static void client_subchannels_none(void)
+{
+	struct nvsp_subchannel_request m = { NVSP_MSG_SUBCHANNEL, NVSP_SUBCHANNEL_ALLOCATE, 3 };
+	struct nvsp_subchannel_complete c;
+	uint64_t tid;
+
+	nic_up();
+	tid = send_nvsp(&m, sizeof(m));
+	VT_EQ(recv_pkt(&c, sizeof(c)).trans_id, tid);
+	VT_EQ(c.type, NVSP_MSG_SUBCHANNEL);
+	VT_EQ(c.status, NVSP_STAT_SUCCESS);
+	VT_EQ(c.num_subchannels, 0);
+	finish(0);
+}
+
+/* Linux and DPDK revoke both buffers before tearing their GPADLs down. */
+static void client_revoke_buffers(void)
+{
+	struct nvsp_send_buf rr = { NVSP_MSG_REVOKE_RECV_BUF, 0, NVSP_RECV_BUF_ID };
+	struct nvsp_send_buf rs = { NVSP_MSG_REVOKE_SEND_BUF, 0, 0 };
+
+	nic_up();
+	expect_comp(send_nvsp(&rr, sizeof(rr)), NVSP_MSG_REVOKE_RECV_BUF, NVSP_STAT_SUCCESS);
+	expect_comp(send_nvsp(&rs, sizeof(rs)), NVSP_MSG_REVOKE_SEND_BUF, NVSP_STAT_SUCCESS);
+	VT_EQ(teardown(20), VMB_MSG_GPADL_TORNDOWN); /* the channel is still open */
+	VT_EQ(teardown(21), VMB_MSG_GPADL_TORNDOWN);
+	VT_EQ(receive_one(), 0); /* nowhere to put it: held, not written */
+	finish(0);
+}
+
+/* RESET's completion is {status, addressing_reset}: no request id. */
+static void client_rndis_reset_layout(void)
+{
+	struct {
+		struct rndis_hdr h;
+		uint32_t reserved;
+	} rs = { { RNDIS_MSG_RESET, sizeof(rs) }, 0 };
+	struct rndis_reset_complete rc;
+	struct rndis_hdr rh;
+	uint8_t reply[64];
+	uint32_t len;
+	uint64_t slot;
+
+	nic_up();
+	expect_comp(send_rndis_section(0, &rs, sizeof(rs)), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
+		    NVSP_STAT_SUCCESS);
+	slot = recv_rndis(reply, sizeof(reply), &len);
+	memcpy(&rh, reply, sizeof(rh));
+	memcpy(&rc, reply + sizeof(rh), sizeof(rc));
+	VT_EQ(rh.msg_type, RNDIS_MSG_RESET | RNDIS_MSG_COMPLETION);
+	VT_EQ(rh.msg_len, sizeof(rh) + sizeof(rc));
+	VT_EQ(rc.status, RNDIS_STATUS_SUCCESS);
+	VT_EQ(rc.addressing_reset, 0);
+	complete_slot(slot);
+	finish(0);
+}
+
+/* The value's value (8) goes with the hash info (9) DPDK netvsc needs. */
+static uint32_t ppi_value(const uint8_t *msg, const struct rndis_packet *pk, uint32_t type)
+{
+	for (uint32_t off = 0; off + sizeof(struct rndis_ppi) <= pk->ppi_len;) {
+		struct rndis_ppi pp;
+		uint32_t v;
+
+		memcpy(&pp, msg + 8 + pk->ppi_offset + off, sizeof(pp));
+		memcpy(&v, msg + 8 + pk->ppi_offset + off + pp.ppi_offset, sizeof(v));
+		if (pp.type == type)
+			return v;
+		VT_CHECK(pp.size >= sizeof(pp) + sizeof(v));
+		off += pp.size;
+	}
+	return 0;
+}
+
+static void client_hash_info(void)
+{
+	struct vmbnet_frame_meta meta = { .has_hash = 1,
+					  .hash = 0x12345678,
+					  .hash_info = RNDIS_HASH_TCP_IPV4 };
+	uint8_t frame[100] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, got[256];
+	struct rndis_packet pk;
+	uint32_t len;
+	uint64_t slot;
+
+	nic_up();
+	VT_EQ(vmbnet_nic_receive(&nic, 0, &(struct iovec){ frame, sizeof(frame) }, 1, &meta),
+	      sizeof(frame));
+	slot = recv_rndis(got, sizeof(got), &len);
+	memcpy(&pk, got + 8, sizeof(pk));
+	VT_EQ(ppi_value(got, &pk, RNDIS_PPI_HASH), 0x12345678);
+	VT_EQ(ppi_value(got, &pk, RNDIS_PPI_HASH_INFO),
+	      RNDIS_HASH_FUNCTION_TOEPLITZ | RNDIS_HASH_TCP_IPV4);
+	complete_slot(slot);
+	finish(0);
+}
+
+/*
+ * Regression (real-clients issue): receive-slot ids were slot + 1; DPDK
+ * netvsc indexes a table of slot-count entries by the id (hn_rxtx.c), so
+ * the last slot's id ran one past it. Ids are now the slots' indices.
+ */
+static void client_slot_ids_are_indices(void)
+{
+	uint32_t data_slots = nic.chan[0].rx_slots, len;
+	uint8_t seen[RX_PAGES * VMB_PAGE_SIZE / VMBNET_RX_SECTION_BYTES] = { 0 }, got[256];
+	uint64_t id[sizeof(seen)];
+
+	nic_up();
+	data_slots = nic.chan[0].rx_slots - VMBNET_RX_CTRL_RESERVE;
+	for (uint32_t i = 0; i < data_slots; i++)
+		VT_EQ(receive_one(), 100);
+	for (uint32_t i = 0; i < data_slots; i++) {
+		id[i] = recv_rndis(got, sizeof(got), &len);
+		VT_CHECK(id[i] < nic.chan[0].rx_slots);
+		VT_EQ(seen[id[i]], 0);
+		seen[id[i]] = 1;
+	}
+	for (uint32_t i = 0; i < data_slots; i++)
+		complete_slot(id[i]);
+	VT_EQ(nic.chan[0].rx_nfree, nic.chan[0].rx_slots);
+	finish(0);
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(nvsp_and_rndis_init),
 	VT_CASE(frames_out_and_link_down),
@@ -566,6 +760,14 @@ static const struct vt_case cases[] = {
 	VT_CASE(restore_rx_free_past_buffer),
 	VT_CASE(restore_rx_free_twice),
 	VT_CASE(restore_tx_sections_past_buffer),
+	VT_CASE(client_trans_id_zero),
+	VT_CASE(client_nvsp_versions),
+	VT_CASE(client_switch_data_path),
+	VT_CASE(client_subchannels_none),
+	VT_CASE(client_revoke_buffers),
+	VT_CASE(client_rndis_reset_layout),
+	VT_CASE(client_hash_info),
+	VT_CASE(client_slot_ids_are_indices),
 };
 
 VT_MAIN(cases)

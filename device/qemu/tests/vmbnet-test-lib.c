@@ -216,6 +216,29 @@ bool qt_get(T *t, struct vmb_pkt *p, void *payload, uint32_t max)
     return true;
 }
 
+/*
+ * Take the next packet, which must lend a receive slot; the guest address of
+ * its one range, found from the range as a guest finds it: the trans_id is
+ * the host's and opaque.
+ */
+uint64_t qt_get_slot(T *t, struct vmb_pkt *p)
+{
+    struct vmb_xfer_page_hdr h;
+    struct vmb_xfer_range r;
+
+    qt_pull(t);
+    g_assert_cmpint(vmb_ring_peek(&t->down, p), ==, 0);
+    g_assert_cmpuint(p->type, ==, VMB_PKT_DATA_XFER_PAGES);
+    g_assert_cmpint(
+        vmb_xfer_parse(&t->down, p, RX_PAGES * VMB_PAGE_SIZE, &h, &r, 1), ==,
+        1);
+    g_assert_cmpuint(h.xfer_pageset_id, ==, NVSP_RECV_BUF_ID);
+    vmb_ring_advance(&t->down, p);
+    vmb_ring_rx_release(&t->down);
+    qt_push(t);
+    return t->rx_gpa + r.byte_offset;
+}
+
 /* Expect the completion of @tid with NVSP message @type and @status. */
 void qt_expect_comp(T *t, uint64_t tid, uint32_t type, uint32_t status)
 {
@@ -279,10 +302,7 @@ void qt_nvsp_bring_up(T *t)
     qtest_memwrite(t->qts, t->tx_gpa, &ri, sizeof(ri));
     tid = qt_put(t, VMB_PKT_DATA_INBAND, NULL, 0, &rp, sizeof(rp), true);
     qt_expect_comp(t, tid, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
-    g_assert_true(qt_get(t, &p, NULL, 0));
-    g_assert_cmpuint(p.type, ==, VMB_PKT_DATA_XFER_PAGES);
-    qtest_memread(t->qts, t->rx_gpa + (p.trans_id - 1) * t->rx_slot,
-                  reply, sizeof(reply));
+    qtest_memread(t->qts, qt_get_slot(t, &p), reply, sizeof(reply));
     g_assert_cmphex((uint32_t)ldl_le_p(reply), ==, RNDIS_MSG_INIT | RNDIS_MSG_COMPLETION);
     g_assert_cmphex((uint32_t)ldl_le_p(reply + 12), ==, RNDIS_STATUS_SUCCESS);
     qt_complete_slot(t, p.trans_id);

@@ -83,6 +83,9 @@ uint64_t qt_put(T *t, uint16_t type, const void *ext, uint32_t ext_len,
 
 bool qt_get(T *t, struct vmb_pkt *p, void *payload, uint32_t max);
 
+/* The next packet lends a receive slot: its guest address (from its range). */
+uint64_t qt_get_slot(T *t, struct vmb_pkt *p);
+
 void qt_expect_comp(T *t, uint64_t tid, uint32_t type, uint32_t status);
 
 void qt_complete_slot(T *t, uint64_t tid);

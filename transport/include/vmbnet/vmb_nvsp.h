@@ -13,7 +13,15 @@
 
 /* ---- NVSP --------------------------------------------------------------- */
 
-#define NVSP_VERSION_61 0x60001u /* the one vmbnet speaks */
+/* NVSP versions (Linux hyperv_net.h NVSP_PROTOCOL_VERSION_*, DPDK
+ * hn_nvs.h NVS_VERSION_*); vmbnet agrees to the highest in the guest's range.
+ */
+#define NVSP_VERSION_1 0x00002u
+#define NVSP_VERSION_2 0x30002u
+#define NVSP_VERSION_4 0x40000u
+#define NVSP_VERSION_5 0x50000u
+#define NVSP_VERSION_6 0x60000u
+#define NVSP_VERSION_61 0x60001u
 
 enum nvsp_msg_type {
 	NVSP_MSG_INIT = 1,
@@ -28,6 +36,10 @@ enum nvsp_msg_type {
 	NVSP_MSG_SEND_RNDIS_PKT = 107,
 	NVSP_MSG_SEND_RNDIS_PKT_COMPLETE = 108,
 	NVSP_MSG_SEND_NDIS_CONFIG = 125,
+	NVSP_MSG_SEND_VF_ASSOCIATION = 128, /* host -> guest, only with a VF */
+	NVSP_MSG_SWITCH_DATA_PATH = 129, /* answered by a COMP without payload */
+	NVSP_MSG_SUBCHANNEL = 133, /* its completion has the same type */
+	NVSP_MSG_SEND_INDIRECTION_TABLE = 134, /* host -> guest */
 };
 
 enum nvsp_status {
@@ -56,6 +68,29 @@ struct nvsp_init_complete {
 	uint32_t negotiated_version;
 	uint32_t max_mdl_chain_len;
 	uint32_t status;
+} __attribute__((packed));
+
+/* SWITCH_DATA_PATH: which path the guest now sends on */
+#define NVSP_DATAPATH_SYNTHETIC 0
+#define NVSP_DATAPATH_VF 1
+
+struct nvsp_switch_data_path {
+	uint32_t type;
+	uint32_t active_datapath;
+} __attribute__((packed));
+
+#define NVSP_SUBCHANNEL_ALLOCATE 1
+
+struct nvsp_subchannel_request {
+	uint32_t type;
+	uint32_t op; /* NVSP_SUBCHANNEL_ALLOCATE */
+	uint32_t num_subchannels; /* wanted */
+} __attribute__((packed));
+
+struct nvsp_subchannel_complete {
+	uint32_t type; /* NVSP_MSG_SUBCHANNEL */
+	uint32_t status;
+	uint32_t num_subchannels; /* allocated: at most the number wanted */
 } __attribute__((packed));
 
 struct nvsp_ndis_ver {
@@ -102,6 +137,9 @@ _Static_assert(sizeof(struct nvsp_init) == 12, "nvsp init");
 _Static_assert(sizeof(struct nvsp_init_complete) == 16, "nvsp init complete");
 _Static_assert(offsetof(struct nvsp_init_complete, status) == 12, "nvsp init status");
 _Static_assert(sizeof(struct nvsp_ndis_ver) == 12, "nvsp ndis version");
+_Static_assert(sizeof(struct nvsp_switch_data_path) == 8, "nvsp switch data path");
+_Static_assert(sizeof(struct nvsp_subchannel_request) == 12, "nvsp subchannel request");
+_Static_assert(sizeof(struct nvsp_subchannel_complete) == 12, "nvsp subchannel complete");
 _Static_assert(sizeof(struct nvsp_send_buf) == 10, "nvsp send buf");
 _Static_assert(offsetof(struct nvsp_recv_buf_complete, sub_alloc_size) == 16, "sub_alloc_size");
 _Static_assert(sizeof(struct nvsp_recv_buf_complete) == 28, "recv buf complete");
@@ -204,9 +242,17 @@ struct rndis_query_complete {
 	uint32_t info_offset; /* from the body: 16, data right after */
 } __attribute__((packed));
 
-struct rndis_set_complete { /* also KEEPALIVE and RESET completions */
+struct rndis_set_complete { /* also the KEEPALIVE completion */
 	uint32_t req_id;
 	uint32_t status;
+} __attribute__((packed));
+
+/* RESET carries no request id, nor does its completion (Linux
+ * include/linux/rndis.h struct rndis_reset_complete; DPDK rndis.h).
+ */
+struct rndis_reset_complete {
+	uint32_t status;
+	uint32_t addressing_reset; /* 1: the host forgot the filter and addresses */
 } __attribute__((packed));
 
 struct rndis_indicate {
@@ -219,6 +265,7 @@ _Static_assert(sizeof(struct rndis_hdr) == 8, "rndis header");
 _Static_assert(sizeof(struct rndis_packet) == 36, "rndis packet body");
 _Static_assert(sizeof(struct rndis_init_request) == 16, "rndis init body");
 _Static_assert(sizeof(struct rndis_set_complete) == 8, "rndis set complete body");
+_Static_assert(sizeof(struct rndis_reset_complete) == 8, "rndis reset complete body");
 _Static_assert(sizeof(struct rndis_indicate) == 12, "rndis indicate body");
 _Static_assert(offsetof(struct rndis_init_complete, status) == 4, "init complete status");
 _Static_assert(offsetof(struct rndis_query_complete, status) == 4, "query complete status");
@@ -233,8 +280,16 @@ enum rndis_ppi_type {
 	RNDIS_PPI_IPSEC = 1,
 	RNDIS_PPI_LSO = 2,
 	RNDIS_PPI_8021Q = 6,
-	RNDIS_PPI_HASH = 8,
+	RNDIS_PPI_HASH = 8, /* NDIS "packet cancel id" slot: the hash value */
+	RNDIS_PPI_HASH_INFO = 9, /* NDIS "original NBL" slot: hash type | function */
 };
+
+/* Hash info values (NDIS_HASH_*, the RSS types of ntddndis.h). */
+#define RNDIS_HASH_FUNCTION_TOEPLITZ 0x00000001u
+#define RNDIS_HASH_IPV4 0x00000100u
+#define RNDIS_HASH_TCP_IPV4 0x00000200u
+#define RNDIS_HASH_IPV6 0x00000400u
+#define RNDIS_HASH_TCP_IPV6 0x00001000u
 
 struct rndis_ppi {
 	uint32_t size; /* header + data, a multiple of 4 */

@@ -39,7 +39,6 @@ enum vmb_ring_error {
 	VMB_RING_ERR_FLAGS, /* unknown packet flags */
 	VMB_RING_ERR_LENGTH, /* offset8/len8 inconsistent or past the published data */
 	VMB_RING_ERR_TRAILER, /* trailer does not name the packet's start */
-	VMB_RING_ERR_TRANS_ID, /* trans_id 0 where an id is required */
 	VMB_RING_ERR_RANGE, /* GPA or transfer-page range malformed */
 	VMB_RING_ERR_PFN, /* PFN outside the registered memory */
 	VMB_RING_ERR__COUNT
@@ -310,7 +309,6 @@ static inline int vmb_ring_write(struct vmb_ring *r, uint16_t type, uint16_t fla
 	if ((type != VMB_PKT_DATA_INBAND && type != VMB_PKT_COMP &&
 	     type != VMB_PKT_DATA_XFER_PAGES && type != VMB_PKT_DATA_GPA_DIRECT) ||
 	    (flags & ~VMB_PKT_FLAGS_KNOWN) ||
-	    (!trans_id && (type == VMB_PKT_COMP || (flags & VMB_PKT_FLAG_COMPLETION_REQUESTED))) ||
 	    ((type == VMB_PKT_DATA_XFER_PAGES || type == VMB_PKT_DATA_GPA_DIRECT) && ext_len < 8))
 		return -EINVAL;
 	ret = __vmb_ring_reserve(r, (uint32_t)pkt_len + VMB_TRAILER_SIZE);
@@ -428,11 +426,9 @@ static inline int __vmb_ring_check_desc(struct vmb_ring *r, const struct vmb_pkt
 	}
 	if (d->flags & ~VMB_PKT_FLAGS_KNOWN)
 		return __vmb_ring_fail(r, VMB_RING_ERR_FLAGS);
+	/* trans_id is the sender's and opaque: any value, 0 included */
 	if (off < min_off || len < off || len + VMB_TRAILER_SIZE > avail)
 		return __vmb_ring_fail(r, VMB_RING_ERR_LENGTH);
-	if (!d->trans_id &&
-	    (d->type == VMB_PKT_COMP || (d->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)))
-		return __vmb_ring_fail(r, VMB_RING_ERR_TRANS_ID);
 	return 0;
 }
 
