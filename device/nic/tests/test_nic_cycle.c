@@ -149,23 +149,31 @@ static void open_channel(void)
 	      0);
 }
 
+static uint32_t nvsp_version_for(uint32_t min, uint32_t max, uint32_t *status)
+{
+	struct nvsp_init init = { NVSP_MSG_INIT, min, max };
+	struct nvsp_init_complete ic;
+	uint64_t tid = send_nvsp(&init, sizeof(init));
+
+	VT_EQ(recv_pkt(&ic, sizeof(ic)).trans_id, tid);
+	VT_EQ(ic.type, NVSP_MSG_INIT_COMPLETE);
+	*status = ic.status;
+	return ic.negotiated_version;
+}
+
 /* NVSP init, then the receive and send buffers. */
 static void bring_up(void)
 {
-	struct nvsp_init init = { NVSP_MSG_INIT, NVSP_VERSION_61, NVSP_VERSION_61 };
 	struct nvsp_send_buf rb = { NVSP_MSG_SEND_RECV_BUF, 20, NVSP_RECV_BUF_ID };
 	struct nvsp_send_buf sb = { NVSP_MSG_SEND_SEND_BUF, 21, 0 };
 	struct nvsp_recv_buf_complete rc;
 	struct nvsp_send_buf_complete sc;
-	struct nvsp_init_complete ic;
 	uint64_t tid;
+	uint32_t st;
 
 	open_channel();
-	tid = send_nvsp(&init, sizeof(init));
-	VT_EQ(recv_pkt(&ic, sizeof(ic)).trans_id, tid);
-	VT_EQ(ic.type, NVSP_MSG_INIT_COMPLETE);
-	VT_EQ(ic.status, NVSP_STAT_SUCCESS);
-	VT_EQ(ic.negotiated_version, NVSP_VERSION_61);
+	VT_EQ(nvsp_version_for(NVSP_VERSION_61, NVSP_VERSION_61, &st), NVSP_VERSION_61);
+	VT_EQ(st, NVSP_STAT_SUCCESS);
 
 	tid = send_nvsp(&rb, sizeof(rb));
 	VT_EQ(recv_pkt(&rc, sizeof(rc)).trans_id, tid);
@@ -579,17 +587,6 @@ static void client_trans_id_zero(void)
 	VT_EQ(h.chan[0].state, VMBNET_CHAN_OPEN);
 	next_tid = 1;
 	finish(0);
-}
-
-static uint32_t nvsp_version_for(uint32_t min, uint32_t max, uint32_t *status)
-{
-	struct nvsp_init init = { NVSP_MSG_INIT, min, max };
-	struct nvsp_init_complete ic;
-	uint64_t tid = send_nvsp(&init, sizeof(init));
-
-	VT_EQ(recv_pkt(&ic, sizeof(ic)).trans_id, tid);
-	*status = ic.status;
-	return ic.negotiated_version;
 }
 
 /* The highest version both speak; older guests are served too. */
