@@ -108,9 +108,8 @@ static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *sr
 
 /* ---- writing to the guest ----------------------------------------------- */
 
-/* Complete guest packet @tid with NVSP message @msg; room was checked. */
-/* A COMP for @tid holding @msg padded to 40 bytes; no payload at all when
- * @msg is NULL.
+/* Complete guest packet @tid with NVSP message @msg padded to 40 bytes, or
+ * with no payload at all when @msg is NULL; room was checked.
  */
 static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *msg, uint32_t len)
 {
@@ -422,26 +421,26 @@ static int nvsp_rndis_in_section(struct vmbnet_nic_chan *nc, const struct vmb_pk
 }
 
 /*
- * REVOKE_RECV_BUF / REVOKE_SEND_BUF: the guest takes a buffer back before
- * tearing its GPADL down (Linux netvsc_revoke_recv_buf, DPDK
+ * Let go of the receive buffer (REVOKE_RECV_BUF, close): the guest takes it
+ * back before tearing its GPADL down (Linux netvsc_revoke_recv_buf, DPDK
  * hn_nvs_disconn_rxbuf). Slots still lent are forgotten: their completions
  * become unknown ones.
  */
-static void nvsp_revoke(struct vmbnet_nic_chan *nc, uint32_t type)
+static void nic_release_rx_buf(struct vmbnet_nic_chan *nc)
 {
-	struct vmbnet_host *h = nc->ch->host;
-
-	if (type == NVSP_MSG_REVOKE_SEND_BUF) {
-		vmbnet_gbuf_unmap(h, &nc->tx_buf);
-		nc->tx_sections = 0;
-		return;
-	}
-	vmbnet_gbuf_unmap(h, &nc->rx_buf);
+	vmbnet_gbuf_unmap(nc->ch->host, &nc->rx_buf);
 	free(nc->rx_free);
 	free(nc->rx_busy);
 	nc->rx_free = NULL;
 	nc->rx_busy = NULL;
 	nc->rx_slots = nc->rx_nfree = 0;
+}
+
+/* Let go of the send buffer (REVOKE_SEND_BUF, close). */
+static void nic_release_tx_buf(struct vmbnet_nic_chan *nc)
+{
+	vmbnet_gbuf_unmap(nc->ch->host, &nc->tx_buf);
+	nc->tx_sections = 0;
 }
 
 /*
@@ -500,7 +499,11 @@ static int nvsp_inband(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p)
 	}
 	case NVSP_MSG_REVOKE_RECV_BUF:
 	case NVSP_MSG_REVOKE_SEND_BUF:
-		nvsp_revoke(nc, type); /* Linux and DPDK ask no answer */
+		/* Linux and DPDK ask no answer */
+		if (type == NVSP_MSG_REVOKE_RECV_BUF)
+			nic_release_rx_buf(nc);
+		else
+			nic_release_tx_buf(nc);
 		c.s.type = type;
 		c.s.status = NVSP_STAT_SUCCESS;
 		break;
@@ -681,8 +684,8 @@ static void nic_doorbell(struct vmbnet_channel *ch)
 
 void vmbnet_nic_release_bufs(struct vmbnet_nic_chan *nc)
 {
-	nvsp_revoke(nc, NVSP_MSG_REVOKE_RECV_BUF);
-	nvsp_revoke(nc, NVSP_MSG_REVOKE_SEND_BUF);
+	nic_release_rx_buf(nc);
+	nic_release_tx_buf(nc);
 }
 
 static int nic_open(struct vmbnet_channel *ch)

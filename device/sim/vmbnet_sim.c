@@ -104,7 +104,6 @@ static int sim_tx(void *opaque, uint32_t chan, const struct iovec *iov, int iovc
 		.hash = meta->hash,
 		.has_vlan = meta->has_vlan,
 		.has_hash = meta->has_hash,
-		.hash_info = meta->hash_info,
 	};
 
 	return s->cfg.tx ? s->cfg.tx(s->cfg.opaque, chan, iov, iovcnt, &fi) : 0;

@@ -32,7 +32,6 @@ struct vmb_sim_frame_info {
 	uint32_t lso_info; /* RNDIS LSOv2 info, 0 = none */
 	uint32_t vlan_info; /* RNDIS 802.1Q info, valid if has_vlan */
 	uint32_t hash; /* valid if has_hash */
-	uint32_t hash_info; /* RNDIS_HASH_* type bits of @hash, 0 = unknown */
 	uint8_t has_vlan, has_hash;
 };
 
