@@ -30,7 +30,7 @@ mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,vmbnet/bin,vmbnet/lib,vmbnet/tests,
 cp "$busybox" "$stage/bin/busybox"
 install -m 0755 "$repo/ci/guest/init" "$stage/init"
 cp "$repo/ci/guest/ktap.sh" "$stage/vmbnet/lib/"
-cp "$repo"/guest-driver/linux/tests/*.sh "$stage/vmbnet/tests/"
+cp "$repo"/guest-driver/*/tests/*.sh "$stage/vmbnet/tests/"
 cp "$repo"/ci/guest/selftest-*.sh "$stage/vmbnet/tests/"
 cp "$repo"/perf/guest/*.sh "$stage/vmbnet/jobs/"
 install -m 0755 "$repo/perf/guest/pktgen.sh" "$stage/vmbnet/bin/pktgen.sh"
@@ -42,11 +42,21 @@ for t in "${tools[@]}"; do
     [ -x "$t" ] || die "guest tool $t was not built"
     cp "$t" "$stage/vmbnet/bin/"
 done
+# Stock modules go in as the package ships them: each is checked against the
+# package's md5sums, and its sha256 is listed for the guest's own check.
+sums=$kroot/DEBIAN/md5sums
+[ -f "$sums" ] || die "$sums missing (rebuild the kernel: ci/fetch-kernel.sh)"
 for k in "${kmods[@]}"; do
-    src="$kroot/lib/modules/$kver/kernel/$k"
+    rel=lib/modules/$kver/kernel/$k
+    src="$kroot/$rel"
     [ -f "$src" ] || die "kernel module $k missing from linux-image-$kver"
-    mkdir -p "$stage/lib/modules/$kver/kernel/$(dirname "$k")"
-    cp "$src" "$stage/lib/modules/$kver/kernel/$k"
+    want=$(awk -v f="$rel" '$2 == f { print $1 }' "$sums")
+    got=$(md5sum "$src" | cut -d' ' -f1)
+    [ -n "$want" ] && [ "$want" = "$got" ] ||
+        die "$rel is not the file linux-image-$kver ships (md5 $got, package says '${want:-nothing}')"
+    mkdir -p "$stage/$(dirname "$rel")"
+    cp "$src" "$stage/$rel"
+    (cd "$stage" && sha256sum "$rel") >> "$stage/vmbnet/kmods.sha256"
 done
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -11,6 +11,7 @@ set(VMBNET_GUEST_DIR ${CMAKE_BINARY_DIR}/guest)
 set(VMBNET_GUEST_KERNEL ${VMBNET_GUEST_DIR}/kernel/root/boot/vmlinuz-${kver})
 set(VMBNET_GUEST_INITRD ${VMBNET_GUEST_DIR}/initramfs.cpio.gz)
 set(VMBNET_GUEST_MODULE ${VMBNET_GUEST_DIR}/module/vmbnet.ko)
+set(VMBNET_GUEST_HVBUS ${VMBNET_GUEST_DIR}/hvbus/vmbnet_hvbus.ko)
 set(VMBNET_GUEST_RESULTS ${VMBNET_GUEST_DIR}/results)
 file(MAKE_DIRECTORY ${VMBNET_GUEST_RESULTS})
 
@@ -47,5 +48,27 @@ function(vmbnet_guest_case_tests name script)
                      ${VMBNET_GUEST_RESULTS}/${name}.txt ${case})
     set_tests_properties(guest.${name}.${case} PROPERTIES FIXTURES_REQUIRED guest_${name}
                          LABELS "guest" SKIP_RETURN_CODE 77)
+  endforeach()
+endfunction()
+
+# One boot under TCG per guest script in <dir> (a fixture guest_<name>), its
+# "# qemu-args:" line giving the devices it needs, and one CTest result per
+# case. Every folder's scripts also go into the initramfs (ci/).
+function(vmbnet_guest_boot_tests dir)
+  file(GLOB scripts CONFIGURE_DEPENDS ${dir}/*.sh)
+  set_property(GLOBAL APPEND PROPERTY VMBNET_GUEST_SCRIPTS ${scripts})
+  foreach(script ${scripts})
+    get_filename_component(name ${script} NAME_WE)
+    file(STRINGS ${script} qargs REGEX "^# qemu-args: ")
+    string(REPLACE "# qemu-args: " "" qargs "${qargs}")
+    separate_arguments(qargs UNIX_COMMAND "${qargs}")
+    add_test(NAME guest.${name}.boot
+      COMMAND ${PROJECT_SOURCE_DIR}/ci/boot.sh --qemu ${VMBNET_QEMU}
+              --kernel ${VMBNET_GUEST_KERNEL} --initrd ${VMBNET_GUEST_INITRD} --script ${name}
+              --timeout 240 --quiet --cases-decide --log ${VMBNET_GUEST_RESULTS}/${name}.log
+              --results ${VMBNET_GUEST_RESULTS}/${name}.txt -- ${qargs})
+    set_tests_properties(guest.${name}.boot PROPERTIES FIXTURES_SETUP guest_${name}
+                         LABELS "guest" TIMEOUT 300 RESOURCE_LOCK guest_cpu)
+    vmbnet_guest_case_tests(${name} ${script})
   endforeach()
 endfunction()

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmbnet_hvbus.ko: a VMBus bus on vmbnet-pci for the guest kernel's own
+ * Hyper-V drivers (hv_netvsc first).
+ *
+ * The module exports the hv_vmbus symbols those drivers import, with the
+ * kernel's prototypes, so the modversions CRCs they recorded match. Each
+ * source file stands for one hv_vmbus source file and includes exactly that
+ * file's headers (drivers/hv/<name>.c's list, ending in "hyperv_vmbus.h"),
+ * then this one, which adds no kernel header of its own: genksyms then sees
+ * the same types and gives the same CRC. ci/check-symvers.sh compares them
+ * with the kernel's Module.symvers at build time.
+ *
+ *   hvb_vmbus_drv.c    the bus, driver registration, the PCI function
+ *   hvb_channel_mgmt.c offers -> hv_device / vmbus_channel
+ *   hvb_channel.c      open, close, GPADLs, send, request ids
+ *   hvb_ring_buffer.c  the inbound packet iterator, the outbound write
+ *   hvb_connection.c   vmbus_proto_version
+ *
+ * The VMBus steps themselves (message page, GPADL chunking, open, close)
+ * are guest-driver/core/vmbnet_vmbc.c's, as in vmbnet.ko; the rings are
+ * transport/src/vmb_ring.c's, which has Linux's hv_ring_buffer layout, so the
+ * inline helpers of <linux/hyperv.h> (hv_get_bytes_to_read, hv_begin_read,
+ * hv_end_read, ...) work on them unchanged.
+ */
+#ifndef VMBNET_HVBUS_H
+#define VMBNET_HVBUS_H
+
+#include "vmbnet_vmbc.h"
+
+#define HVBUS_DRV_NAME "vmbnet_hvbus"
+
+struct pci_dev;
+struct hvb_bus;
+
+/* One offered channel; the hv driver sees only .ch. */
+struct hvb_chan {
+	struct vmbus_channel ch;
+	struct hvb_bus *bus;
+	u32 index; /* connection id: doorbell and vector 1 + index */
+	int irq;
+	bool irq_on; /* request_irq() done */
+	bool opened;
+	struct vmb_ring up; /* guest -> host, under ch.outbound.ring_lock */
+	struct vmb_ring down; /* host -> guest: the packet iterator's */
+	struct vmb_pkt cur; /* the packet hv_pkt_iter_first() copied out */
+	bool have_cur;
+	struct page *ring_page;
+	unsigned int ring_order;
+	u32 ring_gpadl;
+};
+
+/* One vmbnet-pci function: the bus's parent. */
+struct hvb_bus {
+	struct pci_dev *pdev;
+	struct device *dev; /* &pdev->dev: the hv_devices' parent */
+	void __iomem *regs;
+	struct vmbc vmbc;
+	struct mutex msg_lock; /* the message page */
+	u32 nchan;
+	struct hvb_chan *chan[VMB_PCI_MAX_CHANNELS]; /* by offer */
+	struct hv_device *hv[VMB_PCI_MAX_CHANNELS]; /* primaries, registered */
+};
+
+static inline struct hvb_chan *hvb_chan(struct vmbus_channel *c)
+{
+	return container_of(c, struct hvb_chan, ch);
+}
+
+/* hvb_vmbus_drv.c */
+extern struct bus_type hvb_bus_type;
+void hvb_chan_doorbell(struct hvb_chan *hc);
+int hvb_chan_irq_on(struct hvb_chan *hc);
+int hvb_dev_register(struct hvb_bus *b, struct hvb_chan *hc, unsigned int slot);
+void hvb_chan_irq_off(struct hvb_chan *hc);
+
+/* hvb_channel_mgmt.c */
+int hvb_offers_add(struct hvb_bus *b);
+void hvb_offers_remove(struct hvb_bus *b);
+
+/* hvb_ring_buffer.c: one packet out, hv_ringbuffer_write()'s rules. */
+int hvb_ring_write(struct vmbus_channel *c, u16 type, u16 flags, const void *ext, u32 ext_len,
+		   const void *buf, u32 len, u64 requestid);
+
+#endif /* VMBNET_HVBUS_H */
