@@ -13,9 +13,8 @@
 
 #include "vmbnet_nic_priv.h"
 
-#define CONTROL_REPLY_MAX 128u
+#define CONTROL_REPLY_MAX 256u /* header, query completion and the largest answer (NDIS_OFFLOAD) */
 #define LINK_SPEED_100BPS 100000000u /* 10 Gbit/s in units of 100 bit/s */
-#define RNDIS_OID_TCP_OFFLOAD_PARAMETERS 0xfc01020cu
 
 /* Copy @len bytes at @off of the concatenated @iov into @dst; false if short. */
 static bool iov_read(const struct iovec *iov, int n, uint64_t off, void *dst, uint64_t len)
@@ -138,13 +137,53 @@ static uint32_t rndis_packet(struct vmbnet_nic_chan *nc, const struct iovec *iov
 	return NVSP_STAT_SUCCESS;
 }
 
+/*
+ * The offloads both datapaths complete in software (vmbnet-pci's
+ * net_checksum_calculate(), vmbnet-dpdk's tx_csum()): IPv4 TCP and UDP
+ * checksums, IPv4 options included. No IPv6 checksum, no LSO, no RSC: a
+ * guest that is told so sends whole frames with their checksums.
+ */
+static uint32_t rndis_offload_caps(const struct iovec *iov, int n, uint32_t msg_len,
+				   const struct rndis_query_request *rq, uint8_t *out, uint32_t *len)
+{
+	struct ndis_offload_caps caps = {
+		.type = NDIS_OBJTYPE_OFFLOAD,
+		.ip4_txenc = NDIS_OFFLOAD_ENCAP_8023,
+		.ip4_txcsum = NDIS_TXCSUM_TCP4 | NDIS_TXCSUM_TCP4OPT | NDIS_TXCSUM_UDP4 |
+			      NDIS_TXCSUM_IP4 | NDIS_TXCSUM_IP4OPT,
+	};
+	uint8_t asked[4] = { 0 };
+
+	/* the revision the guest wrote in its info buffer; 3 if none */
+	if (rq->info_len >= sizeof(asked) && rq->info_offset <= msg_len - RNDIS_BODY_OFF &&
+	    sizeof(asked) <= msg_len - RNDIS_BODY_OFF - rq->info_offset)
+		iov_read(iov, n, RNDIS_BODY_OFF + rq->info_offset, asked, sizeof(asked));
+	switch (asked[1]) {
+	case 1:
+		caps.size = NDIS_OFFLOAD_SIZE_REV1;
+		break;
+	case 2:
+		caps.size = NDIS_OFFLOAD_SIZE_REV2;
+		break;
+	default:
+		caps.size = NDIS_OFFLOAD_SIZE_REV3;
+		break;
+	}
+	caps.revision = asked[1] >= 1 && asked[1] <= 3 ? asked[1] : 3;
+	memcpy(out, &caps, caps.size);
+	*len = caps.size;
+	return RNDIS_STATUS_SUCCESS;
+}
+
 /* Reply to a QUERY; @out is the body after the completion header. */
-static uint32_t rndis_query(struct vmbnet_nic_chan *nc, uint32_t oid, uint8_t *out, uint32_t *len)
+static uint32_t rndis_query(struct vmbnet_nic_chan *nc, const struct iovec *iov, int n,
+			    uint32_t msg_len, const struct rndis_query_request *rq, uint8_t *out,
+			    uint32_t *len)
 {
 	struct vmbnet_host *h = nc->ch->host;
 	uint32_t v;
 
-	switch (oid) {
+	switch (rq->oid) {
 	case RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE:
 		v = nc->nic->mtu;
 		break;
@@ -162,6 +201,8 @@ static uint32_t rndis_query(struct vmbnet_nic_chan *nc, uint32_t oid, uint8_t *o
 		memcpy(out, h->mac, sizeof(h->mac));
 		*len = sizeof(h->mac);
 		return RNDIS_STATUS_SUCCESS;
+	case RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES:
+		return rndis_offload_caps(iov, n, msg_len, rq, out, len);
 	default:
 		*len = 0;
 		return RNDIS_STATUS_NOT_SUPPORTED;
@@ -229,7 +270,7 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 		} else if (type == RNDIS_MSG_QUERY) {
 			uint32_t info_len = 0;
 
-			c.status = rndis_query(nc, rq.oid, body + sizeof(c), &info_len);
+			c.status = rndis_query(nc, iov, n, msg_len, &rq, body + sizeof(c), &info_len);
 			c.info_len = info_len;
 		} else {
 			c.status = rndis_set(nc, iov, n, msg_len, &rq);
@@ -346,6 +387,11 @@ uint32_t vmbnet_rndis_rx_header(uint8_t *hdr, uint32_t frame_len,
 			       RNDIS_HASH_FUNCTION_TOEPLITZ | meta->hash_info);
 	}
 	pk.ppi_len = off - RNDIS_BODY_OFF - sizeof(pk);
+	/* no per-packet info: offset 0 too, Linux hv_netvsc (rndis_get_ppi())
+	 * takes a non-zero offset as a promise of at least one entry
+	 */
+	if (!pk.ppi_len)
+		pk.ppi_offset = 0;
 	pk.data_offset = off - RNDIS_BODY_OFF;
 	pk.data_len = frame_len;
 	rh.msg_len = off + frame_len;

@@ -70,11 +70,18 @@ counters() {
     [ "$tx" -ge 3 ] && [ "$rx" -ge 3 ]
 }
 
+# hv_netvsc found nothing to complain about in what the host sent.
+driver_quiet() {
+    bad=$(dmesg | grep -E 'hv_netvsc|vmbnet_hvbus' |
+          grep -iE 'invalid|error|fail|unknown|unable|WARNING' | grep -v 'module verification')
+    [ -z "$bad" ] || { echo "$bad" | head -10; return 1; }
+}
+
 unload() {
     ip link set "$(ifname)" down && rmmod hv_netvsc && rmmod vmbnet_hvbus
 }
 
-ktap_begin 9
+ktap_begin 10
 ktap_case stock_module stock_module
 ktap_case bus_load insmod /vmbnet/vmbnet_hvbus.ko
 ktap_case netvsc_probe netvsc_probe
@@ -83,5 +90,6 @@ ktap_case link_up configure
 ktap_case ping_gateway ping_gateway
 ktap_case tcp_checksum_offload tcp_checksum_offload
 ktap_case counters counters
+ktap_case driver_quiet driver_quiet
 ktap_case unload unload
 ktap_end

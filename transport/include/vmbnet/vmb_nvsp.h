@@ -174,6 +174,38 @@ enum rndis_msg_type {
 #define RNDIS_OID_GEN_MEDIA_CONNECT_STATUS 0x00010114u
 #define RNDIS_OID_802_3_PERMANENT_ADDRESS 0x01010101u
 #define RNDIS_OID_802_3_CURRENT_ADDRESS 0x01010102u
+#define RNDIS_OID_TCP_OFFLOAD_PARAMETERS 0xfc01020cu /* set */
+#define RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES 0xfc01020du /* query */
+
+/*
+ * OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES answers with an NDIS_OFFLOAD
+ * object. The guest sends the header of the revision it wants (hv_netvsc's
+ * rndis_filter_query_device(): revision 3 from NVSP 5 on, 2 for NVSP 4, 1
+ * before; DPDK's hn_rndis_query_hwcaps() the same), and the answer is that
+ * revision's size. Hyper-V's host refuses a guest that ignores it: Linux
+ * fails the probe on a reply whose type is not NDIS_OBJTYPE_OFFLOAD.
+ */
+#define NDIS_OBJTYPE_OFFLOAD 0xa7u
+#define NDIS_OFFLOAD_SIZE_REV1 112u /* NDIS 6.0: up to the flags */
+#define NDIS_OFFLOAD_SIZE_REV2 144u /* NDIS 6.1: + IPsec v2 */
+#define NDIS_OFFLOAD_SIZE_REV3 156u /* NDIS 6.30: + RSC, encapsulation */
+#define NDIS_OFFLOAD_ENCAP_8023 0x2u
+#define NDIS_TXCSUM_IP4OPT 0x001u
+#define NDIS_TXCSUM_TCP4OPT 0x004u
+#define NDIS_TXCSUM_TCP4 0x010u
+#define NDIS_TXCSUM_UDP4 0x040u
+#define NDIS_TXCSUM_IP4 0x100u
+
+struct ndis_offload_caps {
+	uint8_t type; /* NDIS_OBJTYPE_OFFLOAD */
+	uint8_t revision;
+	uint16_t size;
+	/* checksum offload: encapsulation and capability bits per direction */
+	uint32_t ip4_txenc, ip4_txcsum, ip4_rxenc, ip4_rxcsum;
+	uint32_t ip6_txenc, ip6_txcsum, ip6_rxenc, ip6_rxcsum;
+	uint8_t rest[NDIS_OFFLOAD_SIZE_REV3 - 36]; /* LSO, IPsec, RSC: none */
+} __attribute__((packed));
+_Static_assert(sizeof(struct ndis_offload_caps) == NDIS_OFFLOAD_SIZE_REV3, "ndis_offload");
 
 /* OID_GEN_CURRENT_PACKET_FILTER bits (NDIS_PACKET_TYPE_*, as Linux
  * hv_netvsc's rndis_filter.c sets them).
