@@ -3,7 +3,13 @@
 #
 # usage: with-vmbnet-dpdk.sh --dpdk <vmbnet-dpdk> --socket <path>
 #                            [--log <file>] [--prefix <eal file prefix>]
+#                            [--vdev <DPDK vdev>] [--tap-addr <addr/len>]
 #                            -- <command...>
+#
+# --vdev: the backend's port (default net_null0,no-rx=1). With a net_tap
+# vdev (iface=<name>), --tap-addr gives the host side of the tap that
+# address, and a TCP responder on <addr>:1234 answers each connection with
+# uname's output: the guest then pings and talks TCP through datapath B.
 #
 # Starts the backend in the background on a null DPDK port (frames end in
 # the port, like datapath A without a netdev): it retries connecting until
@@ -18,13 +24,15 @@ die() { echo "with-vmbnet-dpdk: error: $*" >&2; exit 2; }
 
 STOP_TIMEOUT_S=10 # the backend finishes a burst and exits well within this
 
-dpdk='' sock='' log='' prefix=vmbnet-dpdk-$$ brc=0
+dpdk="" sock="" log="" prefix=vmbnet-dpdk-$$ brc=0 vdev="" tap_addr=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --dpdk) dpdk=$2; shift 2 ;;
     --socket) sock=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --prefix) prefix=$2; shift 2 ;;
+    --vdev) vdev=$2; shift 2 ;;
+    --tap-addr) tap_addr=$2; shift 2 ;;
     --) shift; break ;;
     *) die "unknown argument '$1'" ;;
     esac
@@ -38,8 +46,23 @@ rm -f "$sock" # a stale one from a killed run: the backend would retry on it
 
 # One core for the backend (the other runs QEMU's TCG thread); no hugepages.
 "$dpdk" --no-huge -m 1024 --no-pci --lcores 0@1 --file-prefix "$prefix" \
-    --vdev net_null0,no-rx=1 -- --socket "$sock" >"$log" 2>&1 </dev/null &
+    --vdev "${vdev:-net_null0,no-rx=1}" -- --socket "$sock" >"$log" 2>&1 </dev/null &
 bpid=$!
+rpid=
+if [ -n "${tap_addr:-}" ]; then
+    tap=$(echo "${vdev:-}" | sed -n 's/.*iface=\([^,]*\).*/\1/p')
+    [ -n "$tap" ] || die "--tap-addr needs a net_tap --vdev with iface=<name>"
+    for _ in $(seq 100); do
+        ip link show "$tap" >/dev/null 2>&1 && break
+        kill -0 "$bpid" 2>/dev/null || break
+        sleep 0.1
+    done
+    ip link show "$tap" >/dev/null 2>&1 || die "the backend made no tap '$tap' (log: $log)"
+    ip addr add "$tap_addr" dev "$tap" && ip link set "$tap" up ||
+        die "cannot give $tap the address $tap_addr"
+    busybox nc -ll -p 1234 -e /bin/uname </dev/null >/dev/null 2>&1 &
+    rpid=$!
+fi
 stop_backend() {
     [ -n "$bpid" ] || return 0
     kill -INT "$bpid" 2>/dev/null
@@ -55,7 +78,7 @@ stop_backend() {
     brc=$?
     bpid=
 }
-trap 'stop_backend; rm -f "$sock"' EXIT
+trap 'stop_backend; [ -z "$rpid" ] || kill "$rpid" 2>/dev/null; rm -f "$sock"' EXIT
 trap 'exit 130' INT TERM
 
 "$@"

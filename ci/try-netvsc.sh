@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Boot your own build of hv_netvsc.ko against vmbnet-pci under TCG and run
+# the guest.netvsc cases on it (guest-driver/hvbus/tests/netvsc.sh).
+#
+# usage: ci/try-netvsc.sh <hv_netvsc.ko> [--dpdk] [--build <dir>]
+#
+# The module must be built for the guest kernel (ci/guest-kver.sh):
+#   make -C /lib/modules/$(ci/guest-kver.sh)/build M=<your drivers/net/hyperv>
+# The build tree (default build/, made by ci/test.sh or cmake --build) gives
+# QEMU, the kernel and vmbnet_hvbus.ko. --dpdk runs datapath B (vmbnet-dpdk
+# on a net_tap port; needs root for the tap). Prints KTAP; exit 0 when every
+# case passed.
+set -euo pipefail
+die() { echo "try-netvsc: error: $*" >&2; exit 1; }
+repo=$(cd "$(dirname "$0")/.." && pwd)
+ko='' dpdk=0 build=$repo/build
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --dpdk) dpdk=1; shift ;;
+    --build) build=$(realpath "$2"); shift 2 ;;
+    -*) die "unknown option $1" ;;
+    *) ko=$(realpath "$1"); shift ;;
+    esac
+done
+[ -n "$ko" ] && [ -f "$ko" ] || die "give the hv_netvsc.ko to try (usage in this file's header)"
+kver=$("$repo/ci/guest-kver.sh")
+vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)
+[ "$vermagic" = "$kver" ] || die "$ko is built for '${vermagic:-?}', the guest runs $kver"
+qemu=$build/qemu/build-default/qemu-system-x86_64
+kernel=$build/guest/kernel/root/boot/vmlinuz-$kver
+hvbus=$build/guest/hvbus/vmbnet_hvbus.ko
+for f in "$qemu" "$kernel" "$hvbus" "$build/guest/module/vmbnet.ko"; do
+    [ -e "$f" ] || die "$f missing: build first (bash ci/test.sh, or cmake --build build)"
+done
+out=$build/guest/try-netvsc
+mkdir -p "$out"
+ln -sfn "$ko" "$out/hv_netvsc.ko" 2>/dev/null || cp "$ko" "$out/hv_netvsc.ko"
+echo "try-netvsc: packing $ko into the guest image"
+"$repo/ci/build-initramfs.sh" "$repo" "$out/initramfs.cpio.gz" "$build/guest/kernel/root" "$kver" \
+    --module "$build/guest/module/vmbnet.ko" --module "$hvbus" --module "$out/hv_netvsc.ko" \
+    --tool "$build/guest-driver/linux/vmbnet-exit" \
+    --kmod drivers/net/hyperv/hv_netvsc.ko
+boot=("$repo/ci/boot.sh" --qemu "$qemu" --kernel "$kernel" --initrd "$out/initramfs.cpio.gz"
+      --script netvsc --timeout 240 --log "$out/boot.log" --results "$out/results.txt")
+if [ "$dpdk" = 1 ]; then
+    exec "$repo/ci/with-vmbnet-dpdk.sh" --dpdk "$build/device/dpdk/vmbnet-dpdk" \
+        --socket "$out/dpdk.sock" --log "$out/backend.log" --vdev net_tap0,iface=vmbnet-try0 \
+        --tap-addr 10.0.3.1/24 -- "${boot[@]}" --shared-ram --append vmbnet.net=tap -- \
+        -smp 1,maxcpus=2 -device "vmbnet-pci,backend=$out/dpdk.sock,mac=52:54:00:4e:56:01"
+fi
+exec "${boot[@]}" -- -device vmbnet-pci,netdev=n0,mac=52:54:00:4e:56:01 \
+    -netdev user,id=n0,guestfwd=tcp:10.0.2.100:1234-cmd:/bin/uname
