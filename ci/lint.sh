@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lint: shellcheck on every script, clang-format on every C file, and the
-# kernel's checkpatch.pl on guest-driver/linux. Fails on a finding that is
+# kernel's checkpatch.pl on guest-driver/linux and guest-driver/hvbus. Fails on a finding that is
 # not in ci/lint-baseline (per tool and file, how many findings the tree
 # had when the check came in); "--update-baseline" rewrites that file.
 #
@@ -47,7 +47,7 @@ while read -r f; do
 done < <(git ls-files '*.c' '*.h')
 
 perl "$kdir/scripts/checkpatch.pl" --no-tree -f --terse --no-summary --show-types \
-    guest-driver/linux/*.[ch] guest-driver/linux/tools/*.c 2>&1 |
+    guest-driver/linux/*.[ch] guest-driver/linux/tools/*.c guest-driver/hvbus/*.[ch] 2>&1 |
     sed -E 's/^([^:]+):([0-9]+): (.*)/checkpatch \1 \2: \3/' >> "$findings"
 
 counts=$(awk '{ n[$1 " " $2]++ } END { for (k in n) print k, n[k] }' "$findings" | sort)

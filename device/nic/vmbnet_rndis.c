@@ -144,7 +144,8 @@ static uint32_t rndis_packet(struct vmbnet_nic_chan *nc, const struct iovec *iov
  * guest that is told so sends whole frames with their checksums.
  */
 static uint32_t rndis_offload_caps(const struct iovec *iov, int n, uint32_t msg_len,
-				   const struct rndis_query_request *rq, uint8_t *out, uint32_t *len)
+				   const struct rndis_query_request *rq, uint8_t *out,
+				   uint32_t *len)
 {
 	struct ndis_offload_caps caps = {
 		.type = NDIS_OBJTYPE_OFFLOAD,
@@ -270,7 +271,8 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 		} else if (type == RNDIS_MSG_QUERY) {
 			uint32_t info_len = 0;
 
-			c.status = rndis_query(nc, iov, n, msg_len, &rq, body + sizeof(c), &info_len);
+			c.status =
+				rndis_query(nc, iov, n, msg_len, &rq, body + sizeof(c), &info_len);
 			c.info_len = info_len;
 		} else {
 			c.status = rndis_set(nc, iov, n, msg_len, &rq);

@@ -155,9 +155,10 @@ int vmbus_teardown_gpadl(struct vmbus_channel *channel, struct vmbus_gpadl *gpad
 	err = vmbc_gpadl_teardown(&hc->bus->vmbc, channel->offermsg.child_relid,
 				  gpadl->gpadl_handle);
 	if (err)
-		dev_warn(hc->bus->dev,
-			 "channel %u: GPADL %u teardown not confirmed (%d): its %u bytes stay the host's\n",
-			 channel->offermsg.child_relid, gpadl->gpadl_handle, err, gpadl->size);
+		dev_warn(
+			hc->bus->dev,
+			"channel %u: GPADL %u teardown not confirmed (%d): its %u bytes stay the host's\n",
+			channel->offermsg.child_relid, gpadl->gpadl_handle, err, gpadl->size);
 	else
 		gpadl->gpadl_handle = 0;
 	return err;
@@ -292,9 +293,8 @@ static void chan_close(struct hvb_chan *hc)
 
 	vmbc_close(vc, relid);
 	if (vmbc_gpadl_teardown(vc, relid, hc->ring_gpadl)) {
-		dev_warn(hc->bus->dev,
-			 "channel %u: ring teardown not confirmed; %u pages kept\n", relid,
-			 1u << hc->ring_order);
+		dev_warn(hc->bus->dev, "channel %u: ring teardown not confirmed; %u pages kept\n",
+			 relid, 1u << hc->ring_order);
 		hc->ring_page = NULL;
 	}
 	c->ringbuffer_gpadlhandle.gpadl_handle = 0;

@@ -38,7 +38,7 @@ EXPORT_SYMBOL_GPL(vmbus_set_sc_create_callback);
 static void hvb_callback_tasklet(struct tasklet_struct *t)
 {
 	struct vmbus_channel *c = from_tasklet(c, t, callback_event);
-	void (*cb)(void *) = READ_ONCE(c->onchannel_callback);
+	void (*cb)(void *ctx) = READ_ONCE(c->onchannel_callback);
 
 	if (cb)
 		cb(c->channel_callback_context);

@@ -108,8 +108,7 @@ struct bus_type hvb_bus_type = {
 	.shutdown = hvb_bus_shutdown,
 };
 
-int __vmbus_driver_register(struct hv_driver *hv_driver, struct module *owner,
-			    const char *mod_name)
+int __vmbus_driver_register(struct hv_driver *hv_driver, struct module *owner, const char *mod_name)
 {
 	pr_info(HVBUS_DRV_NAME ": registering driver %s\n", hv_driver->name);
 	hv_driver->driver.name = hv_driver->name;
@@ -180,7 +179,7 @@ void hvb_chan_doorbell(struct hvb_chan *hc)
 static irqreturn_t hvb_chan_isr(int irq, void *data)
 {
 	struct vmbus_channel *c = &((struct hvb_chan *)data)->ch;
-	void (*cb)(void *) = READ_ONCE(c->onchannel_callback);
+	void (*cb)(void *ctx) = READ_ONCE(c->onchannel_callback);
 
 	c->interrupts++;
 	if (!cb)
@@ -301,8 +300,7 @@ static int hvb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	nvec = pci_alloc_irq_vectors(pdev, 1 + b->vmbc.num_channels, 1 + b->vmbc.num_channels,
 				     PCI_IRQ_MSIX);
 	if (nvec < 0) {
-		dev_err(&pdev->dev, "needs %u MSI-X vectors: %d\n", 1 + b->vmbc.num_channels,
-			nvec);
+		dev_err(&pdev->dev, "needs %u MSI-X vectors: %d\n", 1 + b->vmbc.num_channels, nvec);
 		return nvec;
 	}
 	err = vmbc_connect(&b->vmbc);
