@@ -12,6 +12,11 @@
 #                                    backend=)
 #                [-- <extra qemu args>]
 #
+# The guest may ask the host for a QEMU monitor command by printing
+# "VMBNET-HOST: <HMP command>" on the console (e.g. "set_link n0 off"):
+# the runner passes it to QEMU's monitor and logs it; the guest watches for
+# the effect itself.
+#
 # Reads the serial console line by line: shows progress, passes only on the
 # guest's explicit "VMBNET-VERDICT: pass" together with isa-debug-exit's
 # pass code, fails fast on a kernel panic, oops, BUG or WARNING, and kills
@@ -53,7 +58,7 @@ results=${results:-/dev/null}
 
 work=$(mktemp -d /tmp/vmbnet-boot.XXXXXX)
 fifo=$work/console
-mkfifo "$fifo"
+mkfifo "$fifo" "$work/mon.in" "$work/mon.out"
 qpid=
 cleanup() {
     [ -n "$qpid" ] && kill "$qpid" 2>/dev/null
@@ -70,12 +75,15 @@ fi
 # Firmware: the dfsg source ships no blobs; Debian's packages provide them.
 "$qemu" -accel tcg -M q35 -cpu max "${ram[@]}" -smp 1 -nodefaults -no-reboot \
     -display none -serial stdio -monitor none \
+    -chardev "pipe,id=vmbnet-mon,path=$work/mon" -mon chardev=vmbnet-mon,mode=readline \
     -L /usr/share/qemu -L /usr/share/seabios \
     -kernel "$kernel" -initrd "$initrd" \
     -append "console=ttyS0 panic=-1 oops=panic slub_debug=FZPU panic_on_warn=1 loglevel=7 vmbnet.script=$script $append" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     "${extra[@]}" >"$fifo" 2>&1 </dev/null &
 qpid=$!
+cat "$work/mon.out" > "$work/monitor.log" 2>/dev/null &
+exec 4<>"$work/mon.in" # never blocks: QEMU holds the other end
 
 usec() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
 start=$(usec)
@@ -117,6 +125,9 @@ while :; do
         failure="guest kernel failure: $text"
         break ;;
     "VMBNET-VERDICT: "*) verdict=${text#VMBNET-VERDICT: } ;;
+    "VMBNET-HOST: "*)
+        say "host command for the guest: ${text#VMBNET-HOST: }"
+        printf '%s\n' "${text#VMBNET-HOST: }" >&4 ;;
     esac
     # KTAP: "# Subtest: suite" opens a nested suite, results may be indented.
     if [[ "$text" =~ ^[[:space:]]*#\ Subtest:\ ([^[:space:]]+) ]]; then
@@ -134,7 +145,7 @@ while :; do
         echo "$name $st" >> "$results"
     fi
 done
-exec 3<&-
+exec 3<&- 4>&-
 
 if [ -n "$failure" ]; then
     kill "$qpid" 2>/dev/null

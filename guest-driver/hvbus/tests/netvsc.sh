@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# qemu-args: -device vmbnet-pci,netdev=n0,mac=52:54:00:4e:56:01 -netdev user,id=n0,guestfwd=tcp:10.0.2.100:1234-cmd:/bin/uname
+# qemu-args: -device vmbnet-pci,id=vmbnet0,netdev=n0,mac=52:54:00:4e:56:01 -netdev user,id=n0,guestfwd=tcp:10.0.2.100:1234-cmd:/bin/uname
 # In-guest test: the kernel package's own hv_netvsc.ko, unmodified, drives
 # vmbnet-pci through vmbnet_hvbus.ko: probe, MAC from the device, link, ping
 # and TCP to the peer (the handshake needs the device to honour hv_netvsc's
@@ -64,6 +64,24 @@ configure() {
     return 1
 }
 
+carrier_is() {
+    dev=$(ifname) || return 1
+    for _ in $(seq 20); do
+        [ "$(cat "/sys/class/net/$dev/carrier" 2>/dev/null)" = "$1" ] && return 0
+        sleep 0.5
+    done
+    echo "carrier of $dev is not $1 10 s after the host's set_link"
+    return 1
+}
+
+# QMP/HMP set_link on the device: RNDIS media indications reach hv_netvsc.
+link_follows_host() {
+    echo "VMBNET-HOST: set_link vmbnet0 off" > /dev/console
+    carrier_is 0 || return 1
+    echo "VMBNET-HOST: set_link vmbnet0 on" > /dev/console
+    carrier_is 1
+}
+
 ping_peer() {
     ping -c 3 -W 5 "$PEER"
 }
@@ -122,7 +140,7 @@ unload() {
     ip link set "$(ifname)" down && rmmod hv_netvsc && rmmod vmbnet_hvbus
 }
 
-ktap_begin 13
+ktap_begin 14
 if [ "$NETVSC" = "$OWN" ]; then
     ktap_skip stock_module "running your $OWN"
 else
@@ -133,6 +151,7 @@ ktap_case netvsc_probe netvsc_probe
 ktap_case mac_from_device mac_from_device
 ktap_case link_up configure
 ktap_case ping_peer ping_peer
+ktap_case link_follows_host link_follows_host
 ktap_case tcp_checksum_offload tcp_checksum_offload
 ktap_case counters counters
 ktap_case mtu_change mtu_change
