@@ -38,7 +38,7 @@ ln -sfn "$ko" "$out/hv_netvsc.ko" 2>/dev/null || cp "$ko" "$out/hv_netvsc.ko"
 echo "try-netvsc: packing $ko into the guest image"
 "$repo/ci/build-initramfs.sh" "$repo" "$out/initramfs.cpio.gz" "$build/guest/kernel/root" "$kver" \
     --module "$build/guest/module/vmbnet.ko" --module "$hvbus" --module "$out/hv_netvsc.ko" \
-    --tool "$build/guest-driver/linux/vmbnet-exit" \
+    --tool "$build/guest-driver/linux/vmbnet-exit" --tool "$build/guest-driver/linux/vmbnet-ethtool" \
     --kmod drivers/net/hyperv/hv_netvsc.ko
 boot=("$repo/ci/boot.sh" --qemu "$qemu" --kernel "$kernel" --initrd "$out/initramfs.cpio.gz"
       --script netvsc --timeout 240 --log "$out/boot.log" --results "$out/results.txt")

@@ -37,14 +37,11 @@ void vmbnet_nic_publish(struct vmbnet_nic_chan *nc)
 
 /* ---- guest buffers ------------------------------------------------------ */
 
-int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id,
-		    bool hold)
+static int gbuf_map_pages(struct vmbnet_host *h, struct vmbnet_gbuf *b,
+			  const struct vmbnet_gpadl *g, uint32_t id, bool held)
 {
-	const struct vmbnet_gpadl *g = hold ? vmbnet_host_gpadl_hold(h, relid, id) :
-					      vmbnet_host_gpadl(h, relid, id);
-
 	if (!g || b->pages) {
-		if (g && hold)
+		if (g && held)
 			vmbnet_host_gpadl_release(h, id);
 		return -EINVAL;
 	}
@@ -59,6 +56,20 @@ int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid
 			return -EFAULT; /* caller unmaps what was mapped */
 	}
 	return 0;
+}
+
+int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id,
+		    bool hold)
+{
+	const struct vmbnet_gpadl *g = hold ? vmbnet_host_gpadl_hold(h, relid, id) :
+					      vmbnet_host_gpadl(h, relid, id);
+
+	return gbuf_map_pages(h, b, g, id, hold);
+}
+
+int vmbnet_gbuf_share(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id)
+{
+	return gbuf_map_pages(h, b, vmbnet_host_gpadl_share(h, relid, id), id, true);
 }
 
 void vmbnet_gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b)
@@ -346,21 +357,74 @@ static void nvsp_init(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const
 		nic_complete(nc, p->trans_id, &c, sizeof(c));
 }
 
+uint32_t vmbnet_nic_buf_relid(const struct vmbnet_nic_chan *nc)
+{
+	const struct vmbnet_host *h = nc->ch->host;
+
+	return h->subch_on_request && nc->ch->index ? h->chan[0].relid : nc->ch->relid;
+}
+
+/*
+ * The receive slots channel @nc lends. In Hyper-V's offer model the
+ * subchannels share the primary's receive buffer: each of the host's
+ * channels then owns an equal part of the slots (ids stay indices into the
+ * whole buffer, as the guest's table is), decided when the primary's buffer
+ * arrives, before any subchannel exists. Otherwise a channel owns its whole
+ * buffer.
+ */
+void vmbnet_nic_rx_range(const struct vmbnet_nic_chan *nc, uint32_t *lo, uint32_t *hi)
+{
+	const struct vmbnet_host *h = nc->ch->host;
+	uint32_t per = nc->rx_slots / vmbnet_host_max_queues(h);
+
+	*lo = per * (vmbnet_host_max_queues(h) > 1 ? nc->ch->index : 0);
+	*hi = vmbnet_host_max_queues(h) > 1 ? *lo + per : nc->rx_slots;
+}
+
 int vmbnet_nic_rx_slots_init(struct vmbnet_nic_chan *nc, const uint8_t *busy)
 {
+	uint32_t lo, hi;
+
 	nc->rx_slots = (uint32_t)(gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES);
 	nc->rx_free = calloc(nc->rx_slots, sizeof(*nc->rx_free));
 	nc->rx_busy = calloc(nc->rx_slots, 1);
-	if (nc->rx_slots <= VMBNET_RX_CTRL_RESERVE || !nc->rx_free || !nc->rx_busy)
+	vmbnet_nic_rx_range(nc, &lo, &hi);
+	if (hi - lo <= VMBNET_RX_CTRL_RESERVE || !nc->rx_free || !nc->rx_busy)
 		return -EINVAL;
 	nc->rx_nfree = 0;
-	for (uint32_t i = nc->rx_slots; i-- > 0;) {
+	for (uint32_t i = hi; i-- > lo;) {
 		if (busy && busy[i])
 			nc->rx_busy[i] = 1;
 		else
 			nc->rx_free[nc->rx_nfree++] = i;
 	}
 	return 0;
+}
+
+/*
+ * A subchannel in Hyper-V's model has no NVSP exchange of its own: it takes
+ * the primary's protocol version, buffers and RNDIS state when it opens
+ * (hv_netvsc's netvsc_sc_open() and DPDK's hn_dev_rx_queue_setup() only
+ * open the ring). Without a ready primary it has no buffers, and its
+ * packets fail.
+ */
+static void nic_inherit_primary(struct vmbnet_nic_chan *nc)
+{
+	struct vmbnet_nic_chan *p0 = &nc->nic->chan[0];
+	struct vmbnet_host *h = nc->ch->host;
+
+	if (!p0->nvsp_version || !p0->rx_buf.pages || !p0->tx_buf.pages)
+		return;
+	if (vmbnet_gbuf_share(h, &nc->rx_buf, p0->ch->relid, p0->rx_buf.gpadl) ||
+	    vmbnet_nic_rx_slots_init(nc, NULL) ||
+	    vmbnet_gbuf_share(h, &nc->tx_buf, p0->ch->relid, p0->tx_buf.gpadl)) {
+		vmbnet_nic_release_bufs(nc);
+		return;
+	}
+	nc->tx_sections = p0->tx_sections;
+	nc->nvsp_version = p0->nvsp_version;
+	nc->rndis_ready = p0->rndis_ready;
+	nc->packet_filter = p0->packet_filter;
 }
 
 static uint32_t nvsp_recv_buf(struct vmbnet_nic_chan *nc, const uint8_t *msg,
@@ -444,9 +508,12 @@ static void nic_release_tx_buf(struct vmbnet_nic_chan *nc)
 }
 
 /*
- * SUBCHANNEL: vmbnet offers no subchannels yet, so it allocates none; both
- * Linux (rndis_set_subchannel) and DPDK (hn_nvs_alloc_subchans) take 0 with
- * success and go on with the primary channel alone.
+ * SUBCHANNEL, on the primary: in Hyper-V's offer model the host offers up
+ * to the number asked for (the guest's RSS capabilities query said how many
+ * queues there may be) and says how many it allocated. In vmbnet's own
+ * model, and in an external backend (which cannot offer), it allocates
+ * none: both Linux (rndis_set_subchannel) and DPDK (hn_nvs_alloc_subchans)
+ * take 0 with success and go on with the primary channel alone.
  */
 static void nvsp_subchannel(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const uint8_t *msg)
 {
@@ -454,9 +521,12 @@ static void nvsp_subchannel(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 	struct nvsp_subchannel_request m;
 
 	memcpy(&m, msg, sizeof(m));
-	if (m.op != NVSP_SUBCHANNEL_ALLOCATE || !nc->nvsp_version) {
-		vmbnet_chan_guest_error(nc->ch, "subchannel request: bad operation", false);
+	if (m.op != NVSP_SUBCHANNEL_ALLOCATE || !nc->nvsp_version || nc->ch->index) {
+		vmbnet_chan_guest_error(nc->ch, "subchannel request: bad operation or channel",
+					false);
 		c.status = NVSP_STAT_FAIL;
+	} else {
+		c.num_subchannels = vmbnet_host_offer_subchannels(nc->ch->host, m.num_subchannels);
 	}
 	if (p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED)
 		nic_complete(nc, p->trans_id, &c, sizeof(c));
@@ -696,6 +766,8 @@ static int nic_open(struct vmbnet_channel *ch)
 	memset(nc, 0, sizeof(*nc));
 	nc->nic = nic;
 	nc->ch = ch;
+	if (ch->index && ch->host->subch_on_request)
+		nic_inherit_primary(nc);
 	return 0;
 }
 
@@ -753,22 +825,23 @@ void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t 
  */
 static bool rx_state_ok(const struct vmbnet_nic_chan *nc)
 {
-	uint32_t busy = 0;
+	uint32_t busy = 0, lo, hi;
 
 	if (!nc->rx_slots)
 		return !nc->rx_nfree;
 	if (nc->rx_slots != gbuf_len(&nc->rx_buf) / VMBNET_RX_SECTION_BYTES || !nc->rx_free ||
 	    !nc->rx_busy || nc->rx_nfree > nc->rx_slots)
 		return false;
+	vmbnet_nic_rx_range(nc, &lo, &hi);
 	for (uint32_t i = 0; i < nc->rx_slots; i++)
-		if (nc->rx_busy[i] > 1)
+		if (nc->rx_busy[i] > 1 || (nc->rx_busy[i] && (i < lo || i >= hi)))
 			return false;
 		else
 			busy += nc->rx_busy[i];
-	if (busy + nc->rx_nfree != nc->rx_slots)
+	if (busy + nc->rx_nfree != hi - lo)
 		return false;
 	for (uint32_t i = 0; i < nc->rx_nfree; i++)
-		if (nc->rx_free[i] >= nc->rx_slots || nc->rx_busy[nc->rx_free[i]])
+		if (nc->rx_free[i] < lo || nc->rx_free[i] >= hi || nc->rx_busy[nc->rx_free[i]])
 			return false;
 	/* count == slots - busy and none busy: distinct iff all idle slots */
 	for (uint32_t i = 0; i < nc->rx_nfree; i++)

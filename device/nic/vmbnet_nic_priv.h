@@ -40,12 +40,22 @@ void vmbnet_nic_publish(struct vmbnet_nic_chan *nc);
 int vmbnet_gbuf_map(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id,
 		    bool hold);
 void vmbnet_gbuf_unmap(struct vmbnet_host *h, struct vmbnet_gbuf *b);
+/* Map GPADL @id that channel @relid holds, holding it too (the buffer a
+ * subchannel shares with its primary).
+ */
+int vmbnet_gbuf_share(struct vmbnet_host *h, struct vmbnet_gbuf *b, uint32_t relid, uint32_t id);
 
 /* Set up the receive slots of the mapped rx_buf; @busy (rx_slots bytes, or
  * NULL) marks the ones lent to the guest. 0 or -EINVAL/-ENOMEM; the caller
  * releases the buffers on failure.
  */
 int vmbnet_nic_rx_slots_init(struct vmbnet_nic_chan *nc, const uint8_t *busy);
+/* The slots of the receive buffer channel @nc lends: [*lo, *hi). */
+void vmbnet_nic_rx_range(const struct vmbnet_nic_chan *nc, uint32_t *lo, uint32_t *hi);
+/* The channel whose GPADLs @nc's buffers are (the primary's, for a
+ * subchannel in Hyper-V's offer model).
+ */
+uint32_t vmbnet_nic_buf_relid(const struct vmbnet_nic_chan *nc);
 
 /* Handle one RNDIS message spread over @iov and complete @p. 0 or -EIO. */
 int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,

@@ -107,13 +107,14 @@ static int nic_state_apply(struct vmbnet_nic_chan *nc, const struct vmb_hof_ckpt
 	nc->packet_filter = ck->packet_filter;
 	/* Owed an indication, or the link changed since the guest was told. */
 	nc->link_indication_pending = ck->link_pending || !ck->link_up != !nc->nic->link_up;
-	if (ck->tx_gpadl && vmbnet_gbuf_map(h, &nc->tx_buf, nc->ch->relid, ck->tx_gpadl, true))
+	if (ck->tx_gpadl &&
+	    vmbnet_gbuf_map(h, &nc->tx_buf, vmbnet_nic_buf_relid(nc), ck->tx_gpadl, true))
 		return -EIO;
 	nc->tx_sections =
 		(uint32_t)((uint64_t)nc->tx_buf.npages * VMB_PAGE_SIZE / VMBNET_TX_SECTION_BYTES);
 	if (!ck->rx_gpadl)
 		return ck->rx_slots ? -EIO : 0;
-	if (vmbnet_gbuf_map(h, &nc->rx_buf, nc->ch->relid, ck->rx_gpadl, true) ||
+	if (vmbnet_gbuf_map(h, &nc->rx_buf, vmbnet_nic_buf_relid(nc), ck->rx_gpadl, true) ||
 	    ck->rx_slots > VMB_HOF_RX_SLOTS_MAX ||
 	    ck->rx_slots != (uint64_t)nc->rx_buf.npages * VMB_PAGE_SIZE / VMBNET_RX_SECTION_BYTES)
 		return -EIO;

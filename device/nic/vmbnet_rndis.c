@@ -176,6 +176,26 @@ static uint32_t rndis_offload_caps(const struct iovec *iov, int n, uint32_t msg_
 	return RNDIS_STATUS_SUCCESS;
 }
 
+/* RSS capabilities: as many queues as the host may offer (see vmb_nvsp.h). */
+static uint32_t rndis_rss_caps(struct vmbnet_nic_chan *nc, const struct rndis_query_request *rq,
+			       uint8_t *out, uint32_t *len)
+{
+	struct ndis_rss_caps caps = {
+		.type = NDIS_OBJTYPE_RSS_CAPS,
+		.revision = 2,
+		.size = NDIS_RSS_CAPS_SIZE_REV2,
+		.caps = NDIS_RSS_CAP_MSI | NDIS_RSS_CAP_CLASSIFY_DPC | NDIS_RSS_CAP_IPV4 |
+			NDIS_RSS_CAP_TOEPLITZ,
+		.num_int_msg = vmbnet_host_max_queues(nc->ch->host),
+		.num_recv_que = vmbnet_host_max_queues(nc->ch->host),
+		.num_indirect_tabent = 128, /* Linux's ITAB_NUM and DPDK's default */
+	};
+
+	*len = rq->info_len >= sizeof(caps) ? sizeof(caps) : NDIS_RSS_CAPS_SIZE_REV2;
+	memcpy(out, &caps, *len);
+	return RNDIS_STATUS_SUCCESS;
+}
+
 /* Reply to a QUERY; @out is the body after the completion header. */
 static uint32_t rndis_query(struct vmbnet_nic_chan *nc, const struct iovec *iov, int n,
 			    uint32_t msg_len, const struct rndis_query_request *rq, uint8_t *out,
@@ -204,6 +224,8 @@ static uint32_t rndis_query(struct vmbnet_nic_chan *nc, const struct iovec *iov,
 		return RNDIS_STATUS_SUCCESS;
 	case RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES:
 		return rndis_offload_caps(iov, n, msg_len, rq, out, len);
+	case RNDIS_OID_GEN_RSS_CAPABILITIES:
+		return rndis_rss_caps(nc, rq, out, len);
 	default:
 		*len = 0;
 		return RNDIS_STATUS_NOT_SUPPORTED;
@@ -228,6 +250,11 @@ static uint32_t rndis_set(struct vmbnet_nic_chan *nc, const struct iovec *iov, i
 		return RNDIS_STATUS_SUCCESS;
 	case RNDIS_OID_TCP_OFFLOAD_PARAMETERS:
 		return RNDIS_STATUS_SUCCESS; /* offloads travel per packet */
+	case RNDIS_OID_GEN_RSS_PARAMETERS:
+		/* accepted, not applied: a frame's channel is the one of the
+		 * netdev queue (or backend port queue) it came from
+		 */
+		return RNDIS_STATUS_SUCCESS;
 	default:
 		return RNDIS_STATUS_NOT_SUPPORTED;
 	}

@@ -648,6 +648,8 @@ static const VMStateDescription vmstate_vmbnet_pci = {
         VMSTATE_UINT8_ARRAY(regfile.msg_tx, VmbnetPciState, VMB_MSG_MAX),
         VMSTATE_UINT8_ARRAY(regfile.msg_rx, VmbnetPciState, VMB_MSG_MAX),
         VMSTATE_BOOL(host.connected, VmbnetPciState),
+        VMSTATE_BOOL(host.subch_on_request, VmbnetPciState),
+        VMSTATE_UINT32(host.offered, VmbnetPciState),
         VMSTATE_UINT8_2DARRAY(host.msgq, VmbnetPciState, VMBNET_MSGQ_LEN,
                               VMBNET_MSG_SLOT),
         VMSTATE_UINT16_ARRAY(host.msgq_len, VmbnetPciState, VMBNET_MSGQ_LEN),

@@ -61,9 +61,12 @@ uint32_t vmbnet_host_pop(struct vmbnet_host *h, void *buf)
 	return len;
 }
 
+/* The channel of @relid, if the guest may use it (offered, in Hyper-V's model). */
 static struct vmbnet_channel *host_chan(struct vmbnet_host *h, uint32_t relid)
 {
 	if (relid < 1 || relid > h->nchan)
+		return NULL;
+	if (h->subch_on_request && !(h->offered & (1u << (relid - 1))))
 		return NULL;
 	return &h->chan[relid - 1];
 }
@@ -94,6 +97,20 @@ const struct vmbnet_gpadl *vmbnet_host_gpadl_hold(struct vmbnet_host *h, uint32_
 	if (!g || !g->created || g->relid != relid || g->users) {
 		if (g)
 			host_guest_error(h, "GPADL already in use, or not this channel's");
+		return NULL;
+	}
+	g->users++;
+	return g;
+}
+
+const struct vmbnet_gpadl *vmbnet_host_gpadl_share(struct vmbnet_host *h, uint32_t relid,
+						   uint32_t id)
+{
+	struct vmbnet_gpadl *g = host_find_gpadl(h, id);
+
+	if (!g || !g->created || g->relid != relid || !g->users) {
+		if (g)
+			host_guest_error(h, "GPADL to share is not in use by its channel");
 		return NULL;
 	}
 	g->users++;
@@ -495,6 +512,8 @@ static void chan_close(struct vmbnet_channel *ch)
 	chan_close_finish(ch);
 }
 
+static void rescind_subchannels(struct vmbnet_host *h);
+
 static void msg_close(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
 {
 	struct vmb_msg_close_channel m;
@@ -510,6 +529,11 @@ static void msg_close(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
 		host_guest_error(h, "CLOSE_CHANNEL: channel not open");
 		return;
 	}
+	/* Hyper-V's model: the subchannels go first, so that nothing still
+	 * uses the primary's buffers when it lets go of them
+	 */
+	if (ch->index == 0 && h->subch_on_request)
+		rescind_subchannels(h);
 	chan_close(ch);
 }
 
@@ -525,8 +549,29 @@ static void msg_initiate(struct vmbnet_host *h, const uint8_t *msg, uint32_t len
 	memcpy(&m, msg, sizeof(m));
 	r.version_supported = m.version_requested == VMB_PROTO_VERSION_1_0;
 	h->connected = r.version_supported;
+	h->subch_on_request = r.version_supported && (m.flags & VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
+	h->offered = 0;
 	host_trace(h, "version", m.version_requested, r.version_supported);
 	host_send(h, &r, sizeof(r));
+}
+
+/* Offer channel @i; in Hyper-V's model a subchannel carries its primary's
+ * instance GUID (hv_vmbus matches a subchannel to its primary by type and
+ * instance), in vmbnet's own each channel has its own.
+ */
+static void host_offer(struct vmbnet_host *h, uint32_t i)
+{
+	struct vmb_msg_offer o = { .hdr.msgtype = VMB_MSG_OFFER_CHANNEL };
+
+	o.if_type = vmbnet_netvsc_guid;
+	memcpy(o.if_instance.b, h->mac, sizeof(h->mac));
+	o.if_instance.b[15] = h->subch_on_request ? 0 : (uint8_t)i;
+	o.sub_channel_index = (uint16_t)i;
+	o.child_relid = h->chan[i].relid;
+	o.connection_id = i; /* = doorbell index */
+	o.is_dedicated_interrupt = 1;
+	h->offered |= 1u << i;
+	host_send(h, &o, sizeof(o));
 }
 
 static void msg_request_offers(struct vmbnet_host *h)
@@ -537,19 +582,43 @@ static void msg_request_offers(struct vmbnet_host *h)
 		host_guest_error(h, "REQUEST_OFFERS before INITIATE_CONTACT");
 		return;
 	}
-	for (uint32_t i = 0; i < h->nchan; i++) {
-		struct vmb_msg_offer o = { .hdr.msgtype = VMB_MSG_OFFER_CHANNEL };
-
-		o.if_type = vmbnet_netvsc_guid;
-		memcpy(o.if_instance.b, h->mac, sizeof(h->mac));
-		o.if_instance.b[15] = (uint8_t)i;
-		o.sub_channel_index = (uint16_t)i;
-		o.child_relid = h->chan[i].relid;
-		o.connection_id = i; /* = doorbell index */
-		o.is_dedicated_interrupt = 1;
-		host_send(h, &o, sizeof(o));
-	}
+	for (uint32_t i = 0; i < (h->subch_on_request ? 1 : h->nchan); i++)
+		host_offer(h, i);
 	host_send(h, &done, sizeof(done));
+}
+
+uint32_t vmbnet_host_offer_subchannels(struct vmbnet_host *h, uint32_t want)
+{
+	uint32_t n = 0;
+
+	if (!h->subch_on_request)
+		return 0;
+	for (uint32_t i = 1; i < h->nchan && n < want; i++, n++)
+		if (!(h->offered & (1u << i)))
+			host_offer(h, i);
+	host_trace(h, "subchannels-offered", want, n);
+	return n;
+}
+
+/*
+ * Closing the primary in Hyper-V's model takes its subchannels with it: each
+ * is closed and rescinded, and a later subchannel request offers them anew
+ * (Linux hv_vmbus handles a subchannel's rescind during or after the close
+ * sequence, vmbus_onoffer_rescind(); hv_netvsc asks again on each attach).
+ */
+static void rescind_subchannels(struct vmbnet_host *h)
+{
+	for (uint32_t i = 1; i < h->nchan; i++) {
+		struct vmb_msg_rescind_offer r = { .hdr.msgtype = VMB_MSG_RESCIND_OFFER };
+
+		if (!(h->offered & (1u << i)))
+			continue;
+		chan_close(&h->chan[i]);
+		h->offered &= ~(1u << i);
+		r.child_relid = h->chan[i].relid;
+		host_trace(h, "channel-rescinded", r.child_relid, 0);
+		host_send(h, &r, sizeof(r));
+	}
 }
 
 static void host_dispatch(struct vmbnet_host *h, const void *msg, uint32_t len)
@@ -722,6 +791,8 @@ void vmbnet_host_reset(struct vmbnet_host *h)
 		gpadl_free(h, &h->gpadl[i]);
 	}
 	h->connected = false;
+	h->subch_on_request = false;
+	h->offered = 0;
 	h->msgq_head = h->msgq_count = 0;
 	h->async_ok = async;
 	host_trace(h, "reset", 0, 0);

@@ -144,6 +144,8 @@ struct vmbnet_host {
 	uint32_t nchan;
 	uint8_t mac[6];
 	bool connected; /* INITIATE_CONTACT accepted */
+	bool subch_on_request; /* VMB_CONTACT_SUBCHANNELS_ON_REQUEST */
+	uint32_t offered; /* bit i: channel i offered to the guest */
 	struct vmbnet_channel chan[VMB_PCI_MAX_CHANNELS];
 	struct vmbnet_gpadl gpadl[VMBNET_MAX_GPADLS];
 	/* host -> guest message queue */
@@ -167,6 +169,20 @@ struct vmbnet_host {
 int vmbnet_host_init(struct vmbnet_host *h, uint32_t nchan, const uint8_t mac[6],
 		     const struct vmbnet_host_ops *ops, void *opaque,
 		     const struct vmbnet_chan_handler *handler);
+
+/*
+ * vmbnet_host_offer_subchannels() - the guest asked (NVSP 133) for @want
+ * subchannels of channel 0. With Hyper-V's offer model the host offers
+ * those it has not offered yet; returns how many subchannels the guest now
+ * has (at most @want). 0 in vmbnet's own model, where every channel was
+ * offered at REQUEST_OFFERS and none is allocated on request.
+ */
+uint32_t vmbnet_host_offer_subchannels(struct vmbnet_host *h, uint32_t want);
+/* Does the guest use Hyper-V's offer model (how many queues may it have)? */
+static inline uint32_t vmbnet_host_max_queues(const struct vmbnet_host *h)
+{
+	return h->subch_on_request ? h->nchan : 1;
+}
 
 /* A guest message of @len bytes (already copied out of the message page). */
 void vmbnet_host_message(struct vmbnet_host *h, const void *msg, uint32_t len);
@@ -223,6 +239,11 @@ const struct vmbnet_gpadl *vmbnet_host_gpadl(struct vmbnet_host *h, uint32_t rel
  */
 const struct vmbnet_gpadl *vmbnet_host_gpadl_hold(struct vmbnet_host *h, uint32_t relid,
 						  uint32_t id);
+/* Hold GPADL @id that its channel @relid already holds, for the same use
+ * (a subchannel's view of its primary's buffer, in Hyper-V's offer model).
+ */
+const struct vmbnet_gpadl *vmbnet_host_gpadl_share(struct vmbnet_host *h, uint32_t relid,
+						   uint32_t id);
 void vmbnet_host_gpadl_release(struct vmbnet_host *h, uint32_t id);
 
 /*

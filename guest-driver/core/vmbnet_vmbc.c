@@ -183,14 +183,105 @@ static uint32_t recv_locked(struct vmbc *c, uint8_t *buf)
 	return len;
 }
 
-int vmbc_call(struct vmbc *c, const void *msg, uint32_t len, uint32_t want_type, void *reply,
-	      uint32_t reply_len)
+/*
+ * Check an OFFER against the ones on file (one per connection id, each
+ * relid once) and file it. Its index in c->offer[], or -EPROTO.
+ */
+static int offer_add(struct vmbc *c, const uint8_t *buf, uint32_t got)
+{
+	struct vmb_msg_offer o;
+	struct vmbc_offer *f = NULL;
+	uint32_t i;
+
+	memset(&o, 0, sizeof(o));
+	memcpy(&o, buf, got < sizeof(o) ? got : sizeof(o));
+	if (o.connection_id >= c->num_channels || (c->conn_mask & (1u << o.connection_id)) ||
+	    !o.child_relid) {
+		c->stats.protocol_errors++;
+		vmbc_log(c, "offer of relid %u on connection %u (of %u) refused\n", o.child_relid,
+			 o.connection_id, c->num_channels);
+		return -EPROTO;
+	}
+	for (i = 0; i < c->noffers; i++) {
+		if (c->offer[i].relid == o.child_relid) {
+			c->stats.protocol_errors++;
+			vmbc_log(c, "relid %u offered twice\n", o.child_relid);
+			return -EPROTO;
+		}
+		if (!f && !c->offer[i].relid)
+			f = &c->offer[i];
+	}
+	if (!f) /* conn_mask bounds the live ones; rescinded slots are reused */
+		f = &c->offer[c->noffers++];
+	c->conn_mask |= 1u << o.connection_id;
+	f->relid = o.child_relid;
+	f->index = o.connection_id;
+	f->if_type = o.if_type;
+	f->if_instance = o.if_instance;
+	f->sub_channel_index = o.sub_channel_index;
+	return (int)(f - c->offer);
+}
+
+/* A message nobody waited for: late offers and rescinds go to the port. */
+static void unsolicited(struct vmbc *c, const uint8_t *buf, uint32_t got, uint32_t want_type)
+{
+	struct vmb_msg_rescind_offer r;
+	struct vmb_msg_hdr h;
+	int i;
+
+	memcpy(&h, buf, sizeof(h));
+	if (c->port->offer_event && h.msgtype == VMB_MSG_OFFER_CHANNEL) {
+		i = offer_add(c, buf, got);
+		if (i >= 0)
+			c->port->offer_event(c->opaque, &c->offer[i], false);
+		return;
+	}
+	if (c->port->offer_event && h.msgtype == VMB_MSG_RESCIND_OFFER && got >= sizeof(r)) {
+		memcpy(&r, buf, sizeof(r));
+		for (i = 0; i < (int)c->noffers; i++) {
+			struct vmbc_offer *f = &c->offer[i];
+
+			if (!r.child_relid || f->relid != r.child_relid)
+				continue;
+			c->port->offer_event(c->opaque, f, true);
+			c->conn_mask &= ~(1u << f->index);
+			f->relid = 0;
+			return;
+		}
+		c->stats.protocol_errors++;
+		vmbc_log(c, "rescind of relid %u, which is not on offer\n", r.child_relid);
+		return;
+	}
+	c->stats.unexpected_msgs++;
+	vmbc_log(c, "unexpected host message %u (waiting for %u)\n", h.msgtype, want_type);
+}
+
+int vmbc_poll(struct vmbc *c)
+{
+	uint8_t buf[VMB_MSG_MAX];
+	uint32_t got;
+	int n = 0;
+
+	msg_lock(c);
+	/* bounded: a host that never stops talking gets another call */
+	while (n < 4 * VMB_PCI_MAX_CHANNELS && (got = recv_locked(c, buf))) {
+		unsolicited(c, buf, got, 0);
+		n++;
+	}
+	msg_unlock(c);
+	return n;
+}
+
+/* vmbc_call() with the message lock held: a message that answers what was
+ * just posted must not be read by anyone else (vmbc_poll()) in between.
+ */
+static int call_locked(struct vmbc *c, const void *msg, uint32_t len, uint32_t want_type,
+		       void *reply, uint32_t reply_len)
 {
 	uint8_t buf[VMB_MSG_MAX];
 	uint64_t end = deadline(c);
 	int err = 0;
 
-	msg_lock(c);
 	if (msg)
 		err = post_locked(c, msg, len);
 	while (!err) {
@@ -213,13 +304,22 @@ int vmbc_call(struct vmbc *c, const void *msg, uint32_t len, uint32_t want_type,
 			break;
 		}
 		/* bounded by the deadline even if the host never stops talking */
-		c->stats.unexpected_msgs++;
-		vmbc_log(c, "unexpected host message %u (waiting for %u)\n", h.msgtype, want_type);
+		unsolicited(c, buf, got, want_type);
 		if (expired(c, end)) {
 			c->stats.timeouts++;
 			err = -ETIMEDOUT;
 		}
 	}
+	return err;
+}
+
+int vmbc_call(struct vmbc *c, const void *msg, uint32_t len, uint32_t want_type, void *reply,
+	      uint32_t reply_len)
+{
+	int err;
+
+	msg_lock(c);
+	err = call_locked(c, msg, len, want_type, reply, reply_len);
 	msg_unlock(c);
 	return err;
 }
@@ -229,11 +329,11 @@ int vmbc_connect(struct vmbc *c)
 	struct vmb_msg_initiate_contact m = {
 		.hdr.msgtype = VMB_MSG_INITIATE_CONTACT,
 		.version_requested = VMB_PROTO_VERSION_1_0,
+		.flags = c->contact_flags,
 	};
 	struct vmb_msg_hdr req = { .msgtype = VMB_MSG_REQUEST_OFFERS };
 	struct vmb_msg_version_response vr;
 	uint8_t buf[VMB_MSG_MAX];
-	uint32_t seen = 0;
 	int err;
 
 	err = vmbc_call(c, &m, sizeof(m), VMB_MSG_VERSION_RESPONSE, &vr, sizeof(vr));
@@ -243,9 +343,8 @@ int vmbc_connect(struct vmbc *c)
 		return -EPROTONOSUPPORT;
 	err = vmbc_post(c, &req, sizeof(req));
 	c->noffers = 0;
+	c->conn_mask = 0;
 	while (!err) {
-		struct vmb_msg_offer o;
-		struct vmbc_offer *f;
 		struct vmb_msg_hdr h;
 		uint64_t end = deadline(c);
 		uint32_t got;
@@ -266,29 +365,9 @@ int vmbc_connect(struct vmbc *c)
 			vmbc_log(c, "unexpected host message %u among the offers\n", h.msgtype);
 			continue;
 		}
-		memset(&o, 0, sizeof(o));
-		memcpy(&o, buf, got < sizeof(o) ? got : sizeof(o));
 		/* one offer per doorbell, each relid once */
-		if (o.connection_id >= c->num_channels || (seen & (1u << o.connection_id)) ||
-		    !o.child_relid) {
-			c->stats.protocol_errors++;
-			vmbc_log(c, "offer of relid %u on connection %u (of %u) refused\n",
-				 o.child_relid, o.connection_id, c->num_channels);
+		if (offer_add(c, buf, got) < 0)
 			return -EPROTO;
-		}
-		for (uint32_t i = 0; i < c->noffers; i++)
-			if (c->offer[i].relid == o.child_relid) {
-				c->stats.protocol_errors++;
-				vmbc_log(c, "relid %u offered twice\n", o.child_relid);
-				return -EPROTO;
-			}
-		seen |= 1u << o.connection_id;
-		f = &c->offer[c->noffers++];
-		f->relid = o.child_relid;
-		f->index = o.connection_id;
-		f->if_type = o.if_type;
-		f->if_instance = o.if_instance;
-		f->sub_channel_index = o.sub_channel_index;
 	}
 	if (!err && !c->noffers)
 		err = -ENODEV;
@@ -351,8 +430,8 @@ int vmbc_gpadl_create(struct vmbc *c, uint32_t relid, uint32_t npages,
 		k = put_pfns(msg + sizeof(b), sent, npages, VMBC_GPADL_BODY_PFNS, pfn, arg);
 		post_locked(c, msg, (uint32_t)(sizeof(b) + k * sizeof(uint64_t)));
 	}
+	err = call_locked(c, NULL, 0, VMB_MSG_GPADL_CREATED, &cr, sizeof(cr));
 	msg_unlock(c);
-	err = vmbc_call(c, NULL, 0, VMB_MSG_GPADL_CREATED, &cr, sizeof(cr));
 	if (err)
 		return err;
 	if (cr.gpadl != h.gpadl || cr.child_relid != relid) {

@@ -44,6 +44,13 @@
 #define VMBC_TID_BASE (1ull << 40)
 #define VMBC_SECTION_MIN 256 /* smallest send section the client accepts */
 
+struct vmbc_offer {
+	uint32_t relid;
+	uint32_t index; /* connection_id: doorbell and vector 1 + index */
+	struct vmb_guid if_type, if_instance;
+	uint16_t sub_channel_index;
+};
+
 struct vmbc_port {
 	uint32_t (*rd)(void *opaque, uint32_t reg);
 	void (*wr)(void *opaque, uint32_t reg, uint32_t val);
@@ -60,13 +67,13 @@ struct vmbc_port {
 	void (*msg_unlock)(void *opaque);
 	void (*chan_lock)(void *opaque, uint32_t index);
 	void (*chan_unlock)(void *opaque, uint32_t index);
-};
-
-struct vmbc_offer {
-	uint32_t relid;
-	uint32_t index; /* connection_id: doorbell and vector 1 + index */
-	struct vmb_guid if_type, if_instance;
-	uint16_t sub_channel_index;
+	/* Optional: an offer that came after ALL_OFFERS_DELIVERED (checked
+	 * and in c->offer[]), or the rescind of one (@rescind; it is gone from
+	 * c->offer[] when this returns). Called with the message lock held,
+	 * from whichever call read the message: it may only take note. Without
+	 * it such messages are counted as unexpected and dropped.
+	 */
+	void (*offer_event)(void *opaque, const struct vmbc_offer *o, bool rescind);
 };
 
 struct vmbc_stats {
@@ -84,9 +91,12 @@ struct vmbc {
 	/* from the register file */
 	uint32_t version, features, num_channels, mtu, ring_pages;
 	uint8_t mac[6];
-	/* from the host's messages */
+	/* INITIATE_CONTACT's flags (VMB_CONTACT_*), set before vmbc_connect() */
+	uint32_t contact_flags;
+	/* from the host's messages: offer[0..noffers), relid 0 = rescinded */
 	uint32_t noffers;
 	struct vmbc_offer offer[VMB_PCI_MAX_CHANNELS];
+	uint32_t conn_mask; /* connection ids on offer */
 	uint32_t next_gpadl;
 	uint64_t next_tid;
 	struct vmbc_stats stats;
@@ -140,6 +150,10 @@ int vmbc_call(struct vmbc *c, const void *msg, uint32_t len, uint32_t want_type,
 
 /* Version contact, then the offers until ALL_OFFERS_DELIVERED, in c->offer[]. */
 int vmbc_connect(struct vmbc *c);
+/* Read the host messages nobody waits for (late offers and rescinds go to
+ * port->offer_event). Returns how many were read.
+ */
+int vmbc_poll(struct vmbc *c);
 /* UNLOAD and wait for its response. */
 int vmbc_unload(struct vmbc *c);
 /* VMB_CTRL_RESET: the device closes everything. */

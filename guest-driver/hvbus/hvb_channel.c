@@ -274,7 +274,7 @@ err_free:
 }
 EXPORT_SYMBOL_GPL(vmbus_open);
 
-static void chan_close(struct hvb_chan *hc)
+void hvb_chan_close(struct hvb_chan *hc)
 {
 	struct vmbus_channel *c = &hc->ch;
 	struct vmbc *vc = &hc->bus->vmbc;
@@ -303,15 +303,27 @@ static void chan_close(struct hvb_chan *hc)
 	c->state = CHANNEL_OPEN_STATE;
 }
 
-/* Subchannels first, then the channel itself: hv_vmbus's order. */
+/*
+ * hv_vmbus's vmbus_close(): a no-op on a subchannel; on a primary, its
+ * subchannels first (a rescinded one leaves the bus once closed), then the
+ * primary, whose close makes the host rescind the subchannels.
+ */
 void vmbus_close(struct vmbus_channel *channel)
 {
+	struct hvb_bus *b = hvb_chan(channel)->bus;
 	struct vmbus_channel *sc, *tmp;
 
-	if (!channel->primary_channel)
-		list_for_each_entry_safe(sc, tmp, &channel->sc_list, sc_list)
-			chan_close(hvb_chan(sc));
-	chan_close(hvb_chan(channel));
+	if (channel->primary_channel)
+		return;
+	mutex_lock(&b->chan_mutex);
+	list_for_each_entry_safe(sc, tmp, &channel->sc_list, sc_list)
+	{
+		hvb_chan_close(hvb_chan(sc));
+		if (READ_ONCE(sc->rescind))
+			hvb_chan_free(hvb_chan(sc));
+	}
+	hvb_chan_close(hvb_chan(channel));
+	mutex_unlock(&b->chan_mutex);
 }
 EXPORT_SYMBOL_GPL(vmbus_close);
 

@@ -75,9 +75,10 @@ static struct hvb_chan *chan_alloc(struct hvb_bus *b, const struct vmbc_offer *o
 
 /*
  * One vmbus_channel per offer; each primary (sub-channel index 0) becomes
- * an hv_device, and the drivers on the bus probe it. Sub-channel offers
- * stay unused: Hyper-V offers them only after the driver asks (NVSP
- * subchannel request), and a driver that did not ask has no use for them.
+ * an hv_device, and the drivers on the bus probe it. The bus asks for
+ * Hyper-V's offer model (VMB_CONTACT_SUBCHANNELS_ON_REQUEST): subchannels
+ * come later, when the driver asks the host (NVSP 133); a sub-channel offer
+ * found here (a host of vmbnet's own model) stays unused.
  */
 int hvb_offers_add(struct hvb_bus *b)
 {
@@ -104,26 +105,171 @@ int hvb_offers_add(struct hvb_bus *b)
 	return 0;
 }
 
+void hvb_chan_free(struct hvb_chan *hc)
+{
+	struct hvb_bus *b = hc->bus;
+	unsigned int i;
+
+	for (i = 0; i < b->nchan; i++)
+		if (b->chan[i] == hc)
+			b->chan[i] = NULL;
+	if (hc->ch.primary_channel)
+		list_del(&hc->ch.sc_list);
+	kfree(hc);
+}
+
 /* Unbind the drivers (they close their channels), then free the channels. */
 void hvb_offers_remove(struct hvb_bus *b)
 {
 	unsigned int i;
 
+	mutex_lock(&b->chan_mutex);
+	b->stopping = true;
+	mutex_unlock(&b->chan_mutex);
+	cancel_work_sync(&b->ctrl_work);
 	for (i = 0; i < b->nchan; i++) {
 		if (b->hv[i])
 			device_unregister(&b->hv[i]->device);
 		b->hv[i] = NULL;
 	}
+	mutex_lock(&b->chan_mutex);
 	for (i = 0; i < b->nchan; i++) {
 		struct hvb_chan *hc = b->chan[i];
 
-		if (hc && hc->opened) {
+		if (!hc)
+			continue;
+		if (hc->opened) {
 			dev_warn(b->dev, "channel %u still open at removal: closing it\n",
 				 hc->ch.offermsg.child_relid);
-			vmbus_close(&hc->ch);
+			hvb_chan_close(hc);
 		}
-		kfree(hc);
 		b->chan[i] = NULL;
+		kfree(hc);
 	}
 	b->nchan = 0;
+	mutex_unlock(&b->chan_mutex);
+}
+
+/* The port's offer_event: under the message lock, so only queued here. */
+void hvb_offer_event(void *opaque, const struct vmbc_offer *o, bool rescind)
+{
+	struct hvb_bus *b = opaque;
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->evq_lock, flags);
+	if (b->evq_count == HVB_EVQ_LEN) {
+		b->evq_dropped++;
+	} else {
+		struct hvb_offer_event *e = &b->evq[(b->evq_head + b->evq_count) % HVB_EVQ_LEN];
+
+		e->offer = *o;
+		e->rescind = rescind;
+		b->evq_count++;
+	}
+	spin_unlock_irqrestore(&b->evq_lock, flags);
+	if (!READ_ONCE(b->stopping))
+		schedule_work(&b->ctrl_work);
+}
+
+static struct hvb_chan *chan_by_relid(struct hvb_bus *b, u32 relid)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nchan; i++)
+		if (b->chan[i] && b->chan[i]->ch.offermsg.child_relid == relid)
+			return b->chan[i];
+	return NULL;
+}
+
+/*
+ * A subchannel offer: hv_vmbus's vmbus_process_offer() finds the primary by
+ * type and instance, links the new channel into its sc_list and hands it to
+ * the driver's sc_creation_callback (hv_netvsc's netvsc_sc_open()).
+ */
+static void subchannel_add(struct hvb_bus *b, const struct vmbc_offer *o)
+{
+	struct hvb_chan *primary = NULL, *hc;
+	unsigned int i, slot = b->nchan;
+
+	for (i = 0; i < b->nchan; i++) {
+		struct hvb_chan *p = b->chan[i];
+
+		if (!p) {
+			slot = min(slot, i);
+			continue;
+		}
+		if (!p->ch.primary_channel && !p->ch.offermsg.offer.sub_channel_index &&
+		    !memcmp(&p->ch.offermsg.offer.if_type, &o->if_type, sizeof(guid_t)) &&
+		    !memcmp(&p->ch.offermsg.offer.if_instance, &o->if_instance, sizeof(guid_t)))
+			primary = p;
+	}
+	if (!primary || slot >= VMB_PCI_MAX_CHANNELS) {
+		dev_warn(b->dev, "sub-channel offer of relid %u: %s\n", o->relid,
+			 primary ? "no room" : "no primary channel with its instance");
+		return;
+	}
+	hc = chan_alloc(b, o);
+	if (!hc)
+		return;
+	hc->ch.primary_channel = &primary->ch;
+	hc->ch.device_obj = primary->ch.device_obj;
+	list_add_tail(&hc->ch.sc_list, &primary->ch.sc_list);
+	b->chan[slot] = hc;
+	b->nchan = max(b->nchan, slot + 1);
+	if (primary->ch.sc_creation_callback)
+		primary->ch.sc_creation_callback(&hc->ch);
+}
+
+/*
+ * A rescind: a closed subchannel goes at once; an open one is marked, and
+ * goes when its primary's vmbus_close() has closed it (hv_vmbus completes
+ * rescind_event for that). A primary's device stays until the bus goes.
+ */
+static void chan_rescind(struct hvb_bus *b, u32 relid)
+{
+	struct hvb_chan *hc = chan_by_relid(b, relid);
+
+	if (!hc)
+		return;
+	WRITE_ONCE(hc->ch.rescind, true);
+	if (!hc->ch.primary_channel) {
+		dev_warn(b->dev, "the host rescinded primary channel %u\n", relid);
+		return;
+	}
+	if (hc->opened)
+		complete(&hc->ch.rescind_event);
+	else
+		hvb_chan_free(hc);
+}
+
+/* Vector 0's bottom half, and where the noted offers and rescinds are acted on. */
+void hvb_ctrl_work(struct work_struct *w)
+{
+	struct hvb_bus *b = container_of(w, struct hvb_bus, ctrl_work);
+	struct hvb_offer_event e;
+	unsigned long flags;
+
+	vmbc_poll(&b->vmbc);
+	for (;;) {
+		spin_lock_irqsave(&b->evq_lock, flags);
+		if (!b->evq_count) {
+			spin_unlock_irqrestore(&b->evq_lock, flags);
+			break;
+		}
+		e = b->evq[b->evq_head];
+		b->evq_head = (b->evq_head + 1) % HVB_EVQ_LEN;
+		b->evq_count--;
+		spin_unlock_irqrestore(&b->evq_lock, flags);
+		mutex_lock(&b->chan_mutex);
+		if (b->stopping)
+			;
+		else if (e.rescind)
+			chan_rescind(b, e.offer.relid);
+		else if (e.offer.sub_channel_index)
+			subchannel_add(b, &e.offer);
+		else
+			dev_warn(b->dev, "late offer of primary channel %u: not probed\n",
+				 e.offer.relid);
+		mutex_unlock(&b->chan_mutex);
+	}
 }

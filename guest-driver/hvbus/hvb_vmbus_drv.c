@@ -268,7 +268,18 @@ static const struct vmbc_port hvb_port = {
 	.log = port_log,
 	.msg_lock = port_msg_lock,
 	.msg_unlock = port_msg_unlock,
+	.offer_event = hvb_offer_event,
 };
+
+static irqreturn_t hvb_ctrl_isr(int irq, void *data)
+{
+	struct hvb_bus *b = data;
+
+	/* before the first offers are in, vmbc_connect() reads the messages */
+	if (READ_ONCE(b->ready) && !READ_ONCE(b->stopping))
+		schedule_work(&b->ctrl_work);
+	return IRQ_HANDLED;
+}
 
 /* ---- the PCI function ----------------------------------------------------- */
 
@@ -283,6 +294,9 @@ static int hvb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	b->pdev = pdev;
 	b->dev = &pdev->dev;
 	mutex_init(&b->msg_lock);
+	mutex_init(&b->chan_mutex);
+	spin_lock_init(&b->evq_lock);
+	INIT_WORK(&b->ctrl_work, hvb_ctrl_work);
 	pci_set_drvdata(pdev, b);
 	err = pcim_enable_device(pdev);
 	if (err)
@@ -303,21 +317,30 @@ static int hvb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_err(&pdev->dev, "needs %u MSI-X vectors: %d\n", 1 + b->vmbc.num_channels, nvec);
 		return nvec;
 	}
+	b->ctrl_irq = pci_irq_vector(pdev, VMB_PCI_VEC_CONTROL);
+	err = request_irq(b->ctrl_irq, hvb_ctrl_isr, 0, HVBUS_DRV_NAME, b);
+	if (err)
+		goto err_vectors;
+	b->vmbc.contact_flags = VMB_CONTACT_SUBCHANNELS_ON_REQUEST;
 	err = vmbc_connect(&b->vmbc);
 	if (err) {
 		dev_err(&pdev->dev, "VMBus contact and offers: %d\n", err);
-		goto err_vectors;
+		goto err_irq;
 	}
 	dev_info(&pdev->dev, "VMBus on vmbnet-pci %u.%u: %u offer(s), mac %pM\n",
 		 b->vmbc.version >> 16, b->vmbc.version & 0xffff, b->vmbc.noffers, b->vmbc.mac);
 	err = hvb_offers_add(b);
 	if (err)
 		goto err_offers;
+	WRITE_ONCE(b->ready, true);
+	schedule_work(&b->ctrl_work); /* whatever came after the offers */
 	return 0;
 
 err_offers:
 	hvb_offers_remove(b);
 	vmbc_reset(&b->vmbc);
+err_irq:
+	free_irq(b->ctrl_irq, b);
 err_vectors:
 	pci_free_irq_vectors(pdev);
 	return err;
@@ -331,6 +354,10 @@ static void hvb_pci_remove(struct pci_dev *pdev)
 	if (vmbc_unload(&b->vmbc))
 		dev_warn(&pdev->dev, "no UNLOAD_RESPONSE; resetting the device\n");
 	vmbc_reset(&b->vmbc);
+	free_irq(b->ctrl_irq, b);
+	cancel_work_sync(&b->ctrl_work);
+	if (b->evq_dropped)
+		dev_warn(&pdev->dev, "%llu offer event(s) dropped: queue full\n", b->evq_dropped);
 	pci_free_irq_vectors(pdev);
 }
 

@@ -50,6 +50,14 @@ struct hvb_chan {
 	u32 ring_gpadl;
 };
 
+#define HVB_EVQ_LEN (4 * VMB_PCI_MAX_CHANNELS)
+
+/* A late offer or a rescind, noted under the message lock, handled by the work. */
+struct hvb_offer_event {
+	struct vmbc_offer offer;
+	bool rescind;
+};
+
 /* One vmbnet-pci function: the bus's parent. */
 struct hvb_bus {
 	struct pci_dev *pdev;
@@ -57,9 +65,22 @@ struct hvb_bus {
 	void __iomem *regs;
 	struct vmbc vmbc;
 	struct mutex msg_lock; /* the message page */
-	u32 nchan;
-	struct hvb_chan *chan[VMB_PCI_MAX_CHANNELS]; /* by offer */
+	/* channels: hv_vmbus's vmbus_connection.channel_mutex, taken before
+	 * the message lock
+	 */
+	struct mutex chan_mutex;
+	u32 nchan; /* slots of chan[] in use (some may be NULL) */
+	struct hvb_chan *chan[VMB_PCI_MAX_CHANNELS];
 	struct hv_device *hv[VMB_PCI_MAX_CHANNELS]; /* primaries, registered */
+	/* vector 0: host messages after the offers */
+	int ctrl_irq;
+	struct work_struct ctrl_work;
+	bool ready; /* the first offers are in: the work may read messages */
+	bool stopping;
+	spinlock_t evq_lock;
+	struct hvb_offer_event evq[HVB_EVQ_LEN];
+	u32 evq_head, evq_count;
+	u64 evq_dropped;
 };
 
 static inline struct hvb_chan *hvb_chan(struct vmbus_channel *c)
@@ -77,6 +98,15 @@ void hvb_chan_irq_off(struct hvb_chan *hc);
 /* hvb_channel_mgmt.c */
 int hvb_offers_add(struct hvb_bus *b);
 void hvb_offers_remove(struct hvb_bus *b);
+void hvb_offer_event(void *opaque, const struct vmbc_offer *o, bool rescind);
+void hvb_ctrl_work(struct work_struct *w);
+/* Take @hc off the bus and free it (under chan_mutex; it must be closed). */
+void hvb_chan_free(struct hvb_chan *hc);
+
+/* hvb_channel.c: close @hc whatever kind it is (vmbus_close() closes
+ * primaries only, as hv_vmbus's does).
+ */
+void hvb_chan_close(struct hvb_chan *hc);
 
 /* hvb_ring_buffer.c: one packet out, hv_ringbuffer_write()'s rules. */
 int hvb_ring_write(struct vmbus_channel *c, u16 type, u16 flags, const void *ext, u32 ext_len,

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# qemu-args: -device vmbnet-pci,id=vmbnet0,netdev=n0,mac=52:54:00:4e:56:01 -netdev user,id=n0,guestfwd=tcp:10.0.2.100:1234-cmd:/bin/uname
+# qemu-args: -smp 4 -device vmbnet-pci,id=vmbnet0,netdev=n0,mac=52:54:00:4e:56:01,queues=4 -netdev user,id=n0,guestfwd=tcp:10.0.2.100:1234-cmd:/bin/uname
 # In-guest test: the kernel package's own hv_netvsc.ko, unmodified, drives
 # vmbnet-pci through vmbnet_hvbus.ko: probe, MAC from the device, link, ping
 # and TCP to the peer (the handshake needs the device to honour hv_netvsc's
@@ -10,9 +10,9 @@
 # guest-driver/hvbus/CMakeLists.txt).
 . /vmbnet/lib/ktap.sh
 
-ADDR=10.0.2.15/24 PEER=10.0.2.2 TCP_PEER=10.0.2.100
+ADDR=10.0.2.15/24 PEER=10.0.2.2 TCP_PEER=10.0.2.100 TAP=0
 for arg in $(cat /proc/cmdline); do
-    [ "$arg" = vmbnet.net=tap ] && { ADDR=10.0.3.15/24 PEER=10.0.3.1 TCP_PEER=10.0.3.1; }
+    [ "$arg" = vmbnet.net=tap ] && { ADDR=10.0.3.15/24 PEER=10.0.3.1 TCP_PEER=10.0.3.1 TAP=1; }
 done
 
 KVER=$(uname -r)
@@ -91,6 +91,42 @@ tcp_checksum_offload() {
     [ "$out" = Linux ] || { echo "got '$out'"; return 1; }
 }
 
+# ethtool -L 4 -> 1 -> 4 -> 1, the last two under traffic: each time
+# hv_netvsc detaches (closing the subchannels, which the host rescinds),
+# attaches, asks the host for the subchannels (NVSP 133) and opens each as
+# the host offers it.
+channels_change() {
+    dev=$(ifname) || return 1
+    # hv_netvsc starts with a queue per CPU (4 here): down to 1 first
+    out=$(vmbnet-ethtool "$dev" channels) || return 1
+    [ "$out" = "combined 4 max 4" ] || { echo "at probe: $out"; return 1; }
+    vmbnet-ethtool "$dev" set-combined 1 || return 1
+    out=$(vmbnet-ethtool "$dev" channels)
+    [ "$out" = "combined 1 max 4" ] || { echo "after -L 1: $out"; return 1; }
+    ping -i 0.02 -c 500 "$PEER" >/dev/null 2>&1 &
+    pid=$!
+    vmbnet-ethtool "$dev" set-combined 4 || { kill "$pid"; return 1; }
+    out=$(vmbnet-ethtool "$dev" channels)
+    [ "$out" = "combined 4 max 4" ] || { echo "after -L 4: $out"; kill "$pid"; return 1; }
+    ls -d /sys/class/net/"$dev"/queues/tx-* | wc -l | grep -qx 4 ||
+        { echo "tx queues: $(ls /sys/class/net/"$dev"/queues)"; kill "$pid"; return 1; }
+    ping -c 3 -W 5 "$PEER" || { kill "$pid"; return 1; }
+    vmbnet-ethtool "$dev" set-combined 1 || { kill "$pid"; return 1; }
+    wait "$pid"
+    out=$(vmbnet-ethtool "$dev" channels)
+    [ "$out" = "combined 1 max 4" ] || { echo "after -L 1: $out"; return 1; }
+    ping -c 3 -W 5 "$PEER"
+}
+
+# ethtool -S: hv_netvsc's own counters saw the traffic.
+ethtool_stats() {
+    dev=$(ifname) || return 1
+    out=$(vmbnet-ethtool "$dev" stats) || return 1
+    tx=$(echo "$out" | awk '$1 == "tx_queue_0_packets" { print $2 }')
+    echo "tx_queue_0_packets ${tx:-missing}"
+    [ -n "$tx" ] && [ "$tx" -gt 0 ]
+}
+
 # before the MTU change: hv_netvsc's counters live in the netvsc_device it
 # replaces then
 counters() {
@@ -140,7 +176,7 @@ unload() {
     ip link set "$(ifname)" down && rmmod hv_netvsc && rmmod vmbnet_hvbus
 }
 
-ktap_begin 14
+ktap_begin 16
 if [ "$NETVSC" = "$OWN" ]; then
     ktap_skip stock_module "running your $OWN"
 else
@@ -154,6 +190,12 @@ ktap_case ping_peer ping_peer
 ktap_case link_follows_host link_follows_host
 ktap_case tcp_checksum_offload tcp_checksum_offload
 ktap_case counters counters
+ktap_case ethtool_stats ethtool_stats
+if [ "$TAP" = 1 ]; then
+    ktap_skip channels_change "datapath B: vmbnet-dpdk cannot offer subchannels"
+else
+    ktap_case channels_change channels_change
+fi
 ktap_case mtu_change mtu_change
 ktap_case unload_under_traffic unload_under_traffic
 ktap_case reload reload

@@ -174,6 +174,8 @@ enum rndis_msg_type {
 #define RNDIS_OID_GEN_MEDIA_CONNECT_STATUS 0x00010114u
 #define RNDIS_OID_802_3_PERMANENT_ADDRESS 0x01010101u
 #define RNDIS_OID_802_3_CURRENT_ADDRESS 0x01010102u
+#define RNDIS_OID_GEN_RSS_CAPABILITIES 0x00010203u /* query */
+#define RNDIS_OID_GEN_RSS_PARAMETERS 0x00010204u /* set */
 #define RNDIS_OID_TCP_OFFLOAD_PARAMETERS 0xfc01020cu /* set */
 #define RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES 0xfc01020du /* query */
 
@@ -196,6 +198,30 @@ enum rndis_msg_type {
 #define NDIS_TXCSUM_UDP4 0x040u
 #define NDIS_TXCSUM_IP4 0x100u
 
+/*
+ * OID_GEN_RECEIVE_SCALE_CAPABILITIES: how many queues the guest may open
+ * (num_recv_que; hv_netvsc asks for subchannels only when it is 2 or more).
+ * NDIS's revision 2 ends after the table size (18 bytes, what Linux asks
+ * for); DPDK asks for its padded struct (20 bytes). The answer is as long
+ * as the question, within those two.
+ */
+#define NDIS_OBJTYPE_RSS_CAPS 0x88u
+#define NDIS_RSS_CAPS_SIZE_REV2 18u
+#define NDIS_RSS_CAP_MSI 0x01000000u
+#define NDIS_RSS_CAP_CLASSIFY_DPC 0x04000000u
+#define NDIS_RSS_CAP_IPV4 0x00000100u
+#define NDIS_RSS_CAP_TOEPLITZ 0x00000001u
+
+struct ndis_rss_caps {
+	uint8_t type, revision;
+	uint16_t size;
+	uint32_t caps; /* NDIS_RSS_CAP_* */
+	uint32_t num_int_msg;
+	uint32_t num_recv_que;
+	uint16_t num_indirect_tabent;
+	uint16_t pad; /* DPDK's struct only */
+} __attribute__((packed));
+
 struct ndis_offload_caps {
 	uint8_t type; /* NDIS_OBJTYPE_OFFLOAD */
 	uint8_t revision;
@@ -206,6 +232,7 @@ struct ndis_offload_caps {
 	uint8_t rest[NDIS_OFFLOAD_SIZE_REV3 - 36]; /* LSO, IPsec, RSC: none */
 } __attribute__((packed));
 _Static_assert(sizeof(struct ndis_offload_caps) == NDIS_OFFLOAD_SIZE_REV3, "ndis_offload");
+_Static_assert(sizeof(struct ndis_rss_caps) == NDIS_RSS_CAPS_SIZE_REV2 + 2, "ndis_rss_caps");
 
 /* OID_GEN_CURRENT_PACKET_FILTER bits (NDIS_PACKET_TYPE_*, as Linux
  * hv_netvsc's rndis_filter.c sets them).

@@ -190,8 +190,19 @@ struct vmb_msg_initiate_contact {
 	struct vmb_msg_hdr hdr;
 	uint32_t version_requested;
 	uint32_t target_vcpu; /* ignored: vectors are per channel */
-	uint64_t reserved[3];
+	uint32_t flags; /* VMB_CONTACT_* */
+	uint32_t reserved0;
+	uint64_t reserved[2];
 };
+
+/*
+ * INITIATE_CONTACT flags. SUBCHANNELS_ON_REQUEST: Hyper-V's offer model, for
+ * the kernel's own Hyper-V drivers: REQUEST_OFFERS offers the primary
+ * channel only; NVSP's subchannel request (133) on it makes the host offer
+ * that many more, with the primary's instance GUID; closing the primary
+ * rescinds them. Without it every channel is offered at once (vmbnet.ko).
+ */
+#define VMB_CONTACT_SUBCHANNELS_ON_REQUEST (1u << 0)
 
 struct vmb_msg_version_response {
 	struct vmb_msg_hdr hdr;
