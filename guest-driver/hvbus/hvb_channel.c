@@ -316,8 +316,7 @@ void vmbus_close(struct vmbus_channel *channel)
 	if (channel->primary_channel)
 		return;
 	mutex_lock(&b->chan_mutex);
-	list_for_each_entry_safe(sc, tmp, &channel->sc_list, sc_list)
-	{
+	list_for_each_entry_safe(sc, tmp, &channel->sc_list, sc_list) {
 		hvb_chan_close(hvb_chan(sc));
 		if (READ_ONCE(sc->rescind))
 			hvb_chan_free(hvb_chan(sc));

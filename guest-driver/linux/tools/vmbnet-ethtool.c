@@ -34,7 +34,7 @@ static int eth_ioctl(const char *ifname, void *cmd)
 	return ret;
 }
 
-static int channels(const char *ifname, long set)
+static int get_set_channels(const char *ifname, long set)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 	int err = eth_ioctl(ifname, &ch);
@@ -53,7 +53,7 @@ static int channels(const char *ifname, long set)
 	return 0;
 }
 
-static int stats(const char *ifname)
+static int print_stats(const char *ifname)
 {
 	struct {
 		struct ethtool_sset_info hdr;
@@ -97,16 +97,16 @@ int main(int argc, char **argv)
 	long n;
 
 	if (argc == 3 && !strcmp(argv[2], "channels"))
-		return channels(argv[1], -1);
+		return get_set_channels(argv[1], -1);
 	if (argc == 3 && !strcmp(argv[2], "stats"))
-		return stats(argv[1]);
+		return print_stats(argv[1]);
 	if (argc == 4 && !strcmp(argv[2], "set-combined")) {
 		n = strtol(argv[3], &end, 10);
 		if (*end || n < 1 || n > 64) {
 			fprintf(stderr, "vmbnet-ethtool: bad channel count '%s'\n", argv[3]);
 			return 2;
 		}
-		return channels(argv[1], n);
+		return get_set_channels(argv[1], n);
 	}
 	fprintf(stderr, "usage: vmbnet-ethtool <ifname> channels|stats|set-combined <N>\n");
 	return 2;

@@ -29,6 +29,7 @@ static struct {
 	uint32_t posted; /* MSG_SEND writes */
 	uint32_t last_type; /* type of the last posted message */
 	uint8_t tx[VMB_MSG_MAX];
+	uint8_t first_tx[VMB_MSG_MAX]; /* the first posted message */
 	uint64_t now;
 } F;
 
@@ -84,7 +85,8 @@ static void f_wr(void *opaque, uint32_t reg, uint32_t val)
 	if (reg >= VMB_REG_MSG_TX && reg < VMB_REG_MSG_TX + VMB_MSG_MAX)
 		memcpy(F.tx + (reg - VMB_REG_MSG_TX), &val, 4);
 	if (reg == VMB_REG_MSG_SEND) {
-		F.posted++;
+		if (!F.posted++)
+			memcpy(F.first_tx, F.tx, sizeof(F.tx));
 		memcpy(&F.last_type, F.tx, 4);
 	}
 }
@@ -383,6 +385,106 @@ static void teardown_unconfirmed_kept(void)
 	VT_EQ(C.stats.gpadls_leaked, 2);
 }
 
+/* ---- offers after the first ones (Hyper-V's subchannels) ------------------- */
+
+static struct {
+	uint32_t n, relid[8];
+	bool rescind[8];
+} E;
+
+static void note_event(void *opaque, const struct vmbc_offer *o, bool rescind)
+{
+	VT_CHECK(E.n < 8);
+	E.relid[E.n] = o->relid;
+	E.rescind[E.n++] = rescind;
+}
+
+static const struct vmbc_port event_port = {
+	.rd = f_rd,
+	.wr = f_wr,
+	.sleep = f_sleep,
+	.now_ms = f_now_ms,
+	.offer_event = note_event,
+};
+
+static void rescind(uint32_t relid)
+{
+	struct vmb_msg_rescind_offer r = { .hdr.msgtype = VMB_MSG_RESCIND_OFFER,
+					   .child_relid = relid };
+
+	host_says(&r, sizeof(r));
+}
+
+/*
+ * A late offer is checked like the first ones and filed; a rescind takes it
+ * off file (the relid may then be offered again); a rescind of what is not
+ * on offer, or an offer of a relid or doorbell in use, is a protocol error
+ * the port never hears of.
+ */
+static void late_offers_and_rescinds(void)
+{
+	memset(&E, 0, sizeof(E));
+	F.channels = 3;
+	vmbc_init(&C, &event_port, NULL);
+	C.timeout_ms = 100;
+	VT_EQ(vmbc_probe(&C), 0);
+	version_ok();
+	offer(1, 0);
+	all_offers();
+	VT_EQ(vmbc_connect(&C), 0);
+	offer(2, 1);
+	offer(2, 2); /* relid in use */
+	offer(5, 1); /* doorbell in use */
+	rescind(9); /* never offered */
+	rescind(2);
+	offer(2, 1); /* again, after its rescind */
+	VT_EQ(vmbc_poll(&C), 6);
+	VT_EQ(E.n, 3);
+	VT_EQ(E.relid[0], 2);
+	VT_CHECK(!E.rescind[0]);
+	VT_EQ(E.relid[1], 2);
+	VT_CHECK(E.rescind[1]);
+	VT_EQ(E.relid[2], 2);
+	VT_CHECK(!E.rescind[2]);
+	VT_EQ(C.stats.protocol_errors, 3);
+	VT_EQ(C.stats.unexpected_msgs, 0);
+	VT_EQ(C.conn_mask, 3u);
+	VT_EQ(vmbc_poll(&C), 0);
+}
+
+/* Without the port's hook (vmbnet.ko) they are unexpected, and dropped. */
+static void late_offers_without_hook_dropped(void)
+{
+	VT_EQ(vmbc_probe(&C), 0);
+	version_ok();
+	offer(1, 0);
+	all_offers();
+	VT_EQ(vmbc_connect(&C), 0);
+	offer(2, 1);
+	rescind(1);
+	VT_EQ(vmbc_poll(&C), 2);
+	VT_EQ(C.stats.unexpected_msgs, 2);
+	VT_EQ(C.noffers, 1);
+	VT_EQ(C.offer[0].relid, 1);
+}
+
+/* The contact carries the client's flags. */
+static void contact_flags_sent(void)
+{
+	struct vmb_msg_initiate_contact m;
+
+	VT_EQ(vmbc_probe(&C), 0);
+	C.contact_flags = VMB_CONTACT_SUBCHANNELS_ON_REQUEST;
+	version_ok();
+	offer(1, 0);
+	all_offers();
+	VT_EQ(vmbc_connect(&C), 0);
+	VT_EQ(F.last_type, VMB_MSG_REQUEST_OFFERS);
+	memcpy(&m, F.first_tx, sizeof(m));
+	VT_EQ(m.hdr.msgtype, VMB_MSG_INITIATE_CONTACT);
+	VT_EQ(m.flags, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
+}
+
 static const struct vt_case cases[] = {
 	VT_CASE(probe_bad_identity_refused),
 	VT_CASE(probe_ring_pages_clamped),
@@ -398,6 +500,9 @@ static const struct vt_case cases[] = {
 	VT_CASE(open_positive_status_fails),
 	VT_CASE(answers_for_others_refused),
 	VT_CASE(teardown_unconfirmed_kept),
+	VT_CASE(late_offers_and_rescinds),
+	VT_CASE(late_offers_without_hook_dropped),
+	VT_CASE(contact_flags_sent),
 };
 
 VT_MAIN_FIXTURE(cases, setup, teardown)

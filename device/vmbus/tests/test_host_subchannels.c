@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hyper-V's offer model (VMB_CONTACT_SUBCHANNELS_ON_REQUEST) against a fake
+ * guest: the primary alone at REQUEST_OFFERS, subchannels offered on
+ * request with the primary's instance, unoffered ones refused, the
+ * subchannels closed and rescinded (before the primary) when the primary
+ * closes; and vmbnet's own model unchanged (every channel at once, none on
+ * request).
+ */
+#include "fake_guest.h"
+
+static unsigned int closes[VMB_PCI_MAX_CHANNELS], order[2 * VMB_PCI_MAX_CHANNELS], norder;
+
+static int rec_open(struct vmbnet_channel *ch)
+{
+	return 0;
+}
+
+static void rec_doorbell(struct vmbnet_channel *ch)
+{
+}
+
+static void rec_close(struct vmbnet_channel *ch)
+{
+	closes[ch->index]++;
+	order[norder++] = ch->index;
+}
+
+static const struct vmbnet_chan_handler rec = {
+	.open = rec_open,
+	.doorbell = rec_doorbell,
+	.close = rec_close,
+};
+static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+
+static void contact(struct vmbnet_host *h, uint32_t flags)
+{
+	struct vmb_msg_initiate_contact m = {
+		.hdr.msgtype = VMB_MSG_INITIATE_CONTACT,
+		.version_requested = VMB_PROTO_VERSION_1_0,
+		.flags = flags,
+	};
+	struct vmb_msg_hdr req = { .msgtype = VMB_MSG_REQUEST_OFFERS };
+	struct vmb_msg_version_response r;
+
+	vmbnet_host_message(h, &m, sizeof(m));
+	VT_EQ(fg_pop(h, &r), VMB_MSG_VERSION_RESPONSE);
+	VT_EQ(r.version_supported, 1);
+	vmbnet_host_message(h, &req, sizeof(req));
+}
+
+static void primary_alone_at_boot(void)
+{
+	struct fake_guest g;
+	struct vmbnet_host h;
+	struct vmb_msg_offer o;
+
+	fg_init(&g);
+	VT_EQ(vmbnet_host_init(&h, 4, mac, &fake_guest_ops, &g, &rec), 0);
+	contact(&h, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
+	VT_EQ(fg_pop(&h, &o), VMB_MSG_OFFER_CHANNEL);
+	VT_EQ(o.child_relid, 1);
+	VT_EQ(o.sub_channel_index, 0);
+	VT_EQ(fg_pop(&h, NULL), VMB_MSG_ALL_OFFERS_DELIVERED);
+	VT_EQ(fg_pop(&h, NULL), 0);
+	VT_EQ(vmbnet_host_max_queues(&h), 4);
+	VT_EQ(h.offered, 1u);
+	vmbnet_host_fini(&h);
+	fg_fini(&g);
+}
+
+static void offered_on_request(void)
+{
+	struct fake_guest g;
+	struct vmbnet_host h;
+	struct vmb_msg_offer p, o;
+
+	fg_init(&g);
+	VT_EQ(vmbnet_host_init(&h, 4, mac, &fake_guest_ops, &g, &rec), 0);
+	contact(&h, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
+	VT_EQ(fg_pop(&h, &p), VMB_MSG_OFFER_CHANNEL);
+	VT_EQ(fg_pop(&h, NULL), VMB_MSG_ALL_OFFERS_DELIVERED);
+
+	VT_EQ(vmbnet_host_offer_subchannels(&h, 2), 2);
+	for (uint32_t i = 1; i <= 2; i++) {
+		VT_EQ(fg_pop(&h, &o), VMB_MSG_OFFER_CHANNEL);
+		VT_EQ(o.sub_channel_index, i);
+		VT_EQ(o.child_relid, i + 1);
+		VT_EQ(o.connection_id, i);
+		VT_CHECK(!memcmp(&o.if_instance, &p.if_instance, sizeof(o.if_instance)));
+		VT_CHECK(!memcmp(&o.if_type, &p.if_type, sizeof(o.if_type)));
+	}
+	VT_EQ(fg_pop(&h, NULL), 0);
+	/* asked again: the two stand, one more is offered, never past nchan */
+	VT_EQ(vmbnet_host_offer_subchannels(&h, 7), 3);
+	VT_EQ(fg_pop(&h, &o), VMB_MSG_OFFER_CHANNEL);
+	VT_EQ(o.sub_channel_index, 3);
+	VT_EQ(fg_pop(&h, NULL), 0);
+	VT_EQ(vmbnet_host_offer_subchannels(&h, 3), 3);
+	VT_EQ(fg_pop(&h, NULL), 0);
+	vmbnet_host_fini(&h);
+	fg_fini(&g);
+}
+
+static void unoffered_refused(void)
+{
+	struct fake_guest g;
+	struct vmbnet_host h;
+	struct vmb_msg_gpadl_created c;
+	uint8_t msg[VMB_MSG_MAX];
+	struct vmb_msg_gpadl_header hdr = {
+		.hdr.msgtype = VMB_MSG_GPADL_HEADER,
+		.child_relid = 2,
+		.gpadl = 9,
+		.range_count = 1,
+		.range_buflen = sizeof(struct vmb_gpa_range) + 8,
+	};
+	struct vmb_gpa_range r = { .byte_count = VMB_PAGE_SIZE };
+	uint64_t pfn;
+
+	fg_init(&g);
+	VT_EQ(vmbnet_host_init(&h, 2, mac, &fake_guest_ops, &g, &rec), 0);
+	contact(&h, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
+	while (fg_pop(&h, NULL))
+		;
+	pfn = fg_alloc(&g, 1);
+	memcpy(msg, &hdr, sizeof(hdr));
+	memcpy(msg + sizeof(hdr), &r, sizeof(r));
+	memcpy(msg + sizeof(hdr) + sizeof(r), &pfn, 8);
+	vmbnet_host_message(&h, msg, sizeof(hdr) + sizeof(r) + 8);
+	VT_EQ(g.errors, 1);
+	VT_CHECK(fg_pop(&h, &c) != VMB_MSG_GPADL_CREATED || c.creation_status);
+	/* once offered, the same request goes through */
+	VT_EQ(vmbnet_host_offer_subchannels(&h, 1), 1);
+	VT_EQ(fg_pop(&h, NULL), VMB_MSG_OFFER_CHANNEL);
+	VT_EQ(fg_gpadl_contig(&h, 2, 9, pfn, 1), 0);
+	vmbnet_host_fini(&h);
+	fg_fini(&g);
+}
+
+static void primary_close_rescinds(void)
+{
+	struct fake_guest g;
+	struct vmbnet_host h;
+	struct vmb_msg_close_channel cl = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL,
+					    .child_relid = 1 };
+	struct vmb_msg_rescind_offer rs;
+	uint64_t pfn[3];
+
+	fg_init(&g);
+	memset(closes, 0, sizeof(closes));
+	norder = 0;
+	VT_EQ(vmbnet_host_init(&h, 3, mac, &fake_guest_ops, &g, &rec), 0);
+	contact(&h, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
+	while (fg_pop(&h, NULL))
+		;
+	VT_EQ(vmbnet_host_offer_subchannels(&h, 2), 2);
+	while (fg_pop(&h, NULL))
+		;
+	for (uint32_t i = 0; i < 3; i++) {
+		pfn[i] = fg_alloc(&g, 4);
+		VT_EQ(fg_gpadl_contig(&h, i + 1, 10 + i, pfn[i], 4), 0);
+		VT_EQ(fg_open(&h, &g, i + 1, 10 + i, pfn[i], 2, 2), 0);
+	}
+	vmbnet_host_message(&h, &cl, sizeof(cl));
+	/* subchannels first, then the primary; each subchannel rescinded */
+	VT_EQ(norder, 3);
+	VT_EQ(order[0], 1);
+	VT_EQ(order[1], 2);
+	VT_EQ(order[2], 0);
+	for (uint32_t i = 2; i <= 3; i++) {
+		VT_EQ(fg_pop(&h, &rs), VMB_MSG_RESCIND_OFFER);
+		VT_EQ(rs.child_relid, i);
+	}
+	VT_EQ(fg_pop(&h, NULL), 0);
+	VT_EQ(h.offered, 1u);
+	/* asked again after the primary reopens: offered anew */
+	VT_EQ(fg_open(&h, &g, 1, 10, pfn[0], 2, 2), 0);
+	VT_EQ(vmbnet_host_offer_subchannels(&h, 2), 2);
+	VT_EQ(fg_pop(&h, NULL), VMB_MSG_OFFER_CHANNEL);
+	VT_EQ(fg_pop(&h, NULL), VMB_MSG_OFFER_CHANNEL);
+	VT_EQ(g.errors, 0);
+	vmbnet_host_fini(&h);
+	fg_fini(&g);
+}
+
+static void own_model_unchanged(void)
+{
+	struct fake_guest g;
+	struct vmbnet_host h;
+	struct vmb_msg_close_channel cl = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL,
+					    .child_relid = 1 };
+	uint64_t pfn;
+
+	fg_init(&g);
+	VT_EQ(vmbnet_host_init(&h, 3, mac, &fake_guest_ops, &g, &rec), 0);
+	contact(&h, 0);
+	for (uint32_t i = 0; i < 3; i++)
+		VT_EQ(fg_pop(&h, NULL), VMB_MSG_OFFER_CHANNEL);
+	VT_EQ(fg_pop(&h, NULL), VMB_MSG_ALL_OFFERS_DELIVERED);
+	VT_EQ(vmbnet_host_offer_subchannels(&h, 2), 0);
+	VT_EQ(vmbnet_host_max_queues(&h), 1);
+	VT_EQ(fg_pop(&h, NULL), 0);
+	pfn = fg_alloc(&g, 4);
+	VT_EQ(fg_gpadl_contig(&h, 1, 3, pfn, 4), 0);
+	VT_EQ(fg_open(&h, &g, 1, 3, pfn, 2, 2), 0);
+	vmbnet_host_message(&h, &cl, sizeof(cl));
+	VT_EQ(fg_pop(&h, NULL), 0); /* no rescind */
+	vmbnet_host_fini(&h);
+	fg_fini(&g);
+}
+
+static const struct vt_case cases[] = {
+	VT_CASE(primary_alone_at_boot),	 VT_CASE(offered_on_request),  VT_CASE(unoffered_refused),
+	VT_CASE(primary_close_rescinds), VT_CASE(own_model_unchanged),
+};
+
+VT_MAIN(cases)
