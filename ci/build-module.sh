@@ -25,7 +25,8 @@ kdir=/lib/modules/$kver/build
 
 mkdir -p "$out"
 for f in "$repo/guest-driver/$which/Kbuild" "$repo/guest-driver/$which"/*.[ch] \
-         "$repo"/transport/src/vmb_ring.c "$repo"/guest-driver/core/*.c; do
+         "$repo"/transport/src/vmb_ring.c "$repo"/guest-driver/core/*.c \
+         "$repo"/guest-driver/linux/vmbc_lport.[ch]; do
     ln -sfn "$f" "$out/$(basename "$f")"
 done
 hvpriv=$out/hv-private

@@ -153,7 +153,7 @@ void hvb_offers_remove(struct hvb_bus *b)
 /* The port's offer_event: under the message lock, so only queued here. */
 void hvb_offer_event(void *opaque, const struct vmbc_offer *o, bool rescind)
 {
-	struct hvb_bus *b = opaque;
+	struct hvb_bus *b = container_of(opaque, struct hvb_bus, lport);
 	unsigned long flags;
 
 	spin_lock_irqsave(&b->evq_lock, flags);

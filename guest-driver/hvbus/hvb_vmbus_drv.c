@@ -217,57 +217,10 @@ void hvb_chan_irq_off(struct hvb_chan *hc)
 	hc->irq_on = false;
 }
 
-/* ---- the VMBus client's port: the PCI function ------------------------------ */
-
-static u32 port_rd(void *opaque, u32 reg)
-{
-	return ioread32(((struct hvb_bus *)opaque)->regs + reg);
-}
-
-static void port_wr(void *opaque, u32 reg, u32 val)
-{
-	iowrite32(val, ((struct hvb_bus *)opaque)->regs + reg);
-}
-
-static void port_sleep(void *opaque, unsigned int us)
-{
-	usleep_range(us, 5 * us);
-}
-
-static u64 port_now_ms(void *opaque)
-{
-	return jiffies_to_msecs(jiffies);
-}
-
-static void port_log(void *opaque, const char *fmt, va_list ap)
-{
-	struct va_format vaf = { .fmt = fmt };
-	va_list aq;
-
-	va_copy(aq, ap);
-	vaf.va = &aq;
-	dev_warn_ratelimited(((struct hvb_bus *)opaque)->dev, "%pV", &vaf);
-	va_end(aq);
-}
-
-static void port_msg_lock(void *opaque)
-{
-	mutex_lock(&((struct hvb_bus *)opaque)->msg_lock);
-}
-
-static void port_msg_unlock(void *opaque)
-{
-	mutex_unlock(&((struct hvb_bus *)opaque)->msg_lock);
-}
+/* ---- the VMBus client's port: the PCI function (vmbc_lport.h) ----------- */
 
 static const struct vmbc_port hvb_port = {
-	.rd = port_rd,
-	.wr = port_wr,
-	.sleep = port_sleep,
-	.now_ms = port_now_ms,
-	.log = port_log,
-	.msg_lock = port_msg_lock,
-	.msg_unlock = port_msg_unlock,
+	VMBC_LPORT_OPS,
 	.offer_event = hvb_offer_event,
 };
 
@@ -293,7 +246,6 @@ static int hvb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	b->pdev = pdev;
 	b->dev = &pdev->dev;
-	mutex_init(&b->msg_lock);
 	mutex_init(&b->chan_mutex);
 	spin_lock_init(&b->evq_lock);
 	INIT_WORK(&b->ctrl_work, hvb_ctrl_work);
@@ -305,7 +257,8 @@ static int hvb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		return err;
 	b->regs = pcim_iomap_table(pdev)[VMB_PCI_BAR_REGS];
-	vmbc_init(&b->vmbc, &hvb_port, b);
+	vmbc_lport_init(&b->lport, b->regs, b->dev);
+	vmbc_init(&b->vmbc, &hvb_port, &b->lport);
 	err = vmbc_probe(&b->vmbc);
 	if (err)
 		return err;

@@ -26,6 +26,7 @@
 #ifndef VMBNET_HVBUS_H
 #define VMBNET_HVBUS_H
 
+#include "vmbc_lport.h"
 #include "vmbnet_vmbc.h"
 
 #define HVBUS_DRV_NAME "vmbnet_hvbus"
@@ -64,7 +65,7 @@ struct hvb_bus {
 	struct device *dev; /* &pdev->dev: the hv_devices' parent */
 	void __iomem *regs;
 	struct vmbc vmbc;
-	struct mutex msg_lock; /* the message page */
+	struct vmbc_lport lport; /* vmbc's opaque: BAR0, the message-page lock */
 	/* channels: hv_vmbus's vmbus_connection.channel_mutex, taken before
 	 * the message lock
 	 */

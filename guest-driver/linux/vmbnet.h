@@ -9,6 +9,7 @@
 
 #include "vmbnet_ddi.h"
 #include "vmbnet_hist.h"
+#include "vmbc_lport.h"
 #include "vmbnet_vmbc.h"
 #include "vmbnet/vmb_nvsp.h"
 #include "vmbnet/vmb_pci.h"
@@ -55,7 +56,7 @@ struct vmbnet_dev {
 	u8 mac[6];
 	int nvec; /* MSI-X vectors allocated, or 1 for INTx */
 	struct vmbc vmbc; /* the VMBus client: message page, GPADLs, channels */
-	struct mutex ctrl_lock; /* message page */
+	struct vmbc_lport lport; /* its port: BAR0, the message-page lock */
 	u32 nchan; /* channels in use */
 	struct vmbnet_guest_chan chan[VMB_PCI_MAX_CHANNELS];
 	/* the DDI core on channel 0 (vmbnet_ddi_linux.c) */

@@ -8,73 +8,23 @@
 #include <linux/pci.h>
 
 #include "vmbnet.h"
+#include "vmbc_lport.h"
 #include "vmbnet_ddi_linux.h"
 
 /* ---- the VMBus client's port: the PCI function ------------------------- */
 
-static u32 port_rd(void *opaque, u32 reg)
-{
-	return vmbnet_rd(opaque, reg);
-}
-
-static void port_wr(void *opaque, u32 reg, u32 val)
-{
-	vmbnet_wr(opaque, reg, val);
-}
-
-static void port_sleep(void *opaque, unsigned int us)
-{
-	usleep_range(us, 5 * us);
-}
-
-static u64 port_now_ms(void *opaque)
-{
-	return jiffies_to_msecs(jiffies);
-}
-
-static void port_log(void *opaque, const char *fmt, va_list ap)
-{
-	struct vmbnet_dev *vd = opaque;
-	struct va_format vaf = { .fmt = fmt };
-	va_list aq;
-
-	va_copy(aq, ap);
-	vaf.va = &aq;
-	/* a hostile host may say the same wrong thing forever: counted in the
-	 * client's stats, logged at a rate the console survives
-	 */
-	dev_warn_ratelimited(&vd->pdev->dev, "%pV", &vaf);
-	va_end(aq);
-}
-
-static void port_msg_lock(void *opaque)
-{
-	mutex_lock(&((struct vmbnet_dev *)opaque)->ctrl_lock);
-}
-
-static void port_msg_unlock(void *opaque)
-{
-	mutex_unlock(&((struct vmbnet_dev *)opaque)->ctrl_lock);
-}
-
 static void port_chan_lock(void *opaque, u32 index)
 {
-	spin_lock_bh(&((struct vmbnet_dev *)opaque)->chan[index].tx_lock);
+	spin_lock_bh(&container_of(opaque, struct vmbnet_dev, lport)->chan[index].tx_lock);
 }
 
 static void port_chan_unlock(void *opaque, u32 index)
 {
-	spin_unlock_bh(&((struct vmbnet_dev *)opaque)->chan[index].tx_lock);
+	spin_unlock_bh(&container_of(opaque, struct vmbnet_dev, lport)->chan[index].tx_lock);
 }
 
 static const struct vmbc_port vmbnet_vmbc_port = {
-	.rd = port_rd,
-	.wr = port_wr,
-	.sleep = port_sleep,
-	.now_ms = port_now_ms,
-	.log = port_log,
-	.msg_lock = port_msg_lock,
-	.msg_unlock = port_msg_unlock,
+	VMBC_LPORT_OPS,
 	.chan_lock = port_chan_lock,
 	.chan_unlock = port_chan_unlock,
 };
@@ -106,7 +56,8 @@ static int vmbnet_check_device(struct vmbnet_dev *vd)
 	struct vmbc *c = &vd->vmbc;
 	int err;
 
-	vmbc_init(c, &vmbnet_vmbc_port, vd);
+	vmbc_lport_init(&vd->lport, vd->regs, &vd->pdev->dev);
+	vmbc_init(c, &vmbnet_vmbc_port, &vd->lport);
 	err = vmbc_probe(c);
 	if (err)
 		return err;
@@ -127,7 +78,6 @@ static int vmbnet_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!vd)
 		return -ENOMEM;
 	vd->pdev = pdev;
-	mutex_init(&vd->ctrl_lock);
 	pci_set_drvdata(pdev, vd);
 
 	err = pcim_enable_device(pdev);
