@@ -72,3 +72,30 @@ function(vmbnet_guest_boot_tests dir)
     vmbnet_guest_case_tests(${name} ${script})
   endforeach()
 endfunction()
+
+# The boot <name> of guest script <script> on datapath B: vmbnet-pci hands
+# its channel to vmbnet-dpdk (ci/with-vmbnet-dpdk.sh), guest RAM shared.
+# DPDK_ARGS: the wrapper's port options; APPEND: kernel arguments; QEMU_ARGS:
+# after the boot runner's own (the device's line, with backend=@SOCK@).
+function(vmbnet_guest_dpdk_boot_test name script)
+  cmake_parse_arguments(B "" "APPEND" "DPDK_ARGS;QEMU_ARGS" ${ARGN})
+  set(sock ${VMBNET_GUEST_RESULTS}/${name}.sock)
+  string(REPLACE "@SOCK@" "${sock}" qargs "${B_QEMU_ARGS}")
+  get_filename_component(sname ${script} NAME_WE)
+  set(append)
+  if(B_APPEND)
+    set(append --append ${B_APPEND})
+  endif()
+  add_test(NAME guest.${name}.boot
+    COMMAND ${PROJECT_SOURCE_DIR}/ci/with-vmbnet-dpdk.sh --dpdk $<TARGET_FILE:vmbnet-dpdk>
+            --socket ${sock} --log ${VMBNET_GUEST_RESULTS}/${name}.backend.log
+            --prefix vmbnet-ctest-${name} ${B_DPDK_ARGS} --
+            ${PROJECT_SOURCE_DIR}/ci/boot.sh --qemu ${VMBNET_QEMU}
+            --kernel ${VMBNET_GUEST_KERNEL} --initrd ${VMBNET_GUEST_INITRD} --script ${sname}
+            --timeout 240 --quiet --cases-decide --shared-ram ${append}
+            --log ${VMBNET_GUEST_RESULTS}/${name}.log
+            --results ${VMBNET_GUEST_RESULTS}/${name}.txt -- ${qargs})
+  set_tests_properties(guest.${name}.boot PROPERTIES FIXTURES_SETUP guest_${name}
+                       LABELS "guest;dpdk" TIMEOUT 300 RESOURCE_LOCK guest_cpu)
+  vmbnet_guest_case_tests(${name} ${script})
+endfunction()
