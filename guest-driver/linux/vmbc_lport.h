@@ -31,8 +31,8 @@ void vmbc_lport_log(void *opaque, const char *fmt, va_list ap);
 void vmbc_lport_msg_lock(void *opaque);
 void vmbc_lport_msg_unlock(void *opaque);
 
-#define VMBC_LPORT_OPS                                                                   \
-	.rd = vmbc_lport_rd, .wr = vmbc_lport_wr, .sleep = vmbc_lport_sleep,             \
+#define VMBC_LPORT_OPS                                                                       \
+	.rd = vmbc_lport_rd, .wr = vmbc_lport_wr, .sleep = vmbc_lport_sleep,                 \
 	.now_ms = vmbc_lport_now_ms, .log = vmbc_lport_log, .msg_lock = vmbc_lport_msg_lock, \
 	.msg_unlock = vmbc_lport_msg_unlock
 
