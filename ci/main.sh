@@ -9,14 +9,17 @@
 #                     DDI cycle's own cost, like DPDK's net_null)
 #   vmbnet/dpdk-null  vmbnet-pci,backend=: the channel served by vmbnet-dpdk
 #                     (datapath B) on a DPDK net_null port, guest RAM shared
+#   hv_netvsc/null    vmbnet-pci, no netdev, driven by the kernel's own
+#                     hv_netvsc.ko on vmbnet_hvbus.ko: guest pktgen
 #   vmbnet/udp        vmbnet-pci on QEMU's UDP socket netdev
+#   hv_netvsc/udp     the same on the UDP socket netdev
 #   virtio-net/udp    virtio-net-pci on the UDP socket netdev (reference)
 #   virtio-net/null   virtio-net-pci, no netdev (reference)
 # Results: the table on stdout, build/reports/guest-cycle.json, .hgrm files.
 #
 # usage: ci/main.sh [--quick] [--icount] [--timeout S] [--no-build]
 #   --quick    only the null boots (vmbnet/null, vmbnet/dpdk-null,
-#              virtio-net/null)
+#              hv_netvsc/null, virtio-net/null)
 #   --icount   run the guests with -icount (guest time counts instructions:
 #              pps in guest time repeats run to run, independent of load;
 #              vmbnet/dpdk-null is skipped: its backend runs in host time)
@@ -79,8 +82,10 @@ if [ "${#icount[@]}" = 0 ]; then
 else # single-threaded TCG, and a backend that runs in host time, not guest time
     echo "main: vmbnet/dpdk-null skipped: -icount runs TCG single-threaded (no guest barriers)"
 fi
+boot hv_netvsc/null pktgen-netvsc -device vmbnet-pci
 if [ "$quick" = 0 ]; then
     boot vmbnet/udp cycle -device vmbnet-pci,netdev=n0 $udp
+    boot hv_netvsc/udp pktgen-netvsc -device vmbnet-pci,netdev=n0 $udp
     boot virtio-net/udp pktgen-virtio -device virtio-net-pci,netdev=n0,romfile= $udp
 fi
 boot virtio-net/null pktgen-virtio -device virtio-net-pci,romfile=

@@ -17,3 +17,5 @@ done
 ip link set "$dev" up
 echo "vmbnet-job: guest pktgen over virtio-net $dev, burst 32"
 /vmbnet/bin/pktgen.sh "$dev" "$PKTGEN_COUNT" 64 32 virtio-pktgen
+# and at burst 1, beside hv_netvsc's row (which cannot take pktgen's burst)
+/vmbnet/bin/pktgen.sh "$dev" "$PKTGEN_COUNT" 64 1 virtio-pktgen-b1
