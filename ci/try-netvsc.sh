@@ -48,5 +48,5 @@ if [ "$dpdk" = 1 ]; then
         --tap-addr 10.0.3.1/24 -- "${boot[@]}" --shared-ram --append vmbnet.net=tap -- \
         -smp 1,maxcpus=2 -device "vmbnet-pci,id=vmbnet0,backend=$out/dpdk.sock,mac=52:54:00:4e:56:01"
 fi
-exec "${boot[@]}" -- -device vmbnet-pci,id=vmbnet0,netdev=n0,mac=52:54:00:4e:56:01 \
+exec "${boot[@]}" -- -smp 4 -device vmbnet-pci,id=vmbnet0,netdev=n0,mac=52:54:00:4e:56:01,queues=4 \
     -netdev user,id=n0,guestfwd=tcp:10.0.2.100:1234-cmd:/bin/uname
