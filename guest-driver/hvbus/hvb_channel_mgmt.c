@@ -261,13 +261,11 @@ void hvb_ctrl_work(struct work_struct *w)
 		b->evq_count--;
 		spin_unlock_irqrestore(&b->evq_lock, flags);
 		mutex_lock(&b->chan_mutex);
-		if (b->stopping)
-			;
-		else if (e.rescind)
+		if (!b->stopping && e.rescind)
 			chan_rescind(b, e.offer.relid);
-		else if (e.offer.sub_channel_index)
+		else if (!b->stopping && e.offer.sub_channel_index)
 			subchannel_add(b, &e.offer);
-		else
+		else if (!b->stopping)
 			dev_warn(b->dev, "late offer of primary channel %u: not probed\n",
 				 e.offer.relid);
 		mutex_unlock(&b->chan_mutex);
