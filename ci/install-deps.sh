@@ -14,8 +14,8 @@ SUDO=${SUDO:-}
 export DEBIAN_FRONTEND=noninteractive
 
 # Build tools, QEMU build dependencies, DPDK, report/plot/fuzz libraries,
-# guest image tools. The guest kernel headers are added below once the
-# kernel version is known.
+# guest image tools, iproute2 for the net_tap peer of the datapath-B boots.
+# The guest kernel headers are added below once the kernel version is known.
 PKGS=(
     build-essential cmake ninja-build meson pkg-config ccache dpkg-dev
     python3 python3-venv flex bison libglib2.0-dev libpixman-1-dev libfdt-dev
@@ -23,7 +23,7 @@ PKGS=(
     libdpdk-dev dpdk-dev dpdk
     libjansson-dev libpcap-dev tcpdump gnuplot-nox
     clang-14 libclang-rt-14-dev llvm-14
-    busybox-static cpio kmod qemu-system-data seabios
+    busybox-static cpio kmod iproute2 qemu-system-data seabios
     valgrind shellcheck clang-format-14 linux-source-6.1
 )
 
