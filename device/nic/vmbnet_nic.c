@@ -374,11 +374,11 @@ uint32_t vmbnet_nic_buf_relid(const struct vmbnet_nic_chan *nc)
  */
 void vmbnet_nic_rx_range(const struct vmbnet_nic_chan *nc, uint32_t *lo, uint32_t *hi)
 {
-	const struct vmbnet_host *h = nc->ch->host;
-	uint32_t per = nc->rx_slots / vmbnet_host_max_queues(h);
+	uint32_t queues = vmbnet_host_max_queues(nc->ch->host);
+	uint32_t per = nc->rx_slots / queues;
 
-	*lo = per * (vmbnet_host_max_queues(h) > 1 ? nc->ch->index : 0);
-	*hi = vmbnet_host_max_queues(h) > 1 ? *lo + per : nc->rx_slots;
+	*lo = queues > 1 ? per * nc->ch->index : 0;
+	*hi = *lo + per;
 }
 
 int vmbnet_nic_rx_slots_init(struct vmbnet_nic_chan *nc, const uint8_t *busy)
