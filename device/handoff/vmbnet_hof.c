@@ -137,6 +137,8 @@ int vmbnet_hof_check(const void *msg, uint32_t len, unsigned int nfds, const cha
 		*why = "header length differs from the message";
 	else if (h.type == VMB_HOF_ACK)
 		*why = len == sizeof(struct vmb_hof_ack) && !nfds ? NULL : "bad ACK";
+	else if (h.type == VMB_HOF_OFFER)
+		*why = len == sizeof(struct vmb_hof_offer) && !nfds ? NULL : "bad OFFER";
 	else if (h.type >= sizeof(hof_layout) / sizeof(hof_layout[0]) || !hof_layout[h.type].size)
 		*why = "unknown message type";
 	else if (hof_layout[h.type].variable ? len < hof_layout[h.type].size :

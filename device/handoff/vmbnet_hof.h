@@ -155,6 +155,7 @@ struct vmbnet_hof_back_stats {
 	uint64_t msgs, bad_msgs;
 	uint64_t resumed; /* channels taken over from a predecessor */
 	uint64_t ckpt_failed; /* checkpoints that could not be written */
+	uint64_t offers; /* OFFERs sent: subchannel requests the guest made */
 };
 
 struct vmbnet_hof_back {

@@ -66,13 +66,39 @@ static void back_guest_error(void *opaque, const char *what)
 	b->last_error = what;
 }
 
+/* The guest asked for subchannels: the front end offers them (the ACK-less
+ * message of vmb_handoff.h). A front end that is gone offers nothing, and the
+ * next backend's replay does not either: the guest asks again when it
+ * reattaches.
+ */
+static void back_offer(void *opaque, uint32_t count)
+{
+	struct vmbnet_hof_back *b = opaque;
+	struct vmb_hof_offer m = { .hdr = { VMB_HOF_OFFER, sizeof(m), 0, 0 }, .count = count };
+
+	if (b->sock < 0 || vmbnet_hof_send(b->sock, &m, sizeof(m), NULL, 0))
+		b->last_error = "OFFER: the front end is gone";
+	else
+		b->stats.offers++;
+}
+
 static const struct vmbnet_host_ops back_host_ops = {
 	.map = back_map,
 	.unmap = back_unmap,
 	.page_ok = back_page_ok,
 	.notify = back_notify,
 	.guest_error = back_guest_error,
+	.offer_subchannels = back_offer,
 };
+
+/* Is any channel open? */
+static bool back_any_open(const struct vmbnet_hof_back *b)
+{
+	for (uint32_t i = 0; i < b->host.nchan; i++)
+		if (b->host.chan[i].state != VMBNET_CHAN_OFFERED)
+			return true;
+	return false;
+}
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -102,6 +128,15 @@ static void *map_fd(int fd, uint64_t off, uint64_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* The mirror is past the guest's contact and offers: which channels the
+ * guest may use is the front end's to check, so every one is on offer here.
+ */
+static void back_connected(struct vmbnet_hof_back *b)
+{
+	b->host.connected = true;
+	b->host.offered = (uint32_t)((1ull << b->host.nchan) - 1);
+}
+
 static int back_hello(struct vmbnet_hof_back *b, const struct vmb_hof_hello *m, int *fds,
 		      const struct vmbnet_nic_ops *ops, void *opaque)
 {
@@ -127,7 +162,7 @@ static int back_hello(struct vmbnet_hof_back *b, const struct vmb_hof_hello *m, 
 	vmbnet_nic_init(&b->nic, &b->host, m->mtu, ops, opaque);
 	b->nic.link_up = !!m->link_up;
 	b->nic.busy_poll = b->busy_poll;
-	b->host.connected = true;
+	back_connected(b);
 	b->state->generation++;
 	b->hello = true;
 	return 0;
@@ -157,10 +192,16 @@ static int back_region(struct vmbnet_hof_back *b, const struct vmb_hof_mem_regio
 
 static int back_chan_open(struct vmbnet_hof_back *b, const struct vmb_hof_chan_open *m, int *fds)
 {
+	bool on_request = m->flags & VMB_HOF_OPEN_SUBCH_ON_REQUEST;
 	int err;
 
-	if (m->index >= b->host.nchan || m->flags & ~VMB_HOF_OPEN_RESUME)
+	if (m->index >= b->host.nchan ||
+	    m->flags & ~(VMB_HOF_OPEN_RESUME | VMB_HOF_OPEN_SUBCH_ON_REQUEST))
 		return -EINVAL;
+	/* one offer model while any channel is open: the guest chose it */
+	if (back_any_open(b) && on_request != b->host.subch_on_request)
+		return -EINVAL;
+	b->host.subch_on_request = on_request;
 	close_fd(&b->kick[m->index]);
 	close_fd(&b->call[m->index]);
 	b->kick[m->index] = fds[0];
@@ -218,7 +259,7 @@ static int back_dispatch(struct vmbnet_hof_back *b, const uint8_t *msg, uint32_t
 		return 0;
 	case VMB_HOF_RESET:
 		vmbnet_host_reset(&b->host);
-		b->host.connected = true;
+		back_connected(b);
 		return 0;
 	case VMB_HOF_START:
 		b->started = true;
@@ -239,8 +280,8 @@ int vmbnet_hof_back_message(struct vmbnet_hof_back *b, const void *msg, uint32_t
 	if (len >= sizeof(h))
 		memcpy(&h, msg, sizeof(h));
 	err = vmbnet_hof_check(msg, len, nfds, &why);
-	if (!err && h.type == VMB_HOF_ACK) {
-		why = "ACK from the front end";
+	if (!err && (h.type == VMB_HOF_ACK || h.type == VMB_HOF_OFFER)) {
+		why = "a backend's message from the front end";
 		err = -EPROTO;
 	}
 	if (err) {

@@ -139,10 +139,31 @@ static void front_drop(struct vmbnet_hof_front *f, const char *why, int err, boo
 }
 
 /*
- * Read one message, which must be the ACK of @seq: 1 with its status (0 or
- * -errno: a positive status is a protocol error, never success,
- * hostile-peers bug 8) in *@status and value in *@value; 0 when nothing is
- * waiting; -1 after dropping a backend that hung up or broke the protocol.
+ * The backend answered the guest's subchannel request (NVSP 133) with
+ * @m->count subchannels: offer those not offered yet. The guest may have
+ * closed the primary meanwhile (its CLOSE can overtake the backend's
+ * message): then there is nothing to offer, and the backend did no wrong.
+ */
+static void front_offer(struct vmbnet_hof_front *f, const struct vmb_hof_offer *m)
+{
+	struct vmbnet_host *h = f->host;
+
+	if (!h->subch_on_request || h->chan[0].state != VMBNET_CHAN_OPEN) {
+		front_event(f, "backend-offer-ignored: no open primary in Hyper-V's model", 0);
+		return;
+	}
+	vmbnet_host_offer_subchannels(h, m->count);
+	front_event(f, "backend-offer", 0);
+}
+
+#define TOOK_UNASKED 2 /* front_take_ack(): an OFFER, handled */
+
+/*
+ * Read one message, which must be the ACK of @seq or an OFFER: 1 with the
+ * ACK's status (0 or -errno: a positive status is a protocol error, never
+ * success, hostile-peers bug 8) in *@status and value in *@value;
+ * TOOK_UNASKED after handling an OFFER; 0 when nothing is waiting; -1
+ * after dropping a backend that hung up or broke the protocol.
  */
 static int front_take_ack(struct vmbnet_hof_front *f, uint32_t seq, int *status, uint32_t *value)
 {
@@ -156,7 +177,16 @@ static int front_take_ack(struct vmbnet_hof_front *f, uint32_t seq, int *status,
 	if (ret == -EAGAIN)
 		return 0;
 	if (ret > 0 && vmbnet_hof_check(buf, (uint32_t)ret, nfds, &why) == 0) {
-		memcpy(&ack, buf, sizeof(ack));
+		memcpy(&ack, buf, sizeof(ack.hdr));
+		if (ack.hdr.type == VMB_HOF_OFFER) {
+			struct vmb_hof_offer o;
+
+			memcpy(&o, buf, sizeof(o));
+			front_offer(f, &o);
+			return TOOK_UNASKED;
+		}
+		if (ack.hdr.type == VMB_HOF_ACK)
+			memcpy(&ack, buf, sizeof(ack));
 		if (ack.hdr.type == VMB_HOF_ACK && ack.req_seq == seq && ack.status <= 0) {
 			*status = ack.status;
 			if (value)
@@ -174,33 +204,39 @@ static int front_take_ack(struct vmbnet_hof_front *f, uint32_t seq, int *status,
 	return -1;
 }
 
-/* Wait for the ACK of @seq; its status, or -errno after dropping the backend. */
-static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *value)
-{
-	struct pollfd p = { .fd = f->sock, .events = POLLIN };
-	int ret, status;
-
-	do
-		ret = poll(&p, 1, VMBNET_HOF_ACK_TIMEOUT_MS);
-	while (ret < 0 && errno == EINTR);
-	if (ret <= 0) {
-		front_drop(f, "backend-timeout", ret ? -errno : -ETIMEDOUT, true);
-		return -ETIMEDOUT;
-	}
-	ret = front_take_ack(f, seq, &status, value);
-	if (ret > 0)
-		return status;
-	if (!ret) /* readable, then nothing: a broken peer */
-		front_drop(f, "backend-protocol-error", -EPROTO, true);
-	return -ENOTCONN;
-}
-
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Wait for the ACK of @seq (handling OFFERs that come before it); its
+ * status, or -errno after dropping the backend.
+ */
+static int front_wait_ack(struct vmbnet_hof_front *f, uint32_t seq, uint32_t *value)
+{
+	uint64_t deadline = mono_ms() + VMBNET_HOF_ACK_TIMEOUT_MS, now;
+	struct pollfd p = { .fd = f->sock, .events = POLLIN };
+	int ret, status;
+
+	do {
+		now = mono_ms();
+		do
+			ret = poll(&p, 1, now < deadline ? (int)(deadline - now) : 0);
+		while (ret < 0 && errno == EINTR);
+		if (ret <= 0) {
+			front_drop(f, "backend-timeout", ret ? -errno : -ETIMEDOUT, true);
+			return -ETIMEDOUT;
+		}
+		ret = front_take_ack(f, seq, &status, value);
+	} while (ret == TOOK_UNASKED);
+	if (ret > 0)
+		return status;
+	if (!ret) /* readable, then nothing: a broken peer */
+		front_drop(f, "backend-protocol-error", -EPROTO, true);
+	return -ENOTCONN;
 }
 
 /* The oldest unanswered request, answered with @status. */
@@ -313,16 +349,22 @@ static int front_send_gpadl(struct vmbnet_hof_front *f, const struct vmbnet_gpad
 	return err;
 }
 
+/* The CHAN_OPEN of @ch, with @flags besides the guest's offer model. */
+static void open_msg(struct vmb_hof_chan_open *m, const struct vmbnet_channel *ch, uint32_t flags)
+{
+	memset(m, 0, sizeof(*m));
+	m->index = ch->index;
+	m->gpadl = ch->gpadl;
+	m->downstream_offset = (uint32_t)(ch->in.size / VMB_PAGE_SIZE + 1);
+	m->flags = flags | (ch->host->subch_on_request ? VMB_HOF_OPEN_SUBCH_ON_REQUEST : 0);
+}
+
 static int front_send_open(struct vmbnet_hof_front *f, struct vmbnet_channel *ch, uint32_t flags)
 {
-	struct vmb_hof_chan_open m = {
-		.index = ch->index,
-		.gpadl = ch->gpadl,
-		.downstream_offset = (uint32_t)(ch->in.size / VMB_PAGE_SIZE + 1),
-		.flags = flags,
-	};
+	struct vmb_hof_chan_open m;
 	int fds[2] = { f->kick[ch->index], f->call[ch->index] };
 
+	open_msg(&m, ch, flags);
 	return front_request(f, &m, sizeof(m), VMB_HOF_CHAN_OPEN, fds, 2, NULL);
 }
 
@@ -395,23 +437,14 @@ static int front_replay(struct vmbnet_hof_front *f)
 	return err;
 }
 
-/* Has the connected backend gone without us noticing yet? */
-static bool front_peer_gone(struct vmbnet_hof_front *f)
-{
-	struct pollfd p = { .fd = f->sock, .events = POLLIN };
-
-	/* It never speaks unasked: readable means hang-up or garbage. */
-	return poll(&p, 1, 0) > 0;
-}
-
 int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 {
 	int s = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC), err;
 
 	if (s < 0)
 		return -errno;
-	if (f->sock >= 0 && front_peer_gone(f))
-		front_drop(f, "backend-hangup", 0, false);
+	if (f->sock >= 0) /* gone without us noticing yet? */
+		vmbnet_hof_front_sock_event(f);
 	if (f->sock >= 0 || !front_unfenced_gone(f)) {
 		close(s); /* one backend at a time, and never beside an unfenced one */
 		f->stats.rejected++;
@@ -436,16 +469,19 @@ int vmbnet_hof_front_accept(struct vmbnet_hof_front *f)
 
 void vmbnet_hof_front_sock_event(struct vmbnet_hof_front *f)
 {
-	int status;
+	int status, ret;
 
-	if (f->sock >= 0 && !f->npending) {
-		/* the backend only speaks when asked: this is a hang-up */
-		front_drop(f, "backend-hangup", 0, false);
-		return;
+	/* With nothing outstanding only an OFFER or a hang-up is legal: seq 0
+	 * is never a request's.
+	 */
+	while (f->sock >= 0) {
+		ret = front_take_ack(f, f->npending ? f->pending[f->pending_head].seq : 0, &status,
+				     NULL);
+		if (ret == 1)
+			pending_pop(f, status);
+		else if (ret != TOOK_UNASKED)
+			break;
 	}
-	while (f->sock >= 0 && f->npending &&
-	       front_take_ack(f, f->pending[f->pending_head].seq, &status, NULL) > 0)
-		pending_pop(f, status);
 }
 
 int vmbnet_hof_front_next_timeout_ms(const struct vmbnet_hof_front *f)
@@ -495,13 +531,10 @@ static void done_open(struct vmbnet_hof_front *f, int status, uintptr_t ctx)
 static int front_open(struct vmbnet_channel *ch)
 {
 	struct vmbnet_hof_front *f = chan_front(ch);
-	struct vmb_hof_chan_open m = {
-		.index = ch->index,
-		.gpadl = ch->gpadl,
-		.downstream_offset = (uint32_t)(ch->in.size / VMB_PAGE_SIZE + 1),
-	};
+	struct vmb_hof_chan_open m;
 	int fds[2] = { f->kick[ch->index], f->call[ch->index] }, err;
 
+	open_msg(&m, ch, 0);
 	memset(&f->state->chan[ch->index], 0, sizeof(f->state->chan[0]));
 	if (!ch->host->async_ok) {
 		err = front_send_open(f, ch, 0);
@@ -549,11 +582,11 @@ static void front_close(struct vmbnet_channel *ch)
 
 static void done_close(struct vmbnet_hof_front *f, int status, uintptr_t index)
 {
-	struct vmbnet_channel *ch = &f->host->chan[index];
+	struct vmbnet_host *h = f->host;
 
-	if (f->host->op.type == VMBNET_OP_CLOSE && f->host->op.relid == ch->relid) {
-		close_done(f, ch, status);
-		vmbnet_host_op_done(f->host, VMBNET_OP_CLOSE, 0);
+	if (h->op.type == VMBNET_OP_CLOSE && h->op.closing & (1u << index)) {
+		close_done(f, &h->chan[index], status);
+		vmbnet_host_close_done(h, (uint32_t)index);
 	}
 }
 

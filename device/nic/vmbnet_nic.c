@@ -424,6 +424,7 @@ static void nic_inherit_primary(struct vmbnet_nic_chan *nc)
 	nc->tx_sections = p0->tx_sections;
 	nc->nvsp_version = p0->nvsp_version;
 	nc->rndis_ready = p0->rndis_ready;
+	nc->rndis_halted = p0->rndis_halted;
 	nc->packet_filter = p0->packet_filter;
 }
 
@@ -510,10 +511,11 @@ static void nic_release_tx_buf(struct vmbnet_nic_chan *nc)
 /*
  * SUBCHANNEL, on the primary: in Hyper-V's offer model the host offers up
  * to the number asked for (the guest's RSS capabilities query said how many
- * queues there may be) and says how many it allocated. In vmbnet's own
- * model, and in an external backend (which cannot offer), it allocates
- * none: both Linux (rndis_set_subchannel) and DPDK (hn_nvs_alloc_subchans)
- * take 0 with success and go on with the primary channel alone.
+ * queues there may be) and says how many it allocated; an external backend
+ * leaves the offers to its front end (host op offer_subchannels). In
+ * vmbnet's own model it allocates none: both Linux (rndis_set_subchannel)
+ * and DPDK (hn_nvs_alloc_subchans) take 0 with success and go on with the
+ * primary channel alone.
  */
 static void nvsp_subchannel(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const uint8_t *msg)
 {
@@ -793,7 +795,7 @@ static void nic_close(struct vmbnet_channel *ch)
 	vmbnet_nic_publish(nc);
 	vmb_ring_rx_release(&ch->in);
 	vmbnet_nic_release_bufs(nc);
-	nc->rndis_ready = false;
+	nc->rndis_ready = nc->rndis_halted = false;
 	nc->nvsp_version = 0;
 }
 

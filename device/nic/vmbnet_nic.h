@@ -68,6 +68,7 @@ struct vmbnet_nic_stats {
 	uint64_t stalls; /* passes stopped for lack of ring space or slots */
 	uint64_t unknown_completions; /* guest completed an id we never sent */
 	uint64_t control_msgs; /* RNDIS control requests answered */
+	uint64_t tx_discarded; /* data after RNDIS HALT: completed, not sent */
 };
 
 /* A guest buffer registered as a GPADL, mapped page by page. */
@@ -84,6 +85,7 @@ struct vmbnet_nic_chan {
 	struct vmbnet_channel *ch;
 	uint32_t nvsp_version; /* 0 until NVSP INIT */
 	uint8_t rndis_ready; /* RNDIS INITIALIZE done */
+	uint8_t rndis_halted; /* RNDIS HALT since: data is discarded, not failed */
 	uint8_t needs_doorbell; /* stalled: resume at the next doorbell */
 	uint8_t link_indication_pending; /* link changed; tell the guest when room */
 	uint32_t packet_filter; /* RNDIS OID_GEN_CURRENT_PACKET_FILTER */

@@ -40,7 +40,7 @@ int vmbnet_nic_checkpoint(struct vmbnet_nic *nic, uint32_t chan, struct vmb_hof_
 	ck->in_read = vmb_ring_position(&nc->ch->in);
 	ck->out_write = vmb_ring_position(&nc->ch->out);
 	ck->nvsp_version = nc->nvsp_version;
-	ck->rndis_ready = nc->rndis_ready;
+	ck->rndis_ready = nc->rndis_ready ? 1 : nc->rndis_halted ? 2 : 0;
 	ck->packet_filter = nc->packet_filter;
 	ck->rx_gpadl = nc->rx_buf.pages ? nc->rx_buf.gpadl : 0;
 	ck->tx_gpadl = nc->tx_buf.pages ? nc->tx_buf.gpadl : 0;
@@ -103,7 +103,8 @@ static int nic_state_apply(struct vmbnet_nic_chan *nc, const struct vmb_hof_ckpt
 	struct vmbnet_host *h = nc->ch->host;
 
 	nc->nvsp_version = ck->nvsp_version;
-	nc->rndis_ready = !!ck->rndis_ready;
+	nc->rndis_ready = ck->rndis_ready == 1;
+	nc->rndis_halted = ck->rndis_ready == 2;
 	nc->packet_filter = ck->packet_filter;
 	/* Owed an indication, or the link changed since the guest was told. */
 	nc->link_indication_pending = ck->link_pending || !ck->link_up != !nc->nic->link_up;

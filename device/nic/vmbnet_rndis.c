@@ -285,6 +285,7 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 		memcpy(body, &c, sizeof(c));
 		rh.msg_len = sizeof(rh) + sizeof(c);
 		nc->rndis_ready = true;
+		nc->rndis_halted = false;
 		break;
 	}
 	case RNDIS_MSG_QUERY:
@@ -331,6 +332,7 @@ static uint32_t rndis_control(struct vmbnet_nic_chan *nc, const struct iovec *io
 	}
 	case RNDIS_MSG_HALT:
 		nc->rndis_ready = false;
+		nc->rndis_halted = true;
 		return 0;
 	default:
 		return 0;
@@ -355,7 +357,15 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 		vmbnet_nic_complete_rndis(nc, p, NVSP_STAT_INVALID_RNDIS_PKT);
 		return 0;
 	}
-	if (rh.msg_type == RNDIS_MSG_PACKET) {
+	if (rh.msg_type == RNDIS_MSG_PACKET && !nc->rndis_ready && nc->rndis_halted) {
+		/*
+		 * After HALT the device discards what comes (the RNDIS spec,
+		 * REMOTE_NDIS_HALT_MSG): completed, not sent. Linux hv_netvsc
+		 * may send one: rndis_filter_halt_device() sets nvdev->destroy,
+		 * which stops netvsc_send(), only after the HALT is out.
+		 */
+		nc->nic->stats.tx_discarded++;
+	} else if (rh.msg_type == RNDIS_MSG_PACKET) {
 		status = nc->rndis_ready ?
 				 rndis_packet(nc, iov, iovcnt, rh.msg_len, ppi, &ppi_len) :
 				 NVSP_STAT_FAIL;

@@ -465,6 +465,7 @@ static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
     vmbnet_host_init(&s->host, s->queues, s->conf.macaddr.a,
                      &vmbnet_pci_host_ops, s,
                      b ? &vmbnet_hof_front_handler : &vmbnet_nic_handler);
+    s->host.absent = s->absent_at_start;
     if (b && !vmbnet_pci_hof_realize(s, errp)) {
         vmbnet_host_fini(&s->host);
         return;
@@ -603,6 +604,7 @@ static int vmbnet_pci_pre_load(void *opaque)
     VmbnetPciState *s = opaque;
 
     vmbnet_host_reset(&s->host); /* nothing mapped or allocated remains */
+    s->host.absent = false; /* a NIC that went away has the subsection */
     return 0;
 }
 
@@ -635,6 +637,25 @@ static int vmbnet_pci_post_load(void *opaque, int version_id)
     return 0;
 }
 
+static bool vmbnet_pci_rescind_needed(void *opaque)
+{
+    VmbnetPciState *s = opaque;
+
+    return s->host.absent || s->host.rescinded;
+}
+
+static const VMStateDescription vmstate_vmbnet_pci_rescind = {
+    .name = TYPE_VMBNET_PCI "/rescind",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vmbnet_pci_rescind_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_BOOL(host.absent, VmbnetPciState),
+        VMSTATE_UINT32(host.rescinded, VmbnetPciState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static const VMStateDescription vmstate_vmbnet_pci = {
     .name = TYPE_VMBNET_PCI,
     .version_id = 2,
@@ -664,8 +685,36 @@ static const VMStateDescription vmstate_vmbnet_pci = {
         VMSTATE_STRUCT_ARRAY(nic.chan, VmbnetPciState, VMB_PCI_MAX_CHANNELS, 1,
                              vmstate_vmbnet_nic_chan, struct vmbnet_nic_chan),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * []) {
+        &vmstate_vmbnet_pci_rescind,
+        NULL
     }
 };
+
+/*
+ * present: false takes the NIC away from a running guest, true brings it
+ * back (qom-set), as Hyper-V rescinds a synthetic NIC removed from a
+ * running VM and offers one that is added; false on the command line
+ * starts without it.
+ */
+static bool vmbnet_pci_get_present(Object *obj, Error **errp)
+{
+    VmbnetPciState *s = VMBNET_PCI(obj);
+
+    return DEVICE(obj)->realized ? !s->host.absent : !s->absent_at_start;
+}
+
+static void vmbnet_pci_set_present(Object *obj, bool value, Error **errp)
+{
+    VmbnetPciState *s = VMBNET_PCI(obj);
+
+    if (!DEVICE(obj)->realized) {
+        s->absent_at_start = !value;
+        return;
+    }
+    vmbnet_host_set_present(&s->host, value);
+}
 
 static Property vmbnet_pci_properties[] = {
     DEFINE_NIC_PROPERTIES(VmbnetPciState, conf),
@@ -692,6 +741,11 @@ static void vmbnet_pci_class_init(ObjectClass *klass, void *data)
     dc->vmsd = &vmstate_vmbnet_pci;
     dc->reset = vmbnet_pci_reset;
     device_class_set_props(dc, vmbnet_pci_properties);
+    object_class_property_add_bool(klass, "present", vmbnet_pci_get_present,
+                                   vmbnet_pci_set_present);
+    object_class_property_set_description(klass, "present",
+        "the NIC is offered to the guest (false: rescinded, as a synthetic "
+        "NIC removed from a running Hyper-V VM)");
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 

@@ -37,6 +37,7 @@ struct VmbnetPciState {
     uint32_t mtu;
     uint32_t ring_pages;
     char *backend; /* backend=: datapath B's unix socket; NULL = datapath A */
+    bool absent_at_start; /* present=false before realize */
 
     /* the register file (device/vmbus): guest-visible state, identity */
     struct vmbnet_regs regfile;

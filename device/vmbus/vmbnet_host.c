@@ -61,12 +61,15 @@ uint32_t vmbnet_host_pop(struct vmbnet_host *h, void *buf)
 	return len;
 }
 
-/* The channel of @relid, if the guest may use it (offered, in Hyper-V's model). */
+/* The channel of @relid, if the guest may use it (offered, in Hyper-V's
+ * model; not rescinded, in either).
+ */
 static struct vmbnet_channel *host_chan(struct vmbnet_host *h, uint32_t relid)
 {
 	if (relid < 1 || relid > h->nchan)
 		return NULL;
-	if (h->subch_on_request && !(h->offered & (1u << (relid - 1))))
+	if ((h->subch_on_request || h->rescinded & (1u << (relid - 1))) &&
+	    !(h->offered & (1u << (relid - 1))))
 		return NULL;
 	return &h->chan[relid - 1];
 }
@@ -502,8 +505,11 @@ static void chan_close(struct vmbnet_channel *ch)
 		return;
 	if (h->async_ok && h->handler->close_async) {
 		if (h->handler->close_async(ch) == -EINPROGRESS) {
+			/* one guest CLOSE may close several channels (the
+			 * primary takes its subchannels along): each answers
+			 */
 			h->op.type = VMBNET_OP_CLOSE;
-			h->op.relid = ch->relid;
+			h->op.closing |= 1u << ch->index;
 			return;
 		}
 	} else {
@@ -525,6 +531,12 @@ static void msg_close(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
 	}
 	memcpy(&m, msg, sizeof(m));
 	ch = host_chan(h, m.child_relid);
+	/* Linux's vmbus_close_internal() closes a channel the host rescinded
+	 * meanwhile; the host closed it already: nothing to do.
+	 */
+	if (!ch && m.child_relid >= 1 && m.child_relid <= h->nchan &&
+	    h->rescinded & (1u << (m.child_relid - 1)))
+		return;
 	if (!ch || ch->state == VMBNET_CHAN_OFFERED) {
 		host_guest_error(h, "CLOSE_CHANNEL: channel not open");
 		return;
@@ -571,7 +583,21 @@ static void host_offer(struct vmbnet_host *h, uint32_t i)
 	o.connection_id = i; /* = doorbell index */
 	o.is_dedicated_interrupt = 1;
 	h->offered |= 1u << i;
+	h->rescinded &= ~(1u << i);
 	host_send(h, &o, sizeof(o));
+}
+
+/* Close channel @i if open and take it back from the guest. */
+static void host_rescind(struct vmbnet_host *h, uint32_t i)
+{
+	struct vmb_msg_rescind_offer r = { .hdr.msgtype = VMB_MSG_RESCIND_OFFER };
+
+	chan_close(&h->chan[i]);
+	h->offered &= ~(1u << i);
+	h->rescinded |= 1u << i;
+	r.child_relid = h->chan[i].relid;
+	host_trace(h, "channel-rescinded", r.child_relid, 0);
+	host_send(h, &r, sizeof(r));
 }
 
 static void msg_request_offers(struct vmbnet_host *h)
@@ -582,18 +608,44 @@ static void msg_request_offers(struct vmbnet_host *h)
 		host_guest_error(h, "REQUEST_OFFERS before INITIATE_CONTACT");
 		return;
 	}
-	for (uint32_t i = 0; i < (h->subch_on_request ? 1 : h->nchan); i++)
+	for (uint32_t i = 0; !h->absent && i < (h->subch_on_request ? 1 : h->nchan); i++)
 		host_offer(h, i);
 	host_send(h, &done, sizeof(done));
 }
 
+void vmbnet_host_set_present(struct vmbnet_host *h, bool present)
+{
+	if (h->absent == !present)
+		return;
+	h->absent = !present;
+	host_trace(h, present ? "present" : "absent", 0, 0);
+	if (!h->connected)
+		return; /* REQUEST_OFFERS will say */
+	if (!present) {
+		bool async = h->async_ok;
+
+		h->async_ok = false; /* not the guest's message: close now */
+		for (uint32_t i = h->nchan; i-- > 0;) /* subchannels first */
+			if (h->offered & (1u << i))
+				host_rescind(h, i);
+		h->async_ok = async;
+		return;
+	}
+	for (uint32_t i = 0; i < (h->subch_on_request ? 1 : h->nchan); i++)
+		host_offer(h, i);
+}
+
 uint32_t vmbnet_host_offer_subchannels(struct vmbnet_host *h, uint32_t want)
 {
-	uint32_t n = 0;
+	uint32_t n = want < h->nchan - 1 ? want : h->nchan - 1;
 
 	if (!h->subch_on_request)
 		return 0;
-	for (uint32_t i = 1; i < h->nchan && n < want; i++, n++)
+	if (h->ops->offer_subchannels) {
+		h->ops->offer_subchannels(h->opaque, n);
+		return n;
+	}
+	for (uint32_t i = 1; i <= n; i++)
 		if (!(h->offered & (1u << i)))
 			host_offer(h, i);
 	host_trace(h, "subchannels-offered", want, n);
@@ -608,17 +660,9 @@ uint32_t vmbnet_host_offer_subchannels(struct vmbnet_host *h, uint32_t want)
  */
 static void rescind_subchannels(struct vmbnet_host *h)
 {
-	for (uint32_t i = 1; i < h->nchan; i++) {
-		struct vmb_msg_rescind_offer r = { .hdr.msgtype = VMB_MSG_RESCIND_OFFER };
-
-		if (!(h->offered & (1u << i)))
-			continue;
-		chan_close(&h->chan[i]);
-		h->offered &= ~(1u << i);
-		r.child_relid = h->chan[i].relid;
-		host_trace(h, "channel-rescinded", r.child_relid, 0);
-		host_send(h, &r, sizeof(r));
-	}
+	for (uint32_t i = 1; i < h->nchan; i++)
+		if (h->offered & (1u << i))
+			host_rescind(h, i);
 }
 
 static void host_dispatch(struct vmbnet_host *h, const void *msg, uint32_t len)
@@ -732,12 +776,27 @@ void vmbnet_host_op_done(struct vmbnet_host *h, enum vmbnet_host_op op, int resu
 			gpadl_teardown_done(h, g, result);
 		break;
 	case VMBNET_OP_CLOSE:
-		if (ch && ch->state != VMBNET_CHAN_OFFERED)
-			chan_close_finish(ch);
+		for (uint32_t i = 0; i < h->nchan; i++)
+			if (h->op.closing & (1u << i) && h->chan[i].state != VMBNET_CHAN_OFFERED)
+				chan_close_finish(&h->chan[i]);
+		h->op.closing = 0;
 		break;
 	default:
 		break;
 	}
+	host_drain(h);
+}
+
+void vmbnet_host_close_done(struct vmbnet_host *h, uint32_t index)
+{
+	if (h->op.type != VMBNET_OP_CLOSE || index >= h->nchan || !(h->op.closing & (1u << index)))
+		return; /* reset meanwhile */
+	h->op.closing &= ~(1u << index);
+	if (h->chan[index].state != VMBNET_CHAN_OFFERED)
+		chan_close_finish(&h->chan[index]);
+	if (h->op.closing)
+		return;
+	h->op.type = VMBNET_OP_NONE;
 	host_drain(h);
 }
 
@@ -779,6 +838,7 @@ void vmbnet_host_reset(struct vmbnet_host *h)
 
 	/* a deferred answer still to come is for a device that is gone */
 	h->op.type = VMBNET_OP_NONE;
+	h->op.closing = 0;
 	h->inq_head = h->inq_count = 0;
 	h->async_ok = false; /* every channel closes now */
 	for (uint32_t i = 0; i < h->nchan; i++)
@@ -792,7 +852,7 @@ void vmbnet_host_reset(struct vmbnet_host *h)
 	}
 	h->connected = false;
 	h->subch_on_request = false;
-	h->offered = 0;
+	h->offered = h->rescinded = 0;
 	h->msgq_head = h->msgq_count = 0;
 	h->async_ok = async;
 	host_trace(h, "reset", 0, 0);

@@ -48,6 +48,11 @@ struct vmbnet_host_ops {
 	void (*guest_error)(void *opaque, const char *what);
 	/* State change, for trace events. */
 	void (*trace)(void *opaque, const char *event, uint32_t a, uint32_t b);
+	/* Optional, Hyper-V's offer model: the guest asked for subchannels
+	 * and has @count of them (1..@count); someone else makes the offers
+	 * (a backend's mirror of the host leaves them to its front end).
+	 */
+	void (*offer_subchannels)(void *opaque, uint32_t count);
 };
 
 /* A datapath serving open channels. */
@@ -146,6 +151,8 @@ struct vmbnet_host {
 	bool connected; /* INITIATE_CONTACT accepted */
 	bool subch_on_request; /* VMB_CONTACT_SUBCHANNELS_ON_REQUEST */
 	uint32_t offered; /* bit i: channel i offered to the guest */
+	uint32_t rescinded; /* bit i: channel i taken back (until offered again) */
+	bool absent; /* the NIC is gone (vmbnet_host_set_present); survives reset */
 	struct vmbnet_channel chan[VMB_PCI_MAX_CHANNELS];
 	struct vmbnet_gpadl gpadl[VMBNET_MAX_GPADLS];
 	/* host -> guest message queue */
@@ -159,6 +166,7 @@ struct vmbnet_host {
 	struct {
 		uint32_t type; /* enum vmbnet_host_op */
 		uint32_t relid, id, openid;
+		uint32_t closing; /* VMBNET_OP_CLOSE: bit i, channel i still closing */
 	} op;
 	uint8_t inq[VMBNET_INQ_LEN][VMB_MSG_MAX]; /* guest messages waiting for it */
 	uint16_t inq_len[VMBNET_INQ_LEN];
@@ -178,6 +186,18 @@ int vmbnet_host_init(struct vmbnet_host *h, uint32_t nchan, const uint8_t mac[6]
  * offered at REQUEST_OFFERS and none is allocated on request.
  */
 uint32_t vmbnet_host_offer_subchannels(struct vmbnet_host *h, uint32_t want);
+/*
+ * vmbnet_host_set_present() - the NIC goes away (@present false) or comes
+ * back, as when Hyper-V removes a synthetic NIC from a running VM or adds
+ * one. Going: every offered channel is closed (what is in flight fails),
+ * subchannels first, and rescinded. Coming back: offered again, as at
+ * REQUEST_OFFERS. The guest's GPADLs stay until it tears them down, and its
+ * CLOSE of a rescinded channel is taken silently (Linux's
+ * vmbus_close_internal() sends one after a rescind). A reset does not bring
+ * the NIC back.
+ */
+void vmbnet_host_set_present(struct vmbnet_host *h, bool present);
+
 /* Does the guest use Hyper-V's offer model (how many queues may it have)? */
 static inline uint32_t vmbnet_host_max_queues(const struct vmbnet_host *h)
 {
@@ -198,6 +218,11 @@ uint32_t vmbnet_host_pop(struct vmbnet_host *h, void *buf);
  * ignored.
  */
 void vmbnet_host_op_done(struct vmbnet_host *h, enum vmbnet_host_op op, int result);
+/* VMBNET_OP_CLOSE, one channel at a time: channel @index has closed. The
+ * guest's waiting messages go on once every channel that its CLOSE took
+ * along has (vmbnet_host_op_done(CLOSE) finishes them all at once).
+ */
+void vmbnet_host_close_done(struct vmbnet_host *h, uint32_t index);
 
 /* Guest rang channel @index's doorbell. */
 void vmbnet_host_doorbell(struct vmbnet_host *h, uint32_t index);

@@ -181,6 +181,17 @@ static struct hvb_chan *chan_by_relid(struct hvb_bus *b, u32 relid)
 	return NULL;
 }
 
+/* The first free slot of chan[] (VMB_PCI_MAX_CHANNELS when full). */
+static unsigned int free_slot(struct hvb_bus *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nchan; i++)
+		if (!b->chan[i])
+			return i;
+	return b->nchan;
+}
+
 /*
  * A subchannel offer: hv_vmbus's vmbus_process_offer() finds the primary by
  * type and instance, links the new channel into its sc_list and hands it to
@@ -189,16 +200,13 @@ static struct hvb_chan *chan_by_relid(struct hvb_bus *b, u32 relid)
 static void subchannel_add(struct hvb_bus *b, const struct vmbc_offer *o)
 {
 	struct hvb_chan *primary = NULL, *hc;
-	unsigned int i, slot = b->nchan;
+	unsigned int i, slot = free_slot(b);
 
 	for (i = 0; i < b->nchan; i++) {
 		struct hvb_chan *p = b->chan[i];
 
-		if (!p) {
-			slot = min(slot, i);
-			continue;
-		}
-		if (!p->ch.primary_channel && !p->ch.offermsg.offer.sub_channel_index &&
+		if (p && !p->ch.primary_channel && !p->ch.offermsg.offer.sub_channel_index &&
+		    !READ_ONCE(p->ch.rescind) &&
 		    !memcmp(&p->ch.offermsg.offer.if_type, &o->if_type, sizeof(guid_t)) &&
 		    !memcmp(&p->ch.offermsg.offer.if_instance, &o->if_instance, sizeof(guid_t)))
 			primary = p;
@@ -221,25 +229,103 @@ static void subchannel_add(struct hvb_bus *b, const struct vmbc_offer *o)
 }
 
 /*
+ * A primary offered after the first ones (the NIC came back, as a synthetic
+ * NIC added to a running Hyper-V VM): a channel in a free slot, whose
+ * device hvb_primary_register() puts on the bus. Returns the slot, or
+ * VMB_PCI_MAX_CHANNELS when there is none.
+ */
+static unsigned int primary_add(struct hvb_bus *b, const struct vmbc_offer *o)
+{
+	unsigned int slot = free_slot(b);
+	struct hvb_chan *hc;
+
+	if (slot >= VMB_PCI_MAX_CHANNELS) {
+		dev_warn(b->dev, "offer of primary channel %u: no room\n", o->relid);
+		return VMB_PCI_MAX_CHANNELS;
+	}
+	hc = chan_alloc(b, o);
+	if (!hc)
+		return VMB_PCI_MAX_CHANNELS;
+	b->chan[slot] = hc;
+	b->nchan = max(b->nchan, slot + 1);
+	return slot;
+}
+
+/* Outside chan_mutex: the driver's probe opens the channel, which takes it. */
+static void primary_register(struct hvb_bus *b, unsigned int slot)
+{
+	struct hvb_chan *hc = b->chan[slot];
+	int err;
+
+	dev_info(b->dev, "the host offered primary channel %u\n", hc->ch.offermsg.child_relid);
+	err = hvb_dev_register(b, hc, slot);
+	if (!err)
+		return;
+	dev_warn(b->dev, "primary channel %u: no device: %d\n", hc->ch.offermsg.child_relid, err);
+	mutex_lock(&b->chan_mutex);
+	hvb_chan_free(hc);
+	mutex_unlock(&b->chan_mutex);
+}
+
+/*
  * A rescind: a closed subchannel goes at once; an open one is marked, and
  * goes when its primary's vmbus_close() has closed it (hv_vmbus completes
- * rescind_event for that). A primary's device stays until the bus goes.
+ * rescind_event for that). A primary's device is taken off the bus by
+ * primary_gone(), as vmbus_onoffer_rescind() unregisters it; returned here
+ * because that must happen outside chan_mutex (the driver's remove closes
+ * the channel, which takes it).
  */
-static void chan_rescind(struct hvb_bus *b, u32 relid)
+static struct hv_device *chan_rescind(struct hvb_bus *b, u32 relid)
 {
 	struct hvb_chan *hc = chan_by_relid(b, relid);
+	struct hv_device *hv = NULL;
+	unsigned int i;
 
 	if (!hc)
-		return;
+		return NULL;
 	WRITE_ONCE(hc->ch.rescind, true);
-	if (!hc->ch.primary_channel) {
-		dev_warn(b->dev, "the host rescinded primary channel %u\n", relid);
-		return;
+	if (hc->ch.primary_channel) {
+		if (hc->opened)
+			complete(&hc->ch.rescind_event);
+		else
+			hvb_chan_free(hc);
+		return NULL;
 	}
-	if (hc->opened)
-		complete(&hc->ch.rescind_event);
-	else
+	for (i = 0; i < b->nchan; i++) {
+		if (b->chan[i] == hc) {
+			hv = b->hv[i];
+			b->hv[i] = NULL;
+		}
+	}
+	if (!hv) /* never on the bus (a failed registration) */
 		hvb_chan_free(hc);
+	return hv;
+}
+
+/* The device of a rescinded primary leaves the bus: its driver lets go of
+ * the channel (hv_netvsc's netvsc_remove() closes it), then the channel and
+ * whatever subchannels are left go.
+ */
+static void primary_gone(struct hvb_bus *b, struct hv_device *hv)
+{
+	struct hvb_chan *hc = hvb_chan(hv->channel);
+	struct vmbus_channel *sc, *tmp;
+
+	dev_info(b->dev, "the host rescinded primary channel %u: device %s goes\n",
+		 hc->ch.offermsg.child_relid, dev_name(&hv->device));
+	device_unregister(&hv->device);
+	mutex_lock(&b->chan_mutex);
+	list_for_each_entry_safe(sc, tmp, &hc->ch.sc_list, sc_list) {
+		hvb_chan_close(hvb_chan(sc));
+		hvb_chan_free(hvb_chan(sc));
+	}
+	if (hc->opened) {
+		dev_warn(b->dev, "channel %u still open after its driver let go: closing it\n",
+			 hc->ch.offermsg.child_relid);
+		hvb_chan_close(hc);
+	}
+	hvb_chan_free(hc);
+	mutex_unlock(&b->chan_mutex);
 }
 
 /* Vector 0's bottom half, and where the noted offers and rescinds are acted on. */
@@ -251,6 +337,9 @@ void hvb_ctrl_work(struct work_struct *w)
 
 	vmbc_poll(&b->vmbc);
 	for (;;) {
+		unsigned int added = VMB_PCI_MAX_CHANNELS;
+		struct hv_device *gone = NULL;
+
 		spin_lock_irqsave(&b->evq_lock, flags);
 		if (!b->evq_count) {
 			spin_unlock_irqrestore(&b->evq_lock, flags);
@@ -262,12 +351,15 @@ void hvb_ctrl_work(struct work_struct *w)
 		spin_unlock_irqrestore(&b->evq_lock, flags);
 		mutex_lock(&b->chan_mutex);
 		if (!b->stopping && e.rescind)
-			chan_rescind(b, e.offer.relid);
+			gone = chan_rescind(b, e.offer.relid);
 		else if (!b->stopping && e.offer.sub_channel_index)
 			subchannel_add(b, &e.offer);
 		else if (!b->stopping)
-			dev_warn(b->dev, "late offer of primary channel %u: not probed\n",
-				 e.offer.relid);
+			added = primary_add(b, &e.offer);
 		mutex_unlock(&b->chan_mutex);
+		if (gone)
+			primary_gone(b, gone);
+		if (added < VMB_PCI_MAX_CHANNELS)
+			primary_register(b, added);
 	}
 }

@@ -269,6 +269,27 @@ CASE(ack_from_front)
 	VT_CHECK(req(VMB_HOF_ACK, &a, sizeof(a), NULL, 0) < 0);
 }
 
+/* OFFER is the backend's to send: from the front end it is refused. */
+CASE(offer_from_front)
+{
+	struct vmb_hof_offer o = { .count = 1 };
+
+	VT_CHECK(req(VMB_HOF_OFFER, &o, sizeof(o), NULL, 0) < 0);
+	VT_EQ(B.stats.offers, 0);
+}
+
+/* A flag CHAN_OPEN does not define. */
+CASE_OWN_REGION(open_unknown_flag)
+{
+	struct vmb_hof_chan_open m = { .index = 0, .gpadl = 9, .flags = 4 };
+	int fds[2] = { eventfd(0, EFD_CLOEXEC), eventfd(0, EFD_CLOEXEC) };
+
+	VT_EQ(region(RAM_GPA, RAM_BYTES, 0), 0);
+	VT_EQ(req(VMB_HOF_CHAN_OPEN, &m, sizeof(m), fds, 2), -EINVAL);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 CASE_OWN_REGION(wrong_descriptor_count)
 {
 	uint8_t big[VMB_HOF_MSG_MAX + 64] = { 0 };
@@ -446,6 +467,8 @@ static const struct vt_case cases[] = {
 	VT_CASE(length_differs),
 	VT_CASE(unknown_type),
 	VT_CASE(ack_from_front),
+	VT_CASE(offer_from_front),
+	VT_CASE(open_unknown_flag),
 	VT_CASE(wrong_descriptor_count),
 	VT_CASE(too_many_descriptors),
 	VT_CASE(longer_than_max),

@@ -679,6 +679,39 @@ static void client_rndis_reset_layout(void)
 	finish(0);
 }
 
+/*
+ * Regression (real-clients issue): hv_netvsc unloaded under traffic logged
+ * "nvsp_rndis_pkt_complete error status: 2": its rndis_filter_halt_device()
+ * stops sends only after the HALT is out, and the device failed the frame
+ * that followed. After HALT data is discarded with success (the RNDIS
+ * spec); before INITIALIZE it still fails, and INITIALIZE ends the halt.
+ */
+static void client_data_after_halt_discarded(void)
+{
+	struct rndis_hdr halt = { RNDIS_MSG_HALT, sizeof(struct rndis_hdr) + 4 };
+	uint8_t msg[sizeof(halt) + 4] = { 0 };
+
+	nic_up();
+	memcpy(msg, &halt, sizeof(halt));
+	expect_comp(send_rndis_section(0, msg, sizeof(msg)), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE,
+		    NVSP_STAT_SUCCESS);
+	expect_comp(send_frame_gpa(0, 0, 100), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_EQ(net.frames, 0);
+	VT_EQ(nic.stats.tx_discarded, 1);
+	VT_EQ(g.errors, 0);
+	finish(0);
+}
+
+/* Data before RNDIS INITIALIZE is the guest's mistake: it fails. */
+static void data_before_rndis_init_fails(void)
+{
+	bring_up();
+	expect_comp(send_frame_gpa(0, 0, 100), NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_FAIL);
+	VT_EQ(net.frames, 0);
+	VT_EQ(nic.stats.tx_discarded, 0);
+	finish(1);
+}
+
 /* The value's value (8) goes with the hash info (9) DPDK netvsc needs. */
 static uint32_t ppi_value(const uint8_t *msg, const struct rndis_packet *pk, uint32_t type)
 {
@@ -746,6 +779,8 @@ static void client_slot_ids_are_indices(void)
 }
 
 static const struct vt_case cases[] = {
+	VT_CASE(client_data_after_halt_discarded),
+	VT_CASE(data_before_rndis_init_fails),
 	VT_CASE(nvsp_and_rndis_init),
 	VT_CASE(frames_out_and_link_down),
 	VT_CASE(frames_in_slot_exhaustion),

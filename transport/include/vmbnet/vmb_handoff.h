@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmbnet backend hand-off protocol, version 1 (transport/SPEC.md, section 6).
+ * vmbnet backend hand-off protocol, version 2 (transport/SPEC.md, section 6).
  *
  * The front end (vmbnet-pci in QEMU, or the native benchmark) keeps the
  * control plane and hands the hot path to an external backend (vmbnet-dpdk)
@@ -8,6 +8,8 @@
  * descriptors as SCM_RIGHTS. The front end listens; the backend connects.
  *
  * Every front -> back message asks for one VMB_HOF_ACK carrying its seq.
+ * The backend speaks unasked only to send VMB_HOF_OFFER, which is not
+ * answered.
  * After HELLO the front sends the state area, the memory regions, every
  * GPADL, every open channel, the link state, then START; from then on it
  * forwards GPADL and channel changes as they happen. Either side may go
@@ -29,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VMB_HOF_VERSION 1u
+#define VMB_HOF_VERSION 2u /* 2: OFFER, CHAN_OPEN's SUBCH_ON_REQUEST */
 #define VMB_HOF_MAGIC 0x31464f48u /* "HOF1" at the start of the state area */
 #define VMB_HOF_MSG_MAX 65536u /* bytes in one message, header included */
 #define VMB_HOF_MAX_FDS 2u /* descriptors one message may carry */
@@ -49,6 +51,7 @@ enum vmb_hof_type {
 	VMB_HOF_RESET = 8, /* close every channel, drop every GPADL and region */
 	VMB_HOF_START = 9, /* the replay is complete: serve */
 	VMB_HOF_ACK = 0x80, /* back -> front */
+	VMB_HOF_OFFER = 0x81, /* back -> front, unasked: offer the guest subchannels */
 };
 
 struct vmb_hof_hdr {
@@ -94,6 +97,10 @@ struct vmb_hof_gpadl_teardown {
 };
 
 #define VMB_HOF_OPEN_RESUME 1u /* channel served before: resume from the state area */
+/* The guest uses Hyper-V's offer model (VMB_CONTACT_SUBCHANNELS_ON_REQUEST):
+ * subchannels share the primary's buffers and come on request.
+ */
+#define VMB_HOF_OPEN_SUBCH_ON_REQUEST 2u
 
 struct vmb_hof_chan_open {
 	struct vmb_hof_hdr hdr;
@@ -123,6 +130,17 @@ struct vmb_hof_ack {
 	uint32_t pad;
 };
 
+/*
+ * The guest asked (NVSP 133 on channel 0) for subchannels in Hyper-V's
+ * offer model, and the backend answered that it has @count of them: the
+ * front end offers subchannels 1..@count that it has not offered yet.
+ */
+struct vmb_hof_offer {
+	struct vmb_hof_hdr hdr; /* seq 0 */
+	uint32_t count;
+	uint32_t pad;
+};
+
 /* ---- the state area --------------------------------------------------- */
 
 /* One checkpoint of one channel, written by the backend before a publish. */
@@ -131,7 +149,7 @@ struct vmb_hof_ckpt {
 	uint32_t in_read; /* guest -> host ring: read position covered */
 	uint32_t out_write; /* host -> guest ring: write index being published */
 	uint32_t nvsp_version; /* 0 until NVSP INIT */
-	uint32_t rndis_ready;
+	uint32_t rndis_ready; /* 0 not initialized, 1 ready, 2 halted */
 	uint32_t packet_filter;
 	uint32_t rx_gpadl, tx_gpadl; /* 0 = not registered */
 	uint32_t rx_slots; /* <= VMB_HOF_RX_SLOTS_MAX */
@@ -171,6 +189,7 @@ _Static_assert(sizeof(struct vmb_hof_chan_open) == 32, "hof chan open");
 _Static_assert(sizeof(struct vmb_hof_chan_close) == 24, "hof chan close");
 _Static_assert(sizeof(struct vmb_hof_link) == 24, "hof link");
 _Static_assert(sizeof(struct vmb_hof_ack) == 32, "hof ack");
+_Static_assert(sizeof(struct vmb_hof_offer) == 24, "hof offer");
 _Static_assert(offsetof(struct vmb_hof_ckpt, in_read) == 8, "hof ckpt in_read");
 _Static_assert(offsetof(struct vmb_hof_ckpt, rx_busy) == 48, "hof ckpt rx_busy");
 _Static_assert(sizeof(struct vmb_hof_ckpt) == 48 + VMB_HOF_RX_SLOTS_MAX, "hof ckpt");
