@@ -49,6 +49,24 @@ static void contact(struct vmbnet_host *h, uint32_t flags)
 	vmbnet_host_message(h, &req, sizeof(req));
 }
 
+/* Hyper-V's model, the primary and two subchannels open on GPADLs 10..12
+ * over @pfn[0..2]; every host message popped.
+ */
+static void three_open(struct vmbnet_host *h, struct fake_guest *g, uint64_t pfn[3])
+{
+	contact(h, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
+	while (fg_pop(h, NULL))
+		;
+	VT_EQ(vmbnet_host_offer_subchannels(h, 2), 2);
+	while (fg_pop(h, NULL))
+		;
+	for (uint32_t i = 0; i < 3; i++) {
+		pfn[i] = fg_alloc(g, 4);
+		VT_EQ(fg_gpadl_contig(h, i + 1, 10 + i, pfn[i], 4), 0);
+		VT_EQ(fg_open(h, g, i + 1, 10 + i, pfn[i], 2, 2), 0);
+	}
+}
+
 static void primary_alone_at_boot(void)
 {
 	struct fake_guest g;
@@ -151,17 +169,7 @@ static void primary_close_rescinds(void)
 	memset(closes, 0, sizeof(closes));
 	norder = 0;
 	VT_EQ(vmbnet_host_init(&h, 3, mac, &fake_guest_ops, &g, &rec), 0);
-	contact(&h, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
-	while (fg_pop(&h, NULL))
-		;
-	VT_EQ(vmbnet_host_offer_subchannels(&h, 2), 2);
-	while (fg_pop(&h, NULL))
-		;
-	for (uint32_t i = 0; i < 3; i++) {
-		pfn[i] = fg_alloc(&g, 4);
-		VT_EQ(fg_gpadl_contig(&h, i + 1, 10 + i, pfn[i], 4), 0);
-		VT_EQ(fg_open(&h, &g, i + 1, 10 + i, pfn[i], 2, 2), 0);
-	}
+	three_open(&h, &g, pfn);
 	vmbnet_host_message(&h, &cl, sizeof(cl));
 	/* subchannels first, then the primary; each subchannel rescinded */
 	VT_EQ(norder, 3);
@@ -246,17 +254,7 @@ static void deferred_primary_close_waits_for_every_channel(void)
 	fg_init(&g);
 	norder = 0;
 	VT_EQ(vmbnet_host_init(&h, 3, mac, &fake_guest_ops, &g, &deferring), 0);
-	contact(&h, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
-	while (fg_pop(&h, NULL))
-		;
-	VT_EQ(vmbnet_host_offer_subchannels(&h, 2), 2);
-	while (fg_pop(&h, NULL))
-		;
-	for (uint32_t i = 0; i < 3; i++) {
-		pfn[i] = fg_alloc(&g, 4);
-		VT_EQ(fg_gpadl_contig(&h, i + 1, 10 + i, pfn[i], 4), 0);
-		VT_EQ(fg_open(&h, &g, i + 1, 10 + i, pfn[i], 2, 2), 0);
-	}
+	three_open(&h, &g, pfn);
 	vmbnet_host_message(&h, &cl, sizeof(cl));
 	vmbnet_host_message(&h, &td, sizeof(td)); /* waits behind the closes */
 	VT_EQ(norder, 3);
@@ -336,17 +334,7 @@ static void nic_goes_away_and_comes_back(void)
 	fg_init(&g);
 	norder = 0;
 	VT_EQ(vmbnet_host_init(&h, 3, mac, &fake_guest_ops, &g, &rec), 0);
-	contact(&h, VMB_CONTACT_SUBCHANNELS_ON_REQUEST);
-	while (fg_pop(&h, NULL))
-		;
-	VT_EQ(vmbnet_host_offer_subchannels(&h, 2), 2);
-	while (fg_pop(&h, NULL))
-		;
-	for (uint32_t i = 0; i < 3; i++) {
-		pfn[i] = fg_alloc(&g, 4);
-		VT_EQ(fg_gpadl_contig(&h, i + 1, 10 + i, pfn[i], 4), 0);
-		VT_EQ(fg_open(&h, &g, i + 1, 10 + i, pfn[i], 2, 2), 0);
-	}
+	three_open(&h, &g, pfn);
 	vmbnet_host_set_present(&h, false);
 	/* every channel closed and rescinded, the subchannels before the primary */
 	VT_EQ(norder, 3);
