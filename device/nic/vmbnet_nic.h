@@ -22,7 +22,11 @@
 #include "vmbnet_host.h"
 
 #define VMBNET_RX_SECTION_BYTES 2048u /* receive slot: RNDIS header + ppi + frame */
-#define VMBNET_TX_SECTION_BYTES 2048u /* send section size offered to the guest */
+/* Send sections as Hyper-V gives them (Linux hyperv_net.h
+ * NETVSC_SEND_SECTION_SIZE, which hv_netvsc takes from the host's answer):
+ * a section spans pages, so a driver that assumes it does not is caught.
+ */
+#define VMBNET_TX_SECTION_BYTES 6144u
 #define VMBNET_RX_CTRL_RESERVE 2 /* receive slots kept for control replies */
 #define VMBNET_MAX_FRAME 9216u
 

@@ -17,7 +17,7 @@
 
 #define VMBNET_DRV_NAME "vmbnet"
 #define VMBNET_RX_BUF_PAGES 64 /* 256 KiB receive buffer per channel */
-#define VMBNET_TX_BUF_PAGES 16 /* 64 KiB send buffer per channel */
+#define VMBNET_TX_BUF_PAGES 256 /* 1 MiB send buffer per channel, hv_netvsc's default */
 /* tx completion ids: send section + 1; the client's requests use VMBC_TID_BASE up */
 
 struct vmbnet_dev;

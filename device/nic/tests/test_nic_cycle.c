@@ -14,7 +14,7 @@
 #define UP_PAGES 8
 #define DOWN_PAGES 8
 #define RX_PAGES 4 /* 8 receive slots */
-#define TX_PAGES 2 /* 4 send sections */
+#define TX_PAGES 6 /* 4 send sections */
 
 static struct fake_guest g;
 static struct vmbnet_host h;

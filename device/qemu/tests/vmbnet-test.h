@@ -28,7 +28,7 @@
 #define DOWN_PAGES 8
 #define RING_PAGES (UP_PAGES + DOWN_PAGES)
 #define RX_PAGES 8
-#define TX_PAGES 4
+#define TX_PAGES 12
 #define RING_GPADL 1
 #define RX_GPADL 2
 #define TX_GPADL 3

@@ -15,7 +15,7 @@
 #define H_UP_PAGES 2
 #define H_DOWN_PAGES 8
 #define H_RX_PAGES 4
-#define H_TX_PAGES 2
+#define H_TX_PAGES 6
 #define H_SLOTS 128
 #define H_RAM_MIB 16
 

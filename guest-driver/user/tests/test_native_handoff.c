@@ -262,7 +262,7 @@ static uint32_t send_in_section(uint32_t section)
 	} m = { { RNDIS_MSG_PACKET, sizeof(m) + FRAME_BYTES }, { 0 } };
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, section,
 				    sizeof(m) + FRAME_BYTES };
-	uint8_t *sec = (uint8_t *)N.g.tx.va + section * 2048;
+	uint8_t *sec = (uint8_t *)N.g.tx.va + section * N.g.vc.tx_section_size;
 	struct nvsp_rndis_pkt_complete c = { 0 };
 	struct vmb_pkt p;
 

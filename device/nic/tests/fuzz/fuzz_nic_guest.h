@@ -18,7 +18,7 @@
 #define UP_PAGES 8
 #define DOWN_PAGES 8
 #define RX_PAGES 4
-#define TX_PAGES 4
+#define TX_PAGES 12
 #define DATA_PAGES 4
 
 static struct fake_guest g;

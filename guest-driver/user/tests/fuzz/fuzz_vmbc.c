@@ -30,7 +30,7 @@
 
 #define RING_PAGES 4 /* each direction */
 #define RX_PAGES 4
-#define TX_PAGES 2
+#define TX_PAGES 6
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len);
 
