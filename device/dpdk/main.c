@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -46,6 +47,7 @@ static void usage(const char *prog)
 {
 	printf("usage: %s [EAL options] -- --socket PATH [--port N] [--zero-copy auto|on|off]\n"
 	       "          [--idle-us N] [--mbuf-size BYTES] [--once] [--verbose]\n"
+	       "          [--faults FILE [--faults-log FILE]]\n"
 	       "  --socket PATH   the vmbnet device's hand-off socket (required)\n"
 	       "  --port N        DPDK port the frames go to and come from (default 0)\n"
 	       "  --zero-copy M   large guest frames as external mbufs: auto (drivers that\n"
@@ -54,9 +56,52 @@ static void usage(const char *prog)
 	       "  --mbuf-size B   data bytes per mbuf (%u; smaller ones make frames from\n"
 	       "                  the port arrive as chains, as scattered rx does)\n"
 	       "  --once          exit when the device goes away instead of waiting\n"
+	       "  --faults FILE   misbehave toward the guest as the scenario says\n"
+	       "                  (device/fault/SCENARIO.md); each fired fault is a line\n"
+	       "                  on stdout, or in the --faults-log FILE\n"
 	       "example: %s --no-huge -m 1024 --no-pci --lcores 0@1 \\\n"
 	       "           --vdev net_null0,no-rx=1 -- --socket /tmp/vmbnet.sock\n",
 	       prog, VMBNET_DPDK_IDLE_US, RTE_MBUF_DEFAULT_DATAROOM, prog);
+}
+
+static uint64_t faults_clock(void *opaque)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void fault_fired(void *opaque, const struct vmbnet_fault_event *e)
+{
+	struct vmbnet_dpdk *d = opaque;
+	char line[160];
+
+	vmbnet_fault_format(e, line, sizeof(line));
+	fprintf(d->faults_log ? d->faults_log : stdout, "vmbnet-dpdk: %s\n", line);
+}
+
+/* --faults: the NIC of every device served asks this engine. */
+static int load_faults(struct vmbnet_dpdk *d)
+{
+	char err[256] = "";
+	int ret;
+
+	vmbnet_fault_init(&d->faults, 0);
+	d->faults.fired = fault_fired;
+	d->faults.fired_opaque = d;
+	if (!d->faults_file)
+		return 0;
+	ret = vmbnet_fault_load_file(&d->faults, d->faults_file, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vmbnet-dpdk: --faults %s: %s\n", d->faults_file,
+			ret == -EINVAL ? err : strerror(-ret));
+		return -EINVAL;
+	}
+	vmbnet_fault_set_clock(&d->faults, faults_clock, d);
+	printf("vmbnet-dpdk: faults from %s: %u rule(s), seed %llu\n", d->faults_file,
+	       d->faults.nrules, (unsigned long long)d->faults.seed);
+	return 0;
 }
 
 static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
@@ -68,6 +113,8 @@ static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
 		{ "idle-us", required_argument, NULL, 'i' },
 		{ "mbuf-size", required_argument, NULL, 'm' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "faults", required_argument, NULL, 'f' },
+		{ "faults-log", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -112,6 +159,18 @@ static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
 		case 'o':
 			d->once = true;
 			break;
+		case 'f':
+			d->faults_file = optarg;
+			break;
+		case 'l':
+			d->faults_log = fopen(optarg, "w");
+			if (!d->faults_log) {
+				fprintf(stderr, "vmbnet-dpdk: --faults-log %s: %s\n", optarg,
+					strerror(errno));
+				return -EINVAL;
+			}
+			setvbuf(d->faults_log, NULL, _IOLBF, 0);
+			break;
 		case 'v':
 			d->verbose = true;
 			break;
@@ -126,7 +185,7 @@ static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
 		fprintf(stderr, "vmbnet-dpdk: --socket PATH is required (see --help)\n");
 		return -EINVAL;
 	}
-	return 0;
+	return load_faults(d);
 bad:
 	fprintf(stderr, "vmbnet-dpdk: bad value for an option (see --help)\n");
 	return -EINVAL;
@@ -166,8 +225,10 @@ static int connect_front(struct vmbnet_dpdk *d)
 
 	while (!force_quit) {
 		err = vmbnet_hof_back_init(&d->back, d->socket_path, &vmbnet_dpdk_nic_ops, d);
-		if (!err)
+		if (!err) {
+			d->back.faults = d->faults_file ? &d->faults : NULL;
 			return 0;
+		}
 		if (err != -ENOENT && err != -ECONNREFUSED) {
 			fprintf(stderr, "vmbnet-dpdk: %s: %s\n", d->socket_path, strerror(-err));
 			return err;
@@ -247,6 +308,8 @@ static void print_stats(const struct vmbnet_dpdk *d)
 	       (unsigned long long)n->completions, (unsigned long long)n->completions_failed,
 	       (unsigned long long)s->sleeps, (unsigned long long)s->wakeups,
 	       (unsigned long long)d->back.stats.resumed);
+	if (d->faults_file)
+		printf("vmbnet-dpdk: faults fired %llu\n", (unsigned long long)d->faults.seq);
 }
 
 /* ---- EAL ------------------------------------------------------------------------ */

@@ -10,9 +10,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_mbuf.h>
 
+#include "vmbnet_fault.h"
 #include "vmbnet_hof.h"
 
 #define VMBNET_DPDK_BURST 32 /* frames per rte_eth_tx_burst / rx_burst */
@@ -51,6 +53,9 @@ struct vmbnet_dpdk {
 	uint16_t mbuf_room; /* data bytes per mbuf of the pool */
 	bool once; /* exit when the front end goes away */
 	bool verbose;
+	const char *faults_file; /* --faults: a scenario (device/fault/SCENARIO.md) */
+	FILE *faults_log; /* --faults-log, or stdout */
+	struct vmbnet_fault faults;
 	/* port */
 	struct rte_mempool *pool;
 	bool zero_copy; /* decided at start from zc_mode and the driver */

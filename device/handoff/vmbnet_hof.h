@@ -172,6 +172,7 @@ struct vmbnet_hof_back {
 	int kick[VMB_HOF_MAX_CHANNELS], call[VMB_HOF_MAX_CHANNELS];
 	const struct vmbnet_nic_ops *nic_ops; /* the embedder's datapath */
 	void *nic_opaque;
+	struct vmbnet_fault *faults; /* the embedder's, for the NIC (or NULL) */
 	const char *last_error;
 	struct vmbnet_hof_back_stats stats;
 	uint8_t buf[VMB_HOF_MSG_MAX];

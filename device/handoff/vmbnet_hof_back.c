@@ -160,6 +160,7 @@ static int back_hello(struct vmbnet_hof_back *b, const struct vmb_hof_hello *m, 
 	if (vmbnet_host_init(&b->host, m->nchan, m->mac, &back_host_ops, b, &vmbnet_nic_handler))
 		return -EINVAL;
 	vmbnet_nic_init(&b->nic, &b->host, m->mtu, ops, opaque);
+	b->nic.faults = b->faults;
 	b->nic.link_up = !!m->link_up;
 	b->nic.busy_poll = b->busy_poll;
 	back_connected(b);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmbnet_fault.h"
 #include "vmbnet_nic.h"
 #include "vmbnet_nic_priv.h"
 
@@ -119,6 +120,28 @@ static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *sr
 
 /* ---- writing to the guest ----------------------------------------------- */
 
+/* Ask the fault engine (if any) whether to misbehave here. */
+static const struct vmbnet_fault_rule *nic_fault(struct vmbnet_nic_chan *nc, uint32_t point,
+						 uint32_t nvsp_type, uint32_t len, uint64_t tid)
+{
+	struct vmbnet_fault_ctx ctx = {
+		.point = point,
+		.chan = nc->ch->index,
+		.nvsp_type = nvsp_type,
+		.rndis_type = point == VMBNET_FP_COMPLETION ? nc->cur_rndis_type : 0,
+		.len = len,
+		.trans_id = tid,
+	};
+	const struct vmbnet_fault_rule *r;
+
+	if (!nc->nic->faults)
+		return NULL;
+	r = vmbnet_fault_check(nc->nic->faults, &ctx);
+	if (r)
+		nc->nic->stats.faults++;
+	return r;
+}
+
 /* Complete guest packet @tid with NVSP message @msg padded to 40 bytes, or
  * with no payload at all when @msg is NULL; room was checked.
  */
@@ -140,9 +163,22 @@ void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *
 	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, status };
 	uint32_t len = NVSP_ECHO_PPI_OFF + ppi_len;
 	struct vmb_sg sg = { buf, len < NVSP_MSG_SIZE ? NVSP_MSG_SIZE : len };
+	const struct vmbnet_fault_rule *fault;
+	uint64_t tid = p->trans_id;
+	int copies = 1;
 
 	if (!(p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED))
 		return;
+	fault = nic_fault(nc, VMBNET_FP_COMPLETION, NVSP_MSG_SEND_RNDIS_PKT, nc->cur_rndis_len,
+			  tid);
+	if (fault && fault->action == VMBNET_FA_DROP)
+		return; /* the guest waits for it forever */
+	if (fault && fault->action == VMBNET_FA_STATUS)
+		status = c.status = fault->arg;
+	if (fault && fault->action == VMBNET_FA_WRONG_TRANS_ID)
+		tid ^= 1ull << 63; /* no driver has such an id outstanding */
+	if (fault && fault->action == VMBNET_FA_DUPLICATE)
+		copies = 2; /* the second only if the ring has room for it */
 	if (status != NVSP_STAT_SUCCESS)
 		nc->nic->stats.completions_failed++;
 	if (ppi_len > RNDIS_PPI_MAX)
@@ -151,8 +187,9 @@ void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *
 	memcpy(buf + sizeof(c), &ppi_len, sizeof(ppi_len));
 	if (ppi_len)
 		memcpy(buf + NVSP_ECHO_PPI_OFF, ppi, ppi_len);
-	if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, p->trans_id, NULL, 0, &sg, 1) == 0)
-		nc->nic->stats.completions++;
+	while (copies--)
+		if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, tid, NULL, 0, &sg, 1) == 0)
+			nc->nic->stats.completions++;
 }
 
 void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, uint32_t status)
@@ -242,6 +279,10 @@ static long nic_rx_one(struct vmbnet_nic_chan *nc, const struct iovec *iov, int 
 	if (flen > VMBNET_MAX_FRAME) {
 		nic->stats.rx_dropped++;
 		return -1;
+	}
+	if (nic_fault(nc, VMBNET_FP_RECEIVE, 0, (uint32_t)flen, 0)) {
+		nic->stats.rx_dropped++;
+		return (long)flen; /* lost on the way: taken, never written */
 	}
 	hlen = vmbnet_rndis_rx_header(hdr, (uint32_t)flen, meta);
 	if (hlen + flen > VMBNET_RX_SECTION_BYTES) {
@@ -346,7 +387,9 @@ static void nvsp_init(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const
 
 	memcpy(&m, msg, sizeof(m));
 	v = nvsp_pick_version(m.min_version, m.max_version);
-	if (v)
+	if (v && nic_fault(nc, VMBNET_FP_NVSP_INIT, NVSP_MSG_INIT, sizeof(m), p->trans_id))
+		c.status = NVSP_STAT_FAIL; /* refuse_version, the only action here */
+	else if (v)
 		nc->nvsp_version = v;
 	else if (m.min_version > NVSP_VERSION_61)
 		c.status = NVSP_STAT_PROTOCOL_TOO_OLD; /* the guest is newer than us */

@@ -73,6 +73,7 @@ struct vmbnet_nic_stats {
 	uint64_t unknown_completions; /* guest completed an id we never sent */
 	uint64_t control_msgs; /* RNDIS control requests answered */
 	uint64_t tx_discarded; /* data after RNDIS HALT: completed, not sent */
+	uint64_t faults; /* faults the engine fired (nic->faults) */
 };
 
 /* A guest buffer registered as a GPADL, mapped page by page. */
@@ -83,6 +84,7 @@ struct vmbnet_gbuf {
 };
 
 struct vmbnet_nic;
+struct vmbnet_fault;
 
 struct vmbnet_nic_chan {
 	struct vmbnet_nic *nic;
@@ -90,6 +92,8 @@ struct vmbnet_nic_chan {
 	uint32_t nvsp_version; /* 0 until NVSP INIT */
 	uint8_t rndis_ready; /* RNDIS INITIALIZE done */
 	uint8_t rndis_halted; /* RNDIS HALT since: data is discarded, not failed */
+	/* the RNDIS message being answered, for the fault engine's match */
+	uint32_t cur_rndis_type, cur_rndis_len;
 	uint8_t needs_doorbell; /* stalled: resume at the next doorbell */
 	uint8_t link_indication_pending; /* link changed; tell the guest when room */
 	uint32_t packet_filter; /* RNDIS OID_GEN_CURRENT_PACKET_FILTER */
@@ -108,6 +112,7 @@ struct vmbnet_nic {
 	uint32_t mtu;
 	uint8_t link_up;
 	uint8_t busy_poll; /* a poller drives the channels: rings stay masked */
+	struct vmbnet_fault *faults; /* the embedder's fault engine, or NULL */
 	struct vmbnet_nic_chan chan[VMB_PCI_MAX_CHANNELS];
 	struct vmbnet_nic_stats stats;
 };

@@ -357,6 +357,8 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 		vmbnet_nic_complete_rndis(nc, p, NVSP_STAT_INVALID_RNDIS_PKT);
 		return 0;
 	}
+	nc->cur_rndis_type = rh.msg_type;
+	nc->cur_rndis_len = rh.msg_len;
 	if (rh.msg_type == RNDIS_MSG_PACKET && !nc->rndis_ready && nc->rndis_halted) {
 		/*
 		 * After HALT the device discards what comes (the RNDIS spec,
@@ -391,6 +393,7 @@ int vmbnet_rndis_message(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p,
 		status = NVSP_STAT_INVALID_RNDIS_PKT;
 	}
 	vmbnet_nic_complete_echo(nc, p, status, ppi, ppi_len);
+	nc->cur_rndis_type = nc->cur_rndis_len = 0;
 	if (rlen)
 		vmbnet_nic_send_control(nc, reply, rlen);
 	return 0;

@@ -405,6 +405,8 @@ static void vmbnet_pci_add_counters(VmbnetPciState *s)
         { "stat-unknown-completions",
           offsetof(VmbnetPciState, nic.stats.unknown_completions) },
         { "stat-control-msgs", offsetof(VmbnetPciState, nic.stats.control_msgs) },
+        { "stat-tx-discarded", offsetof(VmbnetPciState, nic.stats.tx_discarded) },
+        { "stat-faults-fired", offsetof(VmbnetPciState, faults.seq) },
         /* datapath B: the backends the front end served (0 with A) */
         { "stat-backend-connects", offsetof(VmbnetPciState, hof.stats.connects) },
         { "stat-backend-disconnects",
@@ -443,13 +445,100 @@ static void vmbnet_pci_add_counters(VmbnetPciState *s)
     }
 }
 
+/* ---- faults (device/fault): datapath A's NIC misbehaves on purpose ---- */
+
+static uint64_t vmbnet_pci_fault_clock(void *opaque)
+{
+    /* virtual time: under -icount a run repeats exactly */
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+static void vmbnet_pci_fault_fired(void *opaque,
+                                   const struct vmbnet_fault_event *e)
+{
+    VmbnetPciState *s = opaque;
+    char line[160];
+
+    vmbnet_fault_format(e, line, sizeof(line));
+    trace_vmbnet_pci_fault(line);
+    if (s->faults_log) {
+        fprintf(s->faults_log, "%s\n", line);
+    }
+}
+
+static bool vmbnet_pci_faults_realize(VmbnetPciState *s, Error **errp)
+{
+    char err[256] = "";
+    int ret;
+
+    if ((s->faults_file || s->faults_log_file) && vmbnet_pci_datapath_b(s)) {
+        error_setg(errp, "vmbnet-pci: faults= and faults-log= act on datapath "
+                   "A's NIC; with backend= the NIC runs in vmbnet-dpdk: give "
+                   "it --faults");
+        return false;
+    }
+    vmbnet_fault_init(&s->faults, 0);
+    s->faults.fired = vmbnet_pci_fault_fired;
+    s->faults.fired_opaque = s;
+    if (s->faults_file) {
+        ret = vmbnet_fault_load_file(&s->faults, s->faults_file, err,
+                                     sizeof(err));
+        if (ret) {
+            error_setg(errp, "vmbnet-pci: faults=%s: %s", s->faults_file,
+                       ret == -EINVAL ? err : strerror(-ret));
+            return false;
+        }
+    }
+    if (s->faults_log_file) {
+        s->faults_log = fopen(s->faults_log_file, "w");
+        if (!s->faults_log) {
+            error_setg_errno(errp, errno, "vmbnet-pci: faults-log=%s",
+                             s->faults_log_file);
+            return false;
+        }
+        setvbuf(s->faults_log, NULL, _IOLBF, 0);
+    }
+    vmbnet_fault_set_clock(&s->faults, vmbnet_pci_fault_clock, s);
+    return true;
+}
+
+/* fault-add (qom-set): one rule, as a scenario's "rules" entry, at run time. */
+static void vmbnet_pci_fault_add(Object *obj, const char *json, Error **errp)
+{
+    VmbnetPciState *s = VMBNET_PCI(obj);
+    char err[256] = "";
+    int ret;
+
+    if (!DEVICE(obj)->realized || vmbnet_pci_datapath_b(s)) {
+        error_setg(errp, "vmbnet-pci: fault-add: a running device on datapath "
+                   "A only");
+        return;
+    }
+    ret = vmbnet_fault_add_json(&s->faults, json, err, sizeof(err));
+    if (ret) {
+        error_setg(errp, "vmbnet-pci: fault-add: %s",
+                   ret == -EINVAL ? err : strerror(-ret));
+    }
+}
+
+/* fault-remove (qom-set): the rule of that id. */
+static void vmbnet_pci_fault_remove(Object *obj, const char *id, Error **errp)
+{
+    VmbnetPciState *s = VMBNET_PCI(obj);
+
+    if (!DEVICE(obj)->realized || vmbnet_fault_remove(&s->faults, id)) {
+        error_setg(errp, "vmbnet-pci: fault-remove: no rule '%s'", id);
+    }
+}
+
 static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
 {
     VmbnetPciState *s = VMBNET_PCI(pdev);
     bool b = vmbnet_pci_datapath_b(s);
 
     if (!vmbnet_pci_check_props(s, errp) ||
-        (b && !vmbnet_pci_hof_check_props(s, errp))) {
+        (b && !vmbnet_pci_hof_check_props(s, errp)) ||
+        !vmbnet_pci_faults_realize(s, errp)) {
         return;
     }
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
@@ -486,6 +575,7 @@ static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
 
     if (!b) {
         vmbnet_nic_init(&s->nic, &s->host, s->mtu, &vmbnet_pci_nic_ops, s);
+        s->nic.faults = &s->faults;
     }
     s->nic_state = qemu_new_nic(&vmbnet_pci_net_info, &s->conf,
                                 object_get_typename(OBJECT(s)),
@@ -516,6 +606,10 @@ static void vmbnet_pci_exit(PCIDevice *pdev)
         vmbnet_pci_hof_unrealize(s);
     }
     qemu_del_nic(s->nic_state);
+    if (s->faults_log) {
+        fclose(s->faults_log);
+        s->faults_log = NULL;
+    }
     if (msix_present(pdev)) {
         msix_unuse_all_vectors(pdev);
         msix_uninit_exclusive_bar(pdev);
@@ -723,6 +817,8 @@ static Property vmbnet_pci_properties[] = {
     DEFINE_PROP_UINT32("ring-pages", VmbnetPciState, ring_pages,
                        VMBNET_DEFAULT_RING_PAGES),
     DEFINE_PROP_STRING("backend", VmbnetPciState, backend),
+    DEFINE_PROP_STRING("faults", VmbnetPciState, faults_file),
+    DEFINE_PROP_STRING("faults-log", VmbnetPciState, faults_log_file),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -746,6 +842,14 @@ static void vmbnet_pci_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "present",
         "the NIC is offered to the guest (false: rescinded, as a synthetic "
         "NIC removed from a running Hyper-V VM)");
+    object_class_property_add_str(klass, "fault-add", NULL,
+                                  vmbnet_pci_fault_add);
+    object_class_property_set_description(klass, "fault-add",
+        "add a fault rule (JSON, a scenario's rules entry)");
+    object_class_property_add_str(klass, "fault-remove", NULL,
+                                  vmbnet_pci_fault_remove);
+    object_class_property_set_description(klass, "fault-remove",
+        "remove the fault rule of that id");
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 

@@ -11,6 +11,7 @@
 #include "net/net.h"
 
 #include "vmbnet/vmb_pci.h"
+#include "vmbnet_fault.h"
 #include "vmbnet_hof.h"
 #include "vmbnet_host.h"
 #include "vmbnet_nic.h"
@@ -37,7 +38,9 @@ struct VmbnetPciState {
     uint32_t mtu;
     uint32_t ring_pages;
     char *backend; /* backend=: datapath B's unix socket; NULL = datapath A */
-    bool absent_at_start; /* present=false before realize */
+    bool absent_at_start;  /* present=false before realize */
+    char *faults_file;     /* faults=: a scenario (device/fault/SCENARIO.md) */
+    char *faults_log_file; /* faults-log=: each fired fault, a line */
 
     /* the register file (device/vmbus): guest-visible state, identity */
     struct vmbnet_regs regfile;
@@ -45,7 +48,9 @@ struct VmbnetPciState {
 
     /* VMBus host side (device/vmbus) and the NIC (device/nic) */
     struct vmbnet_host host;
-    struct vmbnet_nic nic; /* datapath A only */
+    struct vmbnet_nic nic;      /* datapath A only */
+    struct vmbnet_fault faults; /* the NIC's fault engine (datapath A) */
+    FILE *faults_log;
 
     /* datapath B: the hand-off front end (backend != NULL) */
     struct vmbnet_hof_front hof;
