@@ -31,6 +31,7 @@ cp "$busybox" "$stage/bin/busybox"
 install -m 0755 "$repo/ci/guest/init" "$stage/init"
 cp "$repo/ci/guest/ktap.sh" "$stage/vmbnet/lib/"
 cp "$repo"/guest-driver/*/tests/*.sh "$stage/vmbnet/tests/"
+cp "$repo"/guest-driver/*/tests/*.lib "$stage/vmbnet/lib/" # what those scripts source
 cp "$repo"/ci/guest/selftest-*.sh "$stage/vmbnet/tests/"
 cp "$repo"/perf/guest/*.sh "$stage/vmbnet/jobs/"
 install -m 0755 "$repo/perf/guest/pktgen.sh" "$stage/vmbnet/bin/pktgen.sh"

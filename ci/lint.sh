@@ -37,7 +37,7 @@ findings=$(mktemp)
 trap 'rm -f "$findings"' EXIT
 
 # One line per finding: "<tool> <file> <message>".
-mapfile -t scripts < <(git ls-files '*.sh' .ci/run ci/guest/init)
+mapfile -t scripts < <(git ls-files '*.sh' '*.lib' .ci/run ci/guest/init)
 shellcheck -S warning -f gcc "${scripts[@]}" 2>&1 |
     sed -E 's/^([^:]+):([0-9]+):[0-9]+: (.*)/shellcheck \1 \2: \3/' >> "$findings"
 

@@ -9,17 +9,7 @@
 # the peer is the host end of vmbnet-dpdk's net_tap port (datapath B, see
 # guest-driver/hvbus/CMakeLists.txt).
 . /vmbnet/lib/ktap.sh
-
-ADDR=10.0.2.15/24 PEER=10.0.2.2 TCP_PEER=10.0.2.100
-for arg in $(cat /proc/cmdline); do
-    [ "$arg" = vmbnet.net=tap ] && { ADDR=10.0.3.15/24 PEER=10.0.3.1 TCP_PEER=10.0.3.1; }
-done
-
-KVER=$(uname -r)
-NETVSC=/lib/modules/$KVER/kernel/drivers/net/hyperv/hv_netvsc.ko
-OWN=/vmbnet/hv_netvsc.ko # a developer's build, packed by ci/try-netvsc.sh
-[ -f "$OWN" ] && NETVSC=$OWN
-MAC=52:54:00:4e:56:01
+. /vmbnet/lib/netvsc.lib
 
 # The file is the package's: build-initramfs.sh checked it against the
 # package's md5sums and listed its sha256.
@@ -29,49 +19,10 @@ stock_module() {
     (cd / && echo "$line" | sha256sum -c -)
 }
 
-ifname() {
-    for d in /sys/bus/vmbus/drivers/hv_netvsc/*/net/*; do
-        [ -e "$d" ] && { basename "$d"; return 0; }
-    done
-    echo "no netdev under hv_netvsc"
-    return 1
-}
-
-netvsc_probe() {
-    insmod "$NETVSC" || return 1
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        ifname >/dev/null && return 0
-        sleep 0.5
-    done
-    dmesg | tail -20
-    return 1
-}
-
 mac_from_device() {
     dev=$(ifname) || return 1
     got=$(cat "/sys/class/net/$dev/address")
     [ "$got" = "$MAC" ] || { echo "address $got, device says $MAC"; return 1; }
-}
-
-configure() {
-    dev=$(ifname) || return 1
-    ip addr add "$ADDR" dev "$dev" && ip link set "$dev" up || return 1
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        [ "$(cat "/sys/class/net/$dev/carrier" 2>/dev/null)" = 1 ] && return 0
-        sleep 0.5
-    done
-    echo "carrier never came up on $dev"
-    return 1
-}
-
-carrier_is() {
-    dev=$(ifname) || return 1
-    for _ in $(seq 20); do
-        [ "$(cat "/sys/class/net/$dev/carrier" 2>/dev/null)" = "$1" ] && return 0
-        sleep 0.5
-    done
-    echo "carrier of $dev is not $1 10 s after the host's set_link"
-    return 1
 }
 
 # QMP/HMP set_link on the device: RNDIS media indications reach hv_netvsc.
@@ -174,16 +125,6 @@ unload_under_traffic() {
 
 reload() {
     netvsc_probe && configure && ping_peer
-}
-
-# Wait up to 20 s for hv_netvsc's netdev to be there (1) or gone (0).
-netdev_is() {
-    for _ in $(seq 40); do
-        if ifname >/dev/null 2>&1; then [ "$1" = 1 ] && return 0; else [ "$1" = 0 ] && return 0; fi
-        sleep 0.5
-    done
-    echo "hv_netvsc's netdev: want $1 20 s after the host's request"
-    return 1
 }
 
 # The NIC goes away under traffic, as a synthetic NIC removed from a

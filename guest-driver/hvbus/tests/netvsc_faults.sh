@@ -1,0 +1,130 @@
+# shellcheck shell=sh
+# qemu-args: -smp 2 -device vmbnet-pci,id=vmbnet0,netdev=n0,mac=52:54:00:4e:56:01,queues=1 -netdev user,id=n0
+# In-guest test: the host misbehaves on purpose (device/fault) toward the
+# kernel package's own hv_netvsc.ko. Each case adds a fault rule at run
+# time (qom-set fault-add, through the boot runner), sends traffic, and
+# checks what the driver did with it: a failed send completion, a
+# completion twice, frames lost on the way in, a refused NVSP version, a
+# completion for an id that is not outstanding, a completion never sent.
+# What hv_netvsc gets wrong is a finding: its case passes when the finding
+# still holds, says so, and fails the day it does not (update the note).
+. /vmbnet/lib/ktap.sh
+. /vmbnet/lib/netvsc.lib
+
+DEV=/machine/peripheral/vmbnet0
+
+# The boot runner passes the request to QEMU's monitor; give it time to land.
+fault_add() {
+    echo "VMBNET-HOST: qom-set $DEV fault-add $1" > /dev/console
+    sleep 1
+}
+
+fault_remove() {
+    echo "VMBNET-HOST: qom-set $DEV fault-remove $1" > /dev/console
+    sleep 1
+}
+
+# A line for the log whether the case passes or not (evidence, figures).
+note() {
+    echo "# $*" > /dev/console
+}
+
+# How many kernel log lines say $1.
+logged() {
+    dmesg | grep -c "$1"
+}
+
+# $1 pings, $2 ms apart; prints how many came back.
+pings_back() {
+    ping -c "$1" -i "0.$2" -W 2 "$PEER" 2>/dev/null | sed -n 's/.* \([0-9]*\) packets received.*/\1/p'
+}
+
+up() {
+    netvsc_probe && configure && ping -c 3 -W 5 "$PEER"
+}
+
+# Every third send completes with NVSP status 2 (failure), five times: the
+# frames went out all the same, so every ping comes back; hv_netvsc logs
+# the status and frees the skb.
+failed_send_completions() {
+    before=$(logged "nvsp_rndis_pkt_complete error status: 2")
+    fault_add '{"id":"fail","point":"completion","match":{"rndis":"packet"},"trigger":{"every":3,"count":5},"action":"status","status":2}'
+    got=$(pings_back 20 05)
+    fault_remove fail
+    after=$(logged "nvsp_rndis_pkt_complete error status: 2")
+    note "$got of 20 pings back; the driver logged $((after - before)) failed completions"
+    [ "$got" -ge 19 ] && [ "$after" -gt "$before" ] && ping -c 3 -W 5 "$PEER"
+}
+
+# Three sends complete twice: hv_netvsc refuses the second (its request id
+# is no longer outstanding) and goes on.
+duplicate_completions() {
+    before=$(logged "Invalid transaction ID")
+    fault_add '{"id":"dup","point":"completion","match":{"rndis":"packet"},"trigger":{"every":4,"count":3},"action":"duplicate"}'
+    got=$(pings_back 20 05)
+    fault_remove dup
+    after=$(logged "Invalid transaction ID")
+    note "$got of 20 pings back; the driver refused $((after - before)) completions"
+    [ "$got" -ge 19 ] && [ "$after" -gt "$before" ] && ping -c 3 -W 5 "$PEER"
+}
+
+# A third of the frames for the guest are lost on the way: pings are lost,
+# the driver does not notice, and all is well once the loss stops.
+frames_lost_in() {
+    fault_add '{"id":"lossy","point":"receive","match":{"min_len":60},"trigger":{"probability":0.34},"action":"drop"}'
+    got=$(pings_back 30 05)
+    fault_remove lossy
+    note "$got of 30 pings back with a third of the frames in lost"
+    [ "$got" -ge 5 ] && [ "$got" -le 28 ] && ping -c 3 -W 5 "$PEER"
+}
+
+# The host refuses the first NVSP version hv_netvsc asks for (6.1): it asks
+# for the next one and probes all the same.
+refused_nvsp_version() {
+    ip link set "$(ifname)" down && rmmod hv_netvsc || return 1
+    fault_add '{"id":"nover","point":"nvsp_init","trigger":{"nth":1},"action":"refuse_version"}'
+    up || { fault_remove nover; return 1; }
+    fault_remove nover
+}
+
+# One send is completed with an id the driver never used: hv_netvsc logs it
+# and refuses it; the send itself is never completed.
+unknown_trans_id() {
+    before=$(logged "Invalid transaction ID 80000000")
+    fault_add '{"id":"badid","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":2},"action":"wrong_trans_id"}'
+    got=$(pings_back 10 05)
+    fault_remove badid
+    after=$(logged "Invalid transaction ID 80000000")
+    note "$got of 10 pings back; the driver refused $((after - before)) unknown ids"
+    [ "$after" -gt "$before" ] && ping -c 3 -W 5 "$PEER"
+}
+
+# A finding: the sends above that never completed hang hv_netvsc's unload.
+# rndis_filter_halt_device() waits for every send to complete with no
+# timeout (wait_event(nvdev->wait_drain, netvsc_device_idle(nvdev))), so a
+# host that loses one completion makes rmmod sleep forever, uninterruptibly.
+# Passes while that holds; fails (update the closing note) when rmmod ends.
+finding_unload_hangs_on_lost_completion() {
+    ip link set "$(ifname)" down
+    rmmod hv_netvsc >/dev/null 2>&1 </dev/null & # not the case's output: it would wait for it
+    pid=$!
+    sleep 15
+    if [ -d "/proc/$pid" ]; then
+        note "finding: rmmod hv_netvsc still running 15 s after a lost send completion"
+        note "state $(sed -n 's/^State:[[:space:]]*//p' "/proc/$pid/status"), wchan $(cat "/proc/$pid/wchan" 2>/dev/null)"
+        return 0
+    fi
+    echo "rmmod hv_netvsc returned: the finding no longer holds"
+    return 1
+}
+
+ktap_begin 8
+ktap_case bus_load insmod /vmbnet/vmbnet_hvbus.ko
+ktap_case netvsc_up up
+ktap_case failed_send_completions failed_send_completions
+ktap_case duplicate_completions duplicate_completions
+ktap_case frames_lost_in frames_lost_in
+ktap_case refused_nvsp_version refused_nvsp_version
+ktap_case unknown_trans_id unknown_trans_id
+ktap_case finding_unload_hangs_on_lost_completion finding_unload_hangs_on_lost_completion
+ktap_end
