@@ -40,7 +40,8 @@ function(vmbnet_add_test name)
 endfunction()
 
 # vmbnet_add_fuzzer(<name> SOURCES <src>... LIBS <lib>... LIB_SOURCES <src>...
-#                   [INCLUDES <dir>...] [DEFINES <d>...] [CORPUS <dir>])
+#                   [INCLUDES <dir>...] [DEFINES <d>...] [LINK <flag>...]
+#                   [CORPUS <dir>])
 #
 # A libFuzzer target <name> (SOURCES define LLVMFuzzerTestOneInput; LIBS are
 # what the replay links, LIB_SOURCES the same code for clang, which builds
@@ -55,7 +56,7 @@ endfunction()
 find_program(VMBNET_CLANG NAMES clang-14 clang)
 set(VMBNET_FUZZ_SECONDS 20 CACHE STRING "libFuzzer run time per target in CTest")
 function(vmbnet_add_fuzzer name)
-  cmake_parse_arguments(F "" "CORPUS" "SOURCES;INCLUDES;LIBS;LIB_SOURCES;DEFINES" ${ARGN})
+  cmake_parse_arguments(F "" "CORPUS" "SOURCES;INCLUDES;LIBS;LIB_SOURCES;DEFINES;LINK" ${ARGN})
   set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/corpus/${name})
   if(F_CORPUS)
     set(corpus ${F_CORPUS})
@@ -86,7 +87,7 @@ function(vmbnet_add_fuzzer name)
     list(APPEND srcs ${a})
   endforeach()
   add_custom_command(OUTPUT ${bin}
-    COMMAND ${VMBNET_CLANG} ${flags} -MD -MF ${bin}.d ${srcs} -o ${bin}
+    COMMAND ${VMBNET_CLANG} ${flags} -MD -MF ${bin}.d ${srcs} ${F_LINK} -o ${bin}
     DEPENDS ${srcs} DEPFILE ${bin}.d
     COMMENT "libFuzzer target ${name} (clang)"
     VERBATIM)

@@ -90,6 +90,7 @@ static int load_faults(struct vmbnet_dpdk *d)
 	vmbnet_fault_init(&d->faults, 0);
 	d->faults.fired = fault_fired;
 	d->faults.fired_opaque = d;
+	vmbnet_fault_set_clock(&d->faults, faults_clock, d);
 	if (!d->faults_file)
 		return 0;
 	ret = vmbnet_fault_load_file(&d->faults, d->faults_file, err, sizeof(err));
@@ -98,7 +99,6 @@ static int load_faults(struct vmbnet_dpdk *d)
 			ret == -EINVAL ? err : strerror(-ret));
 		return -EINVAL;
 	}
-	vmbnet_fault_set_clock(&d->faults, faults_clock, d);
 	printf("vmbnet-dpdk: faults from %s: %u rule(s), seed %llu\n", d->faults_file,
 	       d->faults.nrules, (unsigned long long)d->faults.seed);
 	return 0;
@@ -226,7 +226,7 @@ static int connect_front(struct vmbnet_dpdk *d)
 	while (!force_quit) {
 		err = vmbnet_hof_back_init(&d->back, d->socket_path, &vmbnet_dpdk_nic_ops, d);
 		if (!err) {
-			d->back.faults = d->faults_file ? &d->faults : NULL;
+			d->back.faults = &d->faults; /* rules may come at run time */
 			return 0;
 		}
 		if (err != -ENOENT && err != -ECONNREFUSED) {
@@ -308,7 +308,7 @@ static void print_stats(const struct vmbnet_dpdk *d)
 	       (unsigned long long)n->completions, (unsigned long long)n->completions_failed,
 	       (unsigned long long)s->sleeps, (unsigned long long)s->wakeups,
 	       (unsigned long long)d->back.stats.resumed);
-	if (d->faults_file)
+	if (d->faults.seq)
 		printf("vmbnet-dpdk: faults fired %llu\n", (unsigned long long)d->faults.seq);
 }
 

@@ -120,6 +120,7 @@ static const struct {
 	[VMB_HOF_LINK] = { sizeof(struct vmb_hof_link), 0, false },
 	[VMB_HOF_RESET] = { sizeof(struct vmb_hof_hdr), 0, false },
 	[VMB_HOF_START] = { sizeof(struct vmb_hof_hdr), 0, false },
+	[VMB_HOF_FAULT] = { sizeof(struct vmb_hof_fault), 0, true },
 };
 
 int vmbnet_hof_check(const void *msg, uint32_t len, unsigned int nfds, const char **why)
@@ -146,6 +147,14 @@ int vmbnet_hof_check(const void *msg, uint32_t len, unsigned int nfds, const cha
 		*why = "wrong size for its type";
 	else if (nfds != hof_layout[h.type].nfds)
 		*why = "wrong number of descriptors for its type";
+	if (!*why && h.type == VMB_HOF_FAULT) {
+		struct vmb_hof_fault fm;
+
+		memcpy(&fm, msg, sizeof(fm));
+		if ((fm.op != VMB_HOF_FAULT_ADD && fm.op != VMB_HOF_FAULT_REMOVE) || !fm.len ||
+		    fm.len > VMB_HOF_FAULT_TEXT_MAX || len != sizeof(fm) + fm.len)
+			*why = "FAULT: bad operation, or text length does not match its size";
+	}
 	if (!*why && h.type == VMB_HOF_GPADL) {
 		memcpy(&g, msg, sizeof(g));
 		if (!g.count || g.count > VMB_HOF_GPADL_CHUNK ||

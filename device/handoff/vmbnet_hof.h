@@ -141,6 +141,15 @@ void vmbnet_hof_front_expire(struct vmbnet_hof_front *f);
 
 void vmbnet_hof_front_set_link(struct vmbnet_hof_front *f, bool up);
 
+/*
+ * Add (VMB_HOF_FAULT_ADD, @text a rule's JSON) or remove
+ * (VMB_HOF_FAULT_REMOVE, @text its id) a fault rule of the backend's NIC,
+ * and wait for the answer (a management request, not the guest's): the
+ * backend's status, or -ENOTCONN with no backend. The rule lives in the
+ * backend: a successor starts from its own scenario file.
+ */
+int vmbnet_hof_front_fault(struct vmbnet_hof_front *f, uint32_t op, const char *text);
+
 /* After vmbnet_host_reset(): the backend drops its channels and GPADLs. */
 void vmbnet_hof_front_reset(struct vmbnet_hof_front *f);
 

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vmbnet_fault.h"
 #include "vmbnet_hof.h"
 #include "vmbnet_nic_priv.h"
 
@@ -219,6 +220,26 @@ static int back_chan_open(struct vmbnet_hof_back *b, const struct vmb_hof_chan_o
 	return err;
 }
 
+/* A fault rule added or removed (framing checked: op and length). */
+static int back_fault(struct vmbnet_hof_back *b, const uint8_t *msg)
+{
+	struct vmb_hof_fault m;
+	char text[VMB_HOF_FAULT_TEXT_MAX + 1], err[256] = "";
+	int ret;
+
+	memcpy(&m, msg, sizeof(m));
+	if (!b->faults)
+		return -EOPNOTSUPP;
+	memcpy(text, msg + sizeof(m), m.len);
+	text[m.len] = 0;
+	if (m.op == VMB_HOF_FAULT_REMOVE)
+		return vmbnet_fault_remove(b->faults, text);
+	ret = vmbnet_fault_add_json(b->faults, text, err, sizeof(err));
+	if (ret)
+		b->last_error = "FAULT: a rule the engine cannot take";
+	return ret;
+}
+
 /* Dispatch a checked message; needs HELLO first. */
 static int back_dispatch(struct vmbnet_hof_back *b, const uint8_t *msg, uint32_t type, int *fds,
 			 const struct vmbnet_nic_ops *ops, void *opaque)
@@ -233,8 +254,11 @@ static int back_dispatch(struct vmbnet_hof_back *b, const uint8_t *msg, uint32_t
 		struct vmb_hof_hello h;
 	} m;
 
+	/* the variable-size ones are read where they are handled */
 	memcpy(&m, msg,
-	       type == VMB_HOF_GPADL ? sizeof(m.g) : ((const struct vmb_hof_hdr *)msg)->len);
+	       type == VMB_HOF_GPADL ? sizeof(m.g) :
+	       type == VMB_HOF_FAULT ? 0 :
+				       ((const struct vmb_hof_hdr *)msg)->len);
 	if (type == VMB_HOF_HELLO)
 		return back_hello(b, &m.h, fds, ops, opaque);
 	if (!b->hello)
@@ -265,6 +289,8 @@ static int back_dispatch(struct vmbnet_hof_back *b, const uint8_t *msg, uint32_t
 	case VMB_HOF_START:
 		b->started = true;
 		return 0;
+	case VMB_HOF_FAULT:
+		return back_fault(b, msg);
 	}
 	return -EPROTO;
 }

@@ -512,6 +512,21 @@ void vmbnet_hof_front_set_link(struct vmbnet_hof_front *f, bool up)
 	front_async(f, &m, sizeof(m), VMB_HOF_LINK, NULL, 0, done_nothing, 0);
 }
 
+int vmbnet_hof_front_fault(struct vmbnet_hof_front *f, uint32_t op, const char *text)
+{
+	uint8_t buf[sizeof(struct vmb_hof_fault) + VMB_HOF_FAULT_TEXT_MAX];
+	struct vmb_hof_fault *m = (struct vmb_hof_fault *)buf;
+	size_t len = strlen(text);
+
+	if (!len || len > VMB_HOF_FAULT_TEXT_MAX)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->op = op;
+	m->len = (uint32_t)len;
+	memcpy(m->text, text, len);
+	return front_request(f, m, (uint32_t)(sizeof(*m) + len), VMB_HOF_FAULT, NULL, 0, NULL);
+}
+
 void vmbnet_hof_front_reset(struct vmbnet_hof_front *f)
 {
 	struct vmb_hof_hdr m;

@@ -348,6 +348,15 @@ void vmbnet_pci_hof_reset(VmbnetPciState *s)
     vmbnet_pci_hof_drain_calls(s);
 }
 
+int vmbnet_pci_hof_fault(VmbnetPciState *s, uint32_t op, const char *text)
+{
+    int ret = vmbnet_hof_front_fault(&s->hof, op, text);
+
+    vmbnet_pci_hof_sync_fds(s);
+    vmbnet_pci_hof_arm(s);
+    return ret;
+}
+
 void vmbnet_pci_hof_set_link(VmbnetPciState *s, bool up)
 {
     vmbnet_hof_front_set_link(&s->hof, up);

@@ -502,22 +502,35 @@ static bool vmbnet_pci_faults_realize(VmbnetPciState *s, Error **errp)
     return true;
 }
 
-/* fault-add (qom-set): one rule, as a scenario's "rules" entry, at run time. */
+/*
+ * fault-add (qom-set): one rule, as a scenario's "rules" entry, at run
+ * time. On datapath B the NIC runs in the backend: the rule is checked here
+ * (for a precise error), then handed to it.
+ */
 static void vmbnet_pci_fault_add(Object *obj, const char *json, Error **errp)
 {
     VmbnetPciState *s = VMBNET_PCI(obj);
+    struct vmbnet_fault probe;
     char err[256] = "";
     int ret;
 
-    if (!DEVICE(obj)->realized || vmbnet_pci_datapath_b(s)) {
-        error_setg(errp, "vmbnet-pci: fault-add: a running device on datapath "
-                   "A only");
+    if (!DEVICE(obj)->realized) {
+        error_setg(errp, "vmbnet-pci: fault-add: on a running device only");
         return;
     }
-    ret = vmbnet_fault_add_json(&s->faults, json, err, sizeof(err));
+    if (vmbnet_pci_datapath_b(s)) {
+        vmbnet_fault_init(&probe, 0);
+        ret = vmbnet_fault_add_json(&probe, json, err, sizeof(err));
+        if (!ret) {
+            ret = vmbnet_pci_hof_fault(s, VMB_HOF_FAULT_ADD, json);
+            snprintf(err, sizeof(err), "the backend: %s", strerror(-ret));
+        }
+    } else {
+        ret = vmbnet_fault_add_json(&s->faults, json, err, sizeof(err));
+    }
     if (ret) {
-        error_setg(errp, "vmbnet-pci: fault-add: %s",
-                   ret == -EINVAL ? err : strerror(-ret));
+        error_setg(errp, "vmbnet-pci: fault-add: %s", err[0] ? err :
+                   strerror(-ret));
     }
 }
 
@@ -525,9 +538,16 @@ static void vmbnet_pci_fault_add(Object *obj, const char *json, Error **errp)
 static void vmbnet_pci_fault_remove(Object *obj, const char *id, Error **errp)
 {
     VmbnetPciState *s = VMBNET_PCI(obj);
+    int ret = -ENOENT;
 
-    if (!DEVICE(obj)->realized || vmbnet_fault_remove(&s->faults, id)) {
-        error_setg(errp, "vmbnet-pci: fault-remove: no rule '%s'", id);
+    if (DEVICE(obj)->realized) {
+        ret = vmbnet_pci_datapath_b(s) ?
+              vmbnet_pci_hof_fault(s, VMB_HOF_FAULT_REMOVE, id) :
+              vmbnet_fault_remove(&s->faults, id);
+    }
+    if (ret) {
+        error_setg(errp, "vmbnet-pci: fault-remove: '%s': %s", id,
+                   ret == -ENOENT ? "no such rule" : strerror(-ret));
     }
 }
 

@@ -77,6 +77,8 @@ void vmbnet_pci_hof_unrealize(VmbnetPciState *s);
 /* After vmbnet_host_reset(): the backend drops its channels and GPADLs. */
 void vmbnet_pci_hof_reset(VmbnetPciState *s);
 void vmbnet_pci_hof_set_link(VmbnetPciState *s, bool up);
+/* A fault rule for the backend's NIC (vmbnet_hof_front_fault()). */
+int vmbnet_pci_hof_fault(VmbnetPciState *s, uint32_t op, const char *text);
 /* After the front end sent something without waiting: arm its deadline. */
 void vmbnet_pci_hof_arm(VmbnetPciState *s);
 

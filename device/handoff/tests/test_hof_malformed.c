@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vmb_test.h"
+#include "vmbnet_fault.h"
 #include "vmbnet_hof.h"
 
 #define RAM_GPA 0x100000ull
@@ -269,6 +270,46 @@ CASE(ack_from_front)
 	VT_CHECK(req(VMB_HOF_ACK, &a, sizeof(a), NULL, 0) < 0);
 }
 
+/* A FAULT message of @op carrying @text. */
+static int fault_msg(uint32_t op, const char *text, uint32_t claimed_len)
+{
+	uint8_t buf[sizeof(struct vmb_hof_fault) + 512];
+	struct vmb_hof_fault *m = (struct vmb_hof_fault *)buf;
+	size_t len = strlen(text);
+
+	memset(m, 0, sizeof(*m));
+	m->op = op;
+	m->len = claimed_len;
+	memcpy(m->text, text, len);
+	return req(VMB_HOF_FAULT, m, (uint32_t)(sizeof(*m) + len), NULL, 0);
+}
+
+/* Fault rules for the backend's NIC: taken with an engine, refused without
+ * one, and a malformed message is refused before anything reads its text.
+ */
+CASE(fault_rules)
+{
+	static const char rule[] =
+		"{ \"id\": \"r\", \"point\": \"receive\", \"action\": \"drop\" }";
+	struct vmbnet_fault F;
+
+	VT_EQ(fault_msg(VMB_HOF_FAULT_ADD, rule, sizeof(rule) - 1), -EOPNOTSUPP);
+	vmbnet_fault_init(&F, 1);
+	B.faults = &F;
+	VT_EQ(fault_msg(VMB_HOF_FAULT_ADD, rule, sizeof(rule) - 1), 0);
+	VT_EQ(F.nrules, 1);
+	VT_EQ(fault_msg(VMB_HOF_FAULT_ADD, rule, sizeof(rule) - 1), -EINVAL); /* the same id */
+	VT_EQ(fault_msg(VMB_HOF_FAULT_ADD, "{ nope", 6), -EINVAL);
+	VT_EQ(fault_msg(VMB_HOF_FAULT_REMOVE, "nope", 4), -ENOENT);
+	VT_EQ(fault_msg(VMB_HOF_FAULT_REMOVE, "r", 1), 0);
+	VT_EQ(F.nrules, 0);
+	VT_CHECK(fault_msg(3, "r", 1) < 0); /* no such operation */
+	VT_CHECK(fault_msg(VMB_HOF_FAULT_ADD, rule, sizeof(rule) + 40) < 0); /* length lies */
+	VT_CHECK(fault_msg(VMB_HOF_FAULT_ADD, "", 0) < 0);
+	VT_EQ(F.nrules, 0);
+	B.faults = NULL;
+}
+
 /* OFFER is the backend's to send: from the front end it is refused. */
 CASE(offer_from_front)
 {
@@ -468,6 +509,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(unknown_type),
 	VT_CASE(ack_from_front),
 	VT_CASE(offer_from_front),
+	VT_CASE(fault_rules),
 	VT_CASE(open_unknown_flag),
 	VT_CASE(wrong_descriptor_count),
 	VT_CASE(too_many_descriptors),

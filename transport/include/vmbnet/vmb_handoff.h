@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VMB_HOF_VERSION 2u /* 2: OFFER, CHAN_OPEN's SUBCH_ON_REQUEST */
+#define VMB_HOF_VERSION 2u /* 2: OFFER, CHAN_OPEN's SUBCH_ON_REQUEST, FAULT */
 #define VMB_HOF_MAGIC 0x31464f48u /* "HOF1" at the start of the state area */
 #define VMB_HOF_MSG_MAX 65536u /* bytes in one message, header included */
 #define VMB_HOF_MAX_FDS 2u /* descriptors one message may carry */
@@ -50,6 +50,7 @@ enum vmb_hof_type {
 	VMB_HOF_LINK = 7,
 	VMB_HOF_RESET = 8, /* close every channel, drop every GPADL and region */
 	VMB_HOF_START = 9, /* the replay is complete: serve */
+	VMB_HOF_FAULT = 10, /* add or remove a fault rule of the backend's NIC */
 	VMB_HOF_ACK = 0x80, /* back -> front */
 	VMB_HOF_OFFER = 0x81, /* back -> front, unasked: offer the guest subchannels */
 };
@@ -141,6 +142,23 @@ struct vmb_hof_offer {
 	uint32_t pad;
 };
 
+/*
+ * A fault rule for the NIC the backend runs (device/fault/SCENARIO.md): add
+ * (@text is one "rules" entry, JSON) or remove (@text is the rule's id).
+ * ACK status: 0, -EINVAL (a rule the backend cannot take), -ENOENT (no rule
+ * of that id), -ENOSPC, -EOPNOTSUPP (a backend without a fault engine).
+ */
+#define VMB_HOF_FAULT_ADD 1u
+#define VMB_HOF_FAULT_REMOVE 2u
+#define VMB_HOF_FAULT_TEXT_MAX 4096u
+
+struct vmb_hof_fault {
+	struct vmb_hof_hdr hdr;
+	uint32_t op; /* VMB_HOF_FAULT_* */
+	uint32_t len; /* bytes of text, no NUL; 1..VMB_HOF_FAULT_TEXT_MAX */
+	char text[];
+};
+
 /* ---- the state area --------------------------------------------------- */
 
 /* One checkpoint of one channel, written by the backend before a publish. */
@@ -190,6 +208,7 @@ _Static_assert(sizeof(struct vmb_hof_chan_close) == 24, "hof chan close");
 _Static_assert(sizeof(struct vmb_hof_link) == 24, "hof link");
 _Static_assert(sizeof(struct vmb_hof_ack) == 32, "hof ack");
 _Static_assert(sizeof(struct vmb_hof_offer) == 24, "hof offer");
+_Static_assert(sizeof(struct vmb_hof_fault) == 24, "hof fault");
 _Static_assert(offsetof(struct vmb_hof_ckpt, in_read) == 8, "hof ckpt in_read");
 _Static_assert(offsetof(struct vmb_hof_ckpt, rx_busy) == 48, "hof ckpt rx_busy");
 _Static_assert(sizeof(struct vmb_hof_ckpt) == 48 + VMB_HOF_RX_SLOTS_MAX, "hof ckpt");
