@@ -529,8 +529,8 @@ static void vmbnet_pci_fault_add(Object *obj, const char *json, Error **errp)
         ret = vmbnet_fault_add_json(&s->faults, json, err, sizeof(err));
     }
     if (ret) {
-        error_setg(errp, "vmbnet-pci: fault-add: %s", err[0] ? err :
-                   strerror(-ret));
+        error_setg(errp, "vmbnet-pci: fault-add: %s",
+                   err[0] ? err : strerror(-ret));
     }
 }
 
@@ -541,9 +541,11 @@ static void vmbnet_pci_fault_remove(Object *obj, const char *id, Error **errp)
     int ret = -ENOENT;
 
     if (DEVICE(obj)->realized) {
-        ret = vmbnet_pci_datapath_b(s) ?
-              vmbnet_pci_hof_fault(s, VMB_HOF_FAULT_REMOVE, id) :
-              vmbnet_fault_remove(&s->faults, id);
+        if (vmbnet_pci_datapath_b(s)) {
+            ret = vmbnet_pci_hof_fault(s, VMB_HOF_FAULT_REMOVE, id);
+        } else {
+            ret = vmbnet_fault_remove(&s->faults, id);
+        }
     }
     if (ret) {
         error_setg(errp, "vmbnet-pci: fault-remove: '%s': %s", id,
