@@ -531,12 +531,15 @@ static void msg_close(struct vmbnet_host *h, const uint8_t *msg, uint32_t len)
 	}
 	memcpy(&m, msg, sizeof(m));
 	ch = host_chan(h, m.child_relid);
-	/* Linux's vmbus_close_internal() closes a channel the host rescinded
-	 * meanwhile; the host closed it already: nothing to do.
+	/* Linux's vmbus_close_internal() closes a channel the host rescinded:
+	 * the channel the NIC's going away left open goes now; one already
+	 * closed needs nothing.
 	 */
 	if (!ch && m.child_relid >= 1 && m.child_relid <= h->nchan &&
-	    h->rescinded & (1u << (m.child_relid - 1)))
+	    h->rescinded & (1u << (m.child_relid - 1))) {
+		chan_close(&h->chan[m.child_relid - 1]);
 		return;
+	}
 	if (!ch || ch->state == VMBNET_CHAN_OFFERED) {
 		host_guest_error(h, "CLOSE_CHANNEL: channel not open");
 		return;
@@ -613,8 +616,18 @@ static void msg_request_offers(struct vmbnet_host *h)
 	host_send(h, &done, sizeof(done));
 }
 
+/*
+ * The NIC goes: each offered channel is rescinded, subchannels first, but an
+ * open one stays open and served until the guest closes it. The guest goes
+ * on sending until it has seen the rescind (Linux sets channel->rescind in
+ * a work item, vmbus_onoffer_rescind()), and hv_netvsc's remove waits for
+ * every send's completion with no timeout: closing at once would strand
+ * what it sends meanwhile.
+ */
 void vmbnet_host_set_present(struct vmbnet_host *h, bool present)
 {
+	bool async = h->async_ok;
+
 	if (h->absent == !present)
 		return;
 	h->absent = !present;
@@ -622,15 +635,25 @@ void vmbnet_host_set_present(struct vmbnet_host *h, bool present)
 	if (!h->connected)
 		return; /* REQUEST_OFFERS will say */
 	if (!present) {
-		bool async = h->async_ok;
+		for (uint32_t i = h->nchan; i-- > 0;) {
+			struct vmb_msg_rescind_offer r = { .hdr.msgtype = VMB_MSG_RESCIND_OFFER };
 
-		h->async_ok = false; /* not the guest's message: close now */
-		for (uint32_t i = h->nchan; i-- > 0;) /* subchannels first */
-			if (h->offered & (1u << i))
-				host_rescind(h, i);
-		h->async_ok = async;
+			if (!(h->offered & (1u << i)))
+				continue;
+			h->offered &= ~(1u << i);
+			h->rescinded |= 1u << i;
+			r.child_relid = h->chan[i].relid;
+			host_trace(h, "channel-rescinded", r.child_relid, 0);
+			host_send(h, &r, sizeof(r));
+		}
 		return;
 	}
+	/* a guest that never closed what went away: closed now, not reoffered open */
+	h->async_ok = false;
+	for (uint32_t i = 0; i < h->nchan; i++)
+		if (h->rescinded & (1u << i))
+			chan_close(&h->chan[i]);
+	h->async_ok = async;
 	for (uint32_t i = 0; i < (h->subch_on_request ? 1 : h->nchan); i++)
 		host_offer(h, i);
 }

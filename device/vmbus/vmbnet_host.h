@@ -189,12 +189,13 @@ uint32_t vmbnet_host_offer_subchannels(struct vmbnet_host *h, uint32_t want);
 /*
  * vmbnet_host_set_present() - the NIC goes away (@present false) or comes
  * back, as when Hyper-V removes a synthetic NIC from a running VM or adds
- * one. Going: every offered channel is closed (what is in flight fails),
- * subchannels first, and rescinded. Coming back: offered again, as at
- * REQUEST_OFFERS. The guest's GPADLs stay until it tears them down, and its
- * CLOSE of a rescinded channel is taken silently (Linux's
- * vmbus_close_internal() sends one after a rescind). A reset does not bring
- * the NIC back.
+ * one. Going: every offered channel is rescinded, subchannels first; an
+ * open one is served until the guest's CLOSE (Linux's
+ * vmbus_close_internal() sends one after a rescind), so nothing the guest
+ * sends before it sees the rescind is stranded. Coming back: whatever the
+ * guest left open is closed, and the channels are offered again, as at
+ * REQUEST_OFFERS. The guest's GPADLs stay until it tears them down. A reset
+ * does not bring the NIC back.
  */
 void vmbnet_host_set_present(struct vmbnet_host *h, bool present);
 

@@ -264,7 +264,7 @@ int vmbc_poll(struct vmbc *c)
 
 	msg_lock(c);
 	/* bounded: a host that never stops talking gets another call */
-	while (n < 4 * VMB_PCI_MAX_CHANNELS && (got = recv_locked(c, buf))) {
+	while (n < VMBC_POLL_MAX && (got = recv_locked(c, buf))) {
 		unsolicited(c, buf, got, 0);
 		n++;
 	}

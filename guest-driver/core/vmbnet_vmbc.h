@@ -151,8 +151,11 @@ int vmbc_call(struct vmbc *c, const void *msg, uint32_t len, uint32_t want_type,
 /* Version contact, then the offers until ALL_OFFERS_DELIVERED, in c->offer[]. */
 int vmbc_connect(struct vmbc *c);
 /* Read the host messages nobody waits for (late offers and rescinds go to
- * port->offer_event). Returns how many were read.
+ * port->offer_event). Returns how many were read; VMBC_POLL_MAX means it
+ * stopped with more waiting: the host raises no new interrupt for those,
+ * so call again.
  */
+#define VMBC_POLL_MAX (4 * VMB_PCI_MAX_CHANNELS)
 int vmbc_poll(struct vmbc *c);
 /* UNLOAD and wait for its response. */
 int vmbc_unload(struct vmbc *c);

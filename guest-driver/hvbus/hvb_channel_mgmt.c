@@ -335,7 +335,11 @@ void hvb_ctrl_work(struct work_struct *w)
 	struct hvb_offer_event e;
 	unsigned long flags;
 
-	vmbc_poll(&b->vmbc);
+	/* the host interrupts when its queue stops being empty: a poll that
+	 * left some waiting runs again
+	 */
+	if (vmbc_poll(&b->vmbc) == VMBC_POLL_MAX && !READ_ONCE(b->stopping))
+		schedule_work(&b->ctrl_work);
 	for (;;) {
 		unsigned int added = VMB_PCI_MAX_CHANNELS;
 		struct hv_device *gone = NULL;
