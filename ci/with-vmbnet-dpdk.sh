@@ -4,7 +4,7 @@
 # usage: with-vmbnet-dpdk.sh --dpdk <vmbnet-dpdk> --socket <path>
 #                            [--log <file>] [--prefix <eal file prefix>]
 #                            [--vdev <DPDK vdev>] [--tap-addr <addr/len>]
-#                            -- <command...>
+#                            [--backend-arg <arg>]... -- <command...>
 #
 # --vdev: the backend's port (default net_null0,no-rx=1). With a net_tap
 # vdev (iface=<name>), --tap-addr gives the host side of the tap that
@@ -25,6 +25,7 @@ die() { echo "with-vmbnet-dpdk: error: $*" >&2; exit 2; }
 STOP_TIMEOUT_S=10 # the backend finishes a burst and exits well within this
 
 dpdk="" sock="" log="" prefix=vmbnet-dpdk-$$ brc=0 vdev="" tap_addr=""
+backend_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --dpdk) dpdk=$2; shift 2 ;;
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
     --prefix) prefix=$2; shift 2 ;;
     --vdev) vdev=$2; shift 2 ;;
     --tap-addr) tap_addr=$2; shift 2 ;;
+    --backend-arg) backend_args+=("$2"); shift 2 ;; # e.g. --faults FILE
     --) shift; break ;;
     *) die "unknown argument '$1'" ;;
     esac
@@ -46,7 +48,8 @@ rm -f "$sock" # a stale one from a killed run: the backend would retry on it
 
 # One core for the backend (the other runs QEMU's TCG thread); no hugepages.
 "$dpdk" --no-huge -m 1024 --no-pci --lcores 0@1 --file-prefix "$prefix" \
-    --vdev "${vdev:-net_null0,no-rx=1}" -- --socket "$sock" >"$log" 2>&1 </dev/null &
+    --vdev "${vdev:-net_null0,no-rx=1}" -- --socket "$sock" "${backend_args[@]}" \
+    >"$log" 2>&1 </dev/null &
 bpid=$!
 rpid=
 if [ -n "${tap_addr:-}" ]; then

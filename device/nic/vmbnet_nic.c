@@ -316,8 +316,12 @@ static struct vmbnet_nic_chan *nic_rx_chan(struct vmbnet_nic *nic, uint32_t chan
 {
 	struct vmbnet_nic_chan *nc = chan < VMB_PCI_MAX_CHANNELS ? &nic->chan[chan] : NULL;
 
+	/* a channel the NIC's going away rescinded is served until the guest
+	 * closes it, but gets no new frames: the guest cannot complete them
+	 * once it has seen the rescind (Linux's sends then fail with -ENODEV)
+	 */
 	if (!nc || !nc->ch || nc->ch->state != VMBNET_CHAN_OPEN || !nc->rndis_ready ||
-	    !nic->link_up)
+	    !nic->link_up || nic->host->rescinded & (1u << chan))
 		return NULL;
 	return nc;
 }
