@@ -120,11 +120,19 @@ static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *sr
 
 /* ---- writing to the guest ----------------------------------------------- */
 
-/* Ask the fault engine (if any) whether to misbehave here. */
+/* Ask the fault engine (if any) whether to misbehave here: per packet, so
+ * nothing is built while it has no rules.
+ */
 static const struct vmbnet_fault_rule *nic_fault(struct vmbnet_nic_chan *nc, uint32_t point,
 						 uint32_t nvsp_type, uint32_t len, uint64_t tid)
 {
-	struct vmbnet_fault_ctx ctx = {
+	struct vmbnet_fault *f = nc->nic->faults;
+	struct vmbnet_fault_ctx ctx;
+	const struct vmbnet_fault_rule *r;
+
+	if (!f || !f->nrules)
+		return NULL;
+	ctx = (struct vmbnet_fault_ctx){
 		.point = point,
 		.chan = nc->ch->index,
 		.nvsp_type = nvsp_type,
@@ -132,11 +140,7 @@ static const struct vmbnet_fault_rule *nic_fault(struct vmbnet_nic_chan *nc, uin
 		.len = len,
 		.trans_id = tid,
 	};
-	const struct vmbnet_fault_rule *r;
-
-	if (!nc->nic->faults)
-		return NULL;
-	r = vmbnet_fault_check(nc->nic->faults, &ctx);
+	r = vmbnet_fault_check(f, &ctx);
 	if (r)
 		nc->nic->stats.faults++;
 	return r;
