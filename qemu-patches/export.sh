@@ -42,7 +42,7 @@ g am -q "$repo"/qemu-patches/0*.patch || die "the series no longer applies to qe
 v="$tree/hw/vmbnet"
 mkdir -p "$v"
 cp "$repo"/device/qemu/{meson.build,Kconfig,trace-events} "$v/"
-for d in device/qemu device/vmbus device/nic device/handoff; do
+for d in device/qemu device/vmbus device/nic device/fault device/handoff; do
     mkdir -p "$v/$d"
     cp "$repo/$d"/*.[ch] "$v/$d/"
 done
@@ -58,7 +58,7 @@ hw/vmbnet: add the vmbnet-pci device
 vmbnet-pci emulates a Hyper-V synthetic NIC over VMBus-format rings on a
 PCI function (register map in hw/vmbnet/transport/include/vmbnet/vmb_pci.h),
 with the host side in plain C under hw/vmbnet/device/ (VMBus host side,
-NIC, backend hand-off) and its qtest in tests/qtest/vmbnet-test*.
+NIC, fault engine, backend hand-off) and its qtest in tests/qtest/vmbnet-test*.
 
 Exported from vmbnet $rev by qemu-patches/export.sh.
 MSG
