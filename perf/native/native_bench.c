@@ -151,12 +151,14 @@ static int run_frames(const struct opts *o, struct run *r)
 		if (!t)
 			t = vmbnet_native_now_ns();
 		/* Sleeping makes the backend signal (a syscall on its side):
-		 * only after a real idle spell.
+		 * only after a real idle spell. A paced run does not sleep,
+		 * but still looks at the socket, where a restarted backend
+		 * connects: without that it never came back.
 		 */
 		if (vmbnet_native_pump(&N) || k)
 			busy_at = t;
-		else if (t - busy_at > IDLE_SPIN_NS && !r->rate)
-			vmbnet_native_wait(&N, 1);
+		else if (t - busy_at > IDLE_SPIN_NS)
+			vmbnet_native_wait(&N, r->rate ? 0 : 1);
 		if (stop)
 			return -EINTR;
 		if (t > deadline)

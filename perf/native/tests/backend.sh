@@ -51,7 +51,10 @@ cycle)
     ;;
 killed_midstream)
     start_backend a net_null0,no-rx=1
-    "$native" --socket "$sock" --frames 3000000 --window 256 >"$work/native.log" 2>&1 &
+    # Paced to 3 s, so that the kill lands mid-stream: flat out, a fast
+    # machine finished all 3 million frames before the kill (CI, stop 21).
+    "$native" --socket "$sock" --frames 3000000 --rate 1000000 --window 256 \
+        >"$work/native.log" 2>&1 &
     native_pid=$!
     pids+=("$native_pid")
     for _ in $(seq 100); do grep -q "frames of" "$work/native.log" && break; sleep 0.1; done
