@@ -201,16 +201,25 @@ static void sleep_idle(struct vmbnet_dpdk *d)
 	struct vmbnet_hof_back *b = &d->back;
 	struct pollfd p[1 + VMB_HOF_MAX_CHANNELS];
 	unsigned int np = 0;
+	int ms = d->rx_enabled ? VMBNET_DPDK_RX_POLL_MS : VMBNET_DPDK_SLEEP_MS;
 	uint64_t v;
 
 	if (vmbnet_hof_back_arm(b))
 		return; /* a packet came in meanwhile */
+	if (b->started && b->nic.tick_ns != UINT64_MAX) {
+		/* no later than what the faults hold back (same clock) */
+		uint64_t now = faults_clock(d);
+		uint64_t wait = b->nic.tick_ns > now ? b->nic.tick_ns - now : 0;
+
+		if (wait / 1000000 < (uint64_t)ms)
+			ms = (int)((wait + 999999) / 1000000);
+	}
 	p[np++] = (struct pollfd){ .fd = b->sock, .events = POLLIN };
 	for (uint32_t i = 0; b->hello && i < b->host.nchan; i++)
 		if (b->kick[i] >= 0)
 			p[np++] = (struct pollfd){ .fd = b->kick[i], .events = POLLIN };
 	d->stats.sleeps++;
-	if (poll(p, np, d->rx_enabled ? VMBNET_DPDK_RX_POLL_MS : VMBNET_DPDK_SLEEP_MS) <= 0)
+	if (poll(p, np, ms) <= 0)
 		return;
 	for (unsigned int i = 1; i < np; i++) {
 		if (p[i].revents & POLLIN && read(p[i].fd, &v, sizeof(v)) == sizeof(v))

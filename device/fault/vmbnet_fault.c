@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ static const char *const point_names[VMBNET_FP__COUNT] = {
 	[VMBNET_FP_COMPLETION] = "completion",
 	[VMBNET_FP_NVSP_INIT] = "nvsp_init",
 	[VMBNET_FP_RECEIVE] = "receive",
+	[VMBNET_FP_RING] = "ring",
 };
 
 static const char *const action_names[VMBNET_FA__COUNT] = {
@@ -22,6 +24,11 @@ static const char *const action_names[VMBNET_FA__COUNT] = {
 	[VMBNET_FA_WRONG_TRANS_ID] = "wrong_trans_id",
 	[VMBNET_FA_DUPLICATE] = "duplicate",
 	[VMBNET_FA_REFUSE_VERSION] = "refuse_version",
+	[VMBNET_FA_DELAY] = "delay",
+	[VMBNET_FA_REORDER] = "reorder",
+	[VMBNET_FA_WITHHOLD] = "withhold",
+	[VMBNET_FA_STALL] = "stall",
+	[VMBNET_FA_LINK_FLAP] = "link_flap",
 };
 
 /* Which actions mean something at which point. */
@@ -30,13 +37,24 @@ static bool action_fits(uint32_t point, uint32_t action)
 	switch (point) {
 	case VMBNET_FP_COMPLETION:
 		return action == VMBNET_FA_DROP || action == VMBNET_FA_STATUS ||
-		       action == VMBNET_FA_WRONG_TRANS_ID || action == VMBNET_FA_DUPLICATE;
+		       action == VMBNET_FA_WRONG_TRANS_ID || action == VMBNET_FA_DUPLICATE ||
+		       action == VMBNET_FA_DELAY || action == VMBNET_FA_REORDER ||
+		       action == VMBNET_FA_WITHHOLD || action == VMBNET_FA_LINK_FLAP;
 	case VMBNET_FP_NVSP_INIT:
 		return action == VMBNET_FA_REFUSE_VERSION;
 	case VMBNET_FP_RECEIVE:
-		return action == VMBNET_FA_DROP;
+		return action == VMBNET_FA_DROP || action == VMBNET_FA_LINK_FLAP;
+	case VMBNET_FP_RING:
+		return action == VMBNET_FA_STALL || action == VMBNET_FA_LINK_FLAP;
 	}
 	return false;
+}
+
+/* Actions that last a while: they need a duration, the others have none. */
+static bool timed(uint32_t action)
+{
+	return action == VMBNET_FA_DELAY || action == VMBNET_FA_STALL ||
+	       action == VMBNET_FA_LINK_FLAP;
 }
 
 const char *vmbnet_fault_point_name(uint32_t point)
@@ -80,6 +98,38 @@ static uint64_t now_ns(const struct vmbnet_fault *f)
 	return f->clock_ns ? f->clock_ns(f->clock_opaque) : 0;
 }
 
+uint64_t vmbnet_fault_now(const struct vmbnet_fault *f)
+{
+	return now_ns(f);
+}
+
+/* A draw in [0, 1). */
+static double draw_unit(struct vmbnet_fault *f)
+{
+	return (double)(draw(f) >> 11) * 0x1p-53;
+}
+
+uint64_t vmbnet_fault_duration(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r)
+{
+	double extra = 0;
+
+	if (r->dist == VMBNET_FD_UNIFORM)
+		extra = draw_unit(f) * (double)r->jitter_ns;
+	else if (r->dist == VMBNET_FD_EXPONENTIAL)
+		extra = -log1p(-draw_unit(f)) * (double)r->jitter_ns;
+	/* bounded: an exponential's tail must not hold a completion for ever */
+	if (extra > 1000.0 * (double)r->jitter_ns)
+		extra = 1000.0 * (double)r->jitter_ns;
+	return r->duration_ns + (uint64_t)extra;
+}
+
+uint64_t vmbnet_fault_window_end(const struct vmbnet_fault *f, const struct vmbnet_fault_rule *r)
+{
+	if (!r->trigger.for_ns)
+		return UINT64_MAX;
+	return f->start_ns + r->trigger.after_ns + r->trigger.for_ns;
+}
+
 void vmbnet_fault_init(struct vmbnet_fault *f, uint64_t seed)
 {
 	memset(f, 0, sizeof(*f));
@@ -109,7 +159,10 @@ int vmbnet_fault_add(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r)
 	    !vmbnet_fault_point_name(r->point) || !vmbnet_fault_action_name(r->action) ||
 	    !action_fits(r->point, r->action) ||
 	    !(r->trigger.probability >= 0 && r->trigger.probability <= 1) ||
-	    (r->match.max_len && r->match.min_len > r->match.max_len))
+	    r->dist >= VMBNET_FD__COUNT || (r->dist != VMBNET_FD_FIXED && !r->jitter_ns) ||
+	    (r->match.max_len && r->match.min_len > r->match.max_len) ||
+	    timed(r->action) != (r->duration_ns || r->jitter_ns) ||
+	    (r->action != VMBNET_FA_DELAY && (r->dist || r->jitter_ns)))
 		return -EINVAL;
 	if (f->nrules == VMBNET_FAULT_MAX_RULES)
 		return -ENOSPC;
@@ -140,7 +193,8 @@ static bool matches(const struct vmbnet_fault_rule *r, const struct vmbnet_fault
 {
 	return r->point == c->point && field_matches(r->match.chan, c->chan) &&
 	       field_matches(r->match.nvsp_type, c->nvsp_type) &&
-	       field_matches(r->match.rndis_type, c->rndis_type) && c->len >= r->match.min_len &&
+	       field_matches(r->match.rndis_type, c->rndis_type) &&
+	       field_matches(r->match.section, c->section) && c->len >= r->match.min_len &&
 	       (!r->match.max_len || c->len <= r->match.max_len);
 }
 
@@ -157,7 +211,7 @@ static bool triggers(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r, 
 	if (tr->count && r->fired >= tr->count)
 		return false;
 	/* a draw only for rules that use one, so adding one does not shift others */
-	if (tr->probability < 1 && (double)(draw(f) >> 11) * 0x1p-53 >= tr->probability)
+	if (tr->probability < 1 && draw_unit(f) >= tr->probability)
 		return false;
 	return true;
 }

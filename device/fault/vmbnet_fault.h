@@ -9,7 +9,10 @@
  * time window, at most so many times) and its action says what the host
  * does instead (drop a completion, complete with another status or a
  * trans_id that is not outstanding, complete twice, refuse the NVSP
- * version, drop a frame to the guest). Each fired fault gets a sequence
+ * version, drop a frame to the guest; hold a completion back for a while,
+ * behind the next one, or until the rule's window ends; stop reading the
+ * guest's ring for a while; take the link down for a while). Each fired
+ * fault gets a sequence
  * number and is logged. Decisions depend only on the seed, the rules and
  * the order and times of the checks: with the embedder's virtual clock
  * (QEMU's under -icount), a run repeats exactly.
@@ -34,6 +37,7 @@ enum vmbnet_fault_point {
 	VMBNET_FP_COMPLETION = 1, /* the host completes a guest packet */
 	VMBNET_FP_NVSP_INIT, /* the guest's NVSP INIT: the version answer */
 	VMBNET_FP_RECEIVE, /* a frame from the network for the guest */
+	VMBNET_FP_RING, /* the host is about to read a channel's guest ring (per pass) */
 	VMBNET_FP__COUNT
 };
 
@@ -43,10 +47,23 @@ enum vmbnet_fault_action {
 	VMBNET_FA_WRONG_TRANS_ID, /* completion for an id that is not outstanding */
 	VMBNET_FA_DUPLICATE, /* completion written twice */
 	VMBNET_FA_REFUSE_VERSION, /* NVSP INIT answered with failure */
+	VMBNET_FA_DELAY, /* completion written after a drawn duration */
+	VMBNET_FA_REORDER, /* completion written after the channel's next one */
+	VMBNET_FA_WITHHOLD, /* completion held until the rule's window ends */
+	VMBNET_FA_STALL, /* the ring is not read for a duration */
+	VMBNET_FA_LINK_FLAP, /* link down for a duration, then as it was */
 	VMBNET_FA__COUNT
 };
 
 #define VMBNET_FAULT_ANY UINT32_MAX
+
+/* How a duration is drawn (VMBNET_FA_DELAY; the others are fixed). */
+enum vmbnet_fault_dist {
+	VMBNET_FD_FIXED, /* duration_ns */
+	VMBNET_FD_UNIFORM, /* duration_ns + uniform in [0, jitter_ns) */
+	VMBNET_FD_EXPONENTIAL, /* duration_ns + exponential of mean jitter_ns */
+	VMBNET_FD__COUNT
+};
 
 /* What a rule matches; VMBNET_FAULT_ANY (or 0 for the lengths) matches all. */
 struct vmbnet_fault_match {
@@ -54,6 +71,7 @@ struct vmbnet_fault_match {
 	uint32_t nvsp_type; /* of the guest's message */
 	uint32_t rndis_type; /* of the RNDIS message it carried */
 	uint32_t min_len, max_len; /* bytes of that message or frame; max 0 = no limit */
+	uint32_t section; /* 1: the packet came in a send section, 0: it did not */
 };
 
 /*
@@ -76,6 +94,8 @@ struct vmbnet_fault_rule {
 	struct vmbnet_fault_trigger trigger;
 	uint32_t action; /* enum vmbnet_fault_action */
 	uint32_t arg; /* VMBNET_FA_STATUS: the status */
+	uint32_t dist; /* enum vmbnet_fault_dist */
+	uint64_t duration_ns, jitter_ns; /* DELAY, STALL, LINK_FLAP */
 	uint64_t matched, fired; /* counters */
 };
 
@@ -85,6 +105,7 @@ struct vmbnet_fault_ctx {
 	uint32_t chan;
 	uint32_t nvsp_type, rndis_type; /* 0 when there is none */
 	uint32_t len;
+	uint32_t section; /* completion: the packet came in a send section */
 	uint64_t trans_id;
 };
 
@@ -135,6 +156,19 @@ int vmbnet_fault_remove(struct vmbnet_fault *f, const char *id);
  */
 const struct vmbnet_fault_rule *vmbnet_fault_check(struct vmbnet_fault *f,
 						   const struct vmbnet_fault_ctx *ctx);
+
+/* The engine's clock now (absolute, as its clock function gives it). */
+uint64_t vmbnet_fault_now(const struct vmbnet_fault *f);
+
+/* How long @r's action lasts this time: drawn from its distribution with
+ * the engine's seeded generator (so a run repeats).
+ */
+uint64_t vmbnet_fault_duration(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r);
+
+/* When @r's window ends on the engine's clock (absolute), UINT64_MAX for
+ * a rule without one.
+ */
+uint64_t vmbnet_fault_window_end(const struct vmbnet_fault *f, const struct vmbnet_fault_rule *r);
 
 /* The @i-th newest fired fault (0 = the last), or NULL. */
 const struct vmbnet_fault_event *vmbnet_fault_last(const struct vmbnet_fault *f, unsigned int i);

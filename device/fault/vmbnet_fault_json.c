@@ -60,6 +60,22 @@ static int get_uint(json_t *o, const char *key, uint64_t max, uint64_t *out, con
 	return 0;
 }
 
+/* @o[@key], milliseconds as a number (fractions allowed) up to an hour,
+ * into *@ns; absent leaves it.
+ */
+static int get_ms(json_t *o, const char *key, uint64_t *ns, const char *rule, char *err, size_t len)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 3600e3)
+		return fail(err, len, "rule %s: \"%s\" must be a number of ms from 0 to 3600000",
+			    rule, key);
+	*ns = (uint64_t)(json_number_value(v) * 1e6 + 0.5);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	uint32_t value;
@@ -111,8 +127,10 @@ static int get_type(json_t *o, const char *key, const void *table, size_t n, uin
 
 static int parse_match(json_t *m, struct vmbnet_fault_rule *r, char *err, size_t len)
 {
-	static const char *const keys[] = { "channel", "nvsp", "rndis", "min_len", "max_len", NULL };
+	static const char *const keys[] = { "channel", "nvsp",	  "rndis", "min_len",
+					    "max_len", "section", NULL };
 	uint64_t chan = VMBNET_FAULT_ANY, min = 0, max = 0;
+	json_t *section = json_object_get(m, "section");
 	const char *bad;
 
 	if (!json_is_object(m))
@@ -128,6 +146,10 @@ static int parse_match(json_t *m, struct vmbnet_fault_rule *r, char *err, size_t
 	    get_uint(m, "min_len", UINT32_MAX, &min, r->id, err, len) ||
 	    get_uint(m, "max_len", UINT32_MAX, &max, r->id, err, len))
 		return -EINVAL;
+	if (section && !json_is_boolean(section))
+		return fail(err, len, "rule %s: \"match.section\" must be true or false", r->id);
+	if (section)
+		r->match.section = json_is_true(section);
 	if (json_object_get(m, "channel"))
 		r->match.chan = (uint32_t)chan;
 	r->match.min_len = (uint32_t)min;
@@ -170,15 +192,17 @@ static int parse_trigger(json_t *t, struct vmbnet_fault_rule *r, char *err, size
 static int parse_rule(json_t *o, unsigned int idx, struct vmbnet_fault_rule *r, char *err,
 		      size_t len)
 {
-	static const char *const keys[] = { "id",     "point",	"match", "trigger",
-					    "action", "status", NULL };
-	json_t *id, *point, *action, *m, *t;
+	static const char *const keys[] = { "id",	    "point",  "match",	     "trigger",
+					    "action",	    "status", "duration_ms", "jitter_ms",
+					    "distribution", NULL };
+	json_t *id, *point, *action, *m, *t, *dist;
 	uint64_t status = 0;
 	const char *bad;
 
 	memset(r, 0, sizeof(*r));
-	r->match = (struct vmbnet_fault_match){ VMBNET_FAULT_ANY, VMBNET_FAULT_ANY,
-						VMBNET_FAULT_ANY, 0, 0 };
+	r->match = (struct vmbnet_fault_match){
+		VMBNET_FAULT_ANY, VMBNET_FAULT_ANY, VMBNET_FAULT_ANY, 0, 0, VMBNET_FAULT_ANY
+	};
 	r->trigger.probability = 1;
 	if (!json_is_object(o))
 		return fail(err, len, "rules[%u] must be an object", idx);
@@ -195,13 +219,14 @@ static int parse_rule(json_t *o, unsigned int idx, struct vmbnet_fault_rule *r, 
 	action = json_object_get(o, "action");
 	if (!json_is_string(point) ||
 	    !(r->point = vmbnet_fault_point_by_name(json_string_value(point))))
-		return fail(err, len, "rule %s: \"point\" must be completion, nvsp_init or receive",
+		return fail(err, len,
+			    "rule %s: \"point\" must be completion, nvsp_init, receive or ring",
 			    r->id);
 	if (!json_is_string(action) ||
 	    !(r->action = vmbnet_fault_action_by_name(json_string_value(action))))
 		return fail(err, len,
-			    "rule %s: \"action\" must be drop, status, wrong_trans_id, duplicate "
-			    "or refuse_version",
+			    "rule %s: \"action\" must be drop, status, wrong_trans_id, duplicate, "
+			    "refuse_version, delay, reorder, withhold, stall or link_flap",
 			    r->id);
 	m = json_object_get(o, "match");
 	t = json_object_get(o, "trigger");
@@ -213,6 +238,37 @@ static int parse_rule(json_t *o, unsigned int idx, struct vmbnet_fault_rule *r, 
 		return fail(err, len, "rule %s: \"status\" goes with action status, and only there",
 			    r->id);
 	r->arg = (uint32_t)status;
+	if (get_ms(o, "duration_ms", &r->duration_ns, r->id, err, len) ||
+	    get_ms(o, "jitter_ms", &r->jitter_ns, r->id, err, len))
+		return -EINVAL;
+	dist = json_object_get(o, "distribution");
+	if (dist) {
+		static const char *const dists[VMBNET_FD__COUNT] = { "fixed", "uniform",
+								     "exponential" };
+
+		r->dist = VMBNET_FD__COUNT;
+		for (uint32_t i = 0; json_is_string(dist) && i < VMBNET_FD__COUNT; i++)
+			if (!strcmp(dists[i], json_string_value(dist)))
+				r->dist = i;
+		if (r->dist == VMBNET_FD__COUNT)
+			return fail(
+				err, len,
+				"rule %s: \"distribution\" must be fixed, uniform or exponential",
+				r->id);
+	}
+	if ((r->action == VMBNET_FA_DELAY || r->action == VMBNET_FA_STALL ||
+	     r->action == VMBNET_FA_LINK_FLAP) != (r->duration_ns || r->jitter_ns))
+		return fail(err, len,
+			    "rule %s: \"duration_ms\" (above 0) goes with actions delay, stall and "
+			    "link_flap, and only there",
+			    r->id);
+	if (r->action != VMBNET_FA_DELAY && (dist || r->jitter_ns))
+		return fail(err, len,
+			    "rule %s: \"jitter_ms\" and \"distribution\" go with action delay only",
+			    r->id);
+	if (r->dist != VMBNET_FD_FIXED && !r->jitter_ns)
+		return fail(err, len, "rule %s: a %s distribution needs \"jitter_ms\" above 0",
+			    r->id, r->dist == VMBNET_FD_UNIFORM ? "uniform" : "exponential");
 	return 0;
 }
 

@@ -350,6 +350,8 @@ bool vmbnet_hof_back_poll(struct vmbnet_hof_back *b)
 {
 	bool work = false;
 
+	if (b->started && b->nic.tick_ns != UINT64_MAX)
+		vmbnet_nic_tick(&b->nic); /* what the faults hold back, when due */
 	for (uint32_t i = 0; b->started && i < b->host.nchan; i++) {
 		if (vmbnet_nic_pending(&b->nic, i)) {
 			b->host.handler->doorbell(&b->host.chan[i]);

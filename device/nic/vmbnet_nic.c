@@ -120,11 +120,140 @@ static void gbuf_write(const struct vmbnet_gbuf *b, uint64_t off, const void *sr
 
 /* ---- writing to the guest ----------------------------------------------- */
 
+/* Write a send completion for @tid with @status and the per-packet info
+ * echoed, @copies times (a copy only if the ring has room for it).
+ */
+static void echo_write(struct vmbnet_nic_chan *nc, uint64_t tid, uint32_t status, const void *ppi,
+		       uint32_t ppi_len, int copies)
+{
+	uint8_t buf[NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX] = { 0 };
+	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, status };
+	uint32_t len = NVSP_ECHO_PPI_OFF + ppi_len;
+	struct vmb_sg sg = { buf, len < NVSP_MSG_SIZE ? NVSP_MSG_SIZE : len };
+
+	memcpy(buf, &c, sizeof(c));
+	memcpy(buf + sizeof(c), &ppi_len, sizeof(ppi_len));
+	if (ppi_len)
+		memcpy(buf + NVSP_ECHO_PPI_OFF, ppi, ppi_len);
+	while (copies--)
+		if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, tid, NULL, 0, &sg, 1) == 0)
+			nc->nic->stats.completions++;
+}
+
+/* ---- what the fault engine holds back ------------------------------------ */
+
+static uint64_t nic_now(const struct vmbnet_nic *nic)
+{
+	return nic->faults ? vmbnet_fault_now(nic->faults) : 0;
+}
+
+/* Something waits until @when: make sure vmbnet_nic_tick() runs by then. */
+static void nic_want_tick(struct vmbnet_nic *nic, uint64_t when)
+{
+	if (when == UINT64_MAX || nic->tick_ns <= when)
+		return;
+	nic->tick_ns = when;
+	if (nic->ops->timer)
+		nic->ops->timer(nic->opaque, when);
+}
+
+/* Hold @tid's completion back as rule @r says; false when the NIC holds
+ * as many as it can already (the completion then goes at once).
+ */
+static bool nic_hold(struct vmbnet_nic_chan *nc, const struct vmbnet_fault_rule *r, uint64_t tid,
+		     uint32_t status, const void *ppi, uint32_t ppi_len)
+{
+	struct vmbnet_nic *nic = nc->nic;
+	uint64_t now = nic_now(nic);
+	struct vmbnet_nic_held *h;
+
+	if (nic->nheld == VMBNET_NIC_HELD_MAX)
+		return false;
+	h = &nic->held[nic->nheld++];
+	h->tid = tid;
+	h->status = status;
+	h->chan = (uint8_t)nc->ch->index;
+	h->ppi_len = (uint16_t)ppi_len;
+	memcpy(h->ppi, ppi, ppi_len);
+	h->reorder = r->action == VMBNET_FA_REORDER;
+	if (r->action == VMBNET_FA_DELAY)
+		h->due_ns = now + vmbnet_fault_duration(nic->faults, r);
+	else if (h->reorder)
+		h->due_ns = now + VMBNET_NIC_REORDER_MAX_NS;
+	else
+		h->due_ns = vmbnet_fault_window_end(nic->faults, r); /* withhold */
+	nic->stats.held++;
+	nic_want_tick(nic, h->due_ns);
+	return true;
+}
+
+/*
+ * Write @nc's held completions that are due at @now, oldest first, and
+ * with @overtaken the reordered ones too (the channel's next completion has
+ * just gone). Stops where the ring is full: the guest's doorbell resumes.
+ */
+static void nic_release_held(struct vmbnet_nic_chan *nc, uint64_t now, bool overtaken)
+{
+	struct vmbnet_nic *nic = nc->nic;
+	uint32_t i = 0;
+
+	while (i < nic->nheld) {
+		struct vmbnet_nic_held *h = &nic->held[i];
+
+		if (h->chan != nc->ch->index || (h->due_ns > now && !(overtaken && h->reorder))) {
+			i++;
+			continue;
+		}
+		if (vmb_ring_tx_room(&nc->ch->out, COMP_BYTES) && !nic_wait_room(nc, COMP_BYTES))
+			return;
+		echo_write(nc, h->tid, h->status, h->ppi, h->ppi_len, 1);
+		memmove(h, h + 1, (nic->nheld - i - 1) * sizeof(*h));
+		nic->nheld--;
+	}
+}
+
+/* @chan closed: what it held is never written (the guest gave it up). */
+static void nic_forget_held(struct vmbnet_nic *nic, uint32_t chan)
+{
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < nic->nheld; i++) {
+		if (nic->held[i].chan == chan)
+			nic->stats.held_lost++;
+		else
+			nic->held[kept++] = nic->held[i];
+	}
+	nic->nheld = kept;
+}
+
+static void nic_apply_link(struct vmbnet_nic *nic, bool up)
+{
+	if (nic->link_up == up)
+		return;
+	nic->link_up = up;
+	for (uint32_t i = 0; i < nic->host->nchan; i++) {
+		nic->chan[i].link_indication_pending = true;
+		vmbnet_rndis_flush_indication(&nic->chan[i]);
+	}
+}
+
+/* Fault link flap: down now, back to the embedder's state after a while. */
+static void nic_flap(struct vmbnet_nic *nic, const struct vmbnet_fault_rule *r)
+{
+	uint64_t until = nic_now(nic) + vmbnet_fault_duration(nic->faults, r);
+
+	if (until > nic->flap_until_ns)
+		nic->flap_until_ns = until;
+	nic_apply_link(nic, false);
+	nic_want_tick(nic, nic->flap_until_ns);
+}
+
 /* Ask the fault engine (if any) whether to misbehave here: per packet, so
  * nothing is built while it has no rules.
  */
 static const struct vmbnet_fault_rule *nic_fault(struct vmbnet_nic_chan *nc, uint32_t point,
-						 uint32_t nvsp_type, uint32_t len, uint64_t tid)
+						 uint32_t nvsp_type, uint32_t len, uint64_t tid,
+						 bool section)
 {
 	struct vmbnet_fault *f = nc->nic->faults;
 	struct vmbnet_fault_ctx ctx;
@@ -138,6 +267,7 @@ static const struct vmbnet_fault_rule *nic_fault(struct vmbnet_nic_chan *nc, uin
 		.nvsp_type = nvsp_type,
 		.rndis_type = point == VMBNET_FP_COMPLETION ? nc->cur_rndis_type : 0,
 		.len = len,
+		.section = section,
 		.trans_id = tid,
 	};
 	r = vmbnet_fault_check(f, &ctx);
@@ -163,37 +293,37 @@ static void nic_complete(struct vmbnet_nic_chan *nc, uint64_t tid, const void *m
 void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, uint32_t status,
 			      const void *ppi, uint32_t ppi_len)
 {
-	uint8_t buf[NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX] = { 0 };
-	struct nvsp_rndis_pkt_complete c = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, status };
-	uint32_t len = NVSP_ECHO_PPI_OFF + ppi_len;
-	struct vmb_sg sg = { buf, len < NVSP_MSG_SIZE ? NVSP_MSG_SIZE : len };
 	const struct vmbnet_fault_rule *fault;
 	uint64_t tid = p->trans_id;
 	int copies = 1;
 
 	if (!(p->flags & VMB_PKT_FLAG_COMPLETION_REQUESTED))
 		return;
-	fault = nic_fault(nc, VMBNET_FP_COMPLETION, NVSP_MSG_SEND_RNDIS_PKT, nc->cur_rndis_len,
-			  tid);
+	if (ppi_len > RNDIS_PPI_MAX)
+		ppi_len = 0;
+	/* a packet in a send section is inband; one in guest pages is not */
+	fault = nic_fault(nc, VMBNET_FP_COMPLETION, NVSP_MSG_SEND_RNDIS_PKT, nc->cur_rndis_len, tid,
+			  p->type == VMB_PKT_DATA_INBAND);
 	if (fault && fault->action == VMBNET_FA_DROP)
 		return; /* the guest waits for it forever */
 	if (fault && fault->action == VMBNET_FA_STATUS)
-		status = c.status = fault->arg;
+		status = fault->arg;
 	if (fault && fault->action == VMBNET_FA_WRONG_TRANS_ID)
 		tid ^= 1ull << 63; /* no driver has such an id outstanding */
 	if (fault && fault->action == VMBNET_FA_DUPLICATE)
 		copies = 2; /* the second only if the ring has room for it */
+	if (fault && fault->action == VMBNET_FA_LINK_FLAP)
+		nic_flap(nc->nic, fault); /* this completion still goes */
 	if (status != NVSP_STAT_SUCCESS)
 		nc->nic->stats.completions_failed++;
-	if (ppi_len > RNDIS_PPI_MAX)
-		ppi_len = 0;
-	memcpy(buf, &c, sizeof(c));
-	memcpy(buf + sizeof(c), &ppi_len, sizeof(ppi_len));
-	if (ppi_len)
-		memcpy(buf + NVSP_ECHO_PPI_OFF, ppi, ppi_len);
-	while (copies--)
-		if (vmb_ring_write(&nc->ch->out, VMB_PKT_COMP, 0, tid, NULL, 0, &sg, 1) == 0)
-			nc->nic->stats.completions++;
+	if (fault &&
+	    (fault->action == VMBNET_FA_DELAY || fault->action == VMBNET_FA_REORDER ||
+	     fault->action == VMBNET_FA_WITHHOLD) &&
+	    nic_hold(nc, fault, tid, status, ppi, ppi_len))
+		return;
+	echo_write(nc, tid, status, ppi, ppi_len, copies);
+	if (nc->nic->nheld)
+		nic_release_held(nc, nic_now(nc->nic), true);
 }
 
 void vmbnet_nic_complete_rndis(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, uint32_t status)
@@ -273,6 +403,7 @@ static long nic_rx_one(struct vmbnet_nic_chan *nc, const struct iovec *iov, int 
 		       const struct vmbnet_frame_meta *meta)
 {
 	struct vmbnet_nic *nic = nc->nic;
+	const struct vmbnet_fault_rule *fault;
 	uint8_t hdr[VMBNET_RNDIS_RX_HDR_MAX];
 	uint64_t flen = 0, off;
 	uint32_t hlen;
@@ -284,7 +415,10 @@ static long nic_rx_one(struct vmbnet_nic_chan *nc, const struct iovec *iov, int 
 		nic->stats.rx_dropped++;
 		return -1;
 	}
-	if (nic_fault(nc, VMBNET_FP_RECEIVE, 0, (uint32_t)flen, 0)) {
+	fault = nic_fault(nc, VMBNET_FP_RECEIVE, 0, (uint32_t)flen, 0, false);
+	if (fault && fault->action == VMBNET_FA_LINK_FLAP)
+		nic_flap(nic, fault); /* this frame still goes */
+	else if (fault) {
 		nic->stats.rx_dropped++;
 		return (long)flen; /* lost on the way: taken, never written */
 	}
@@ -395,7 +529,7 @@ static void nvsp_init(struct vmbnet_nic_chan *nc, const struct vmb_pkt *p, const
 
 	memcpy(&m, msg, sizeof(m));
 	v = nvsp_pick_version(m.min_version, m.max_version);
-	if (v && nic_fault(nc, VMBNET_FP_NVSP_INIT, NVSP_MSG_INIT, sizeof(m), p->trans_id))
+	if (v && nic_fault(nc, VMBNET_FP_NVSP_INIT, NVSP_MSG_INIT, sizeof(m), p->trans_id, false))
 		c.status = NVSP_STAT_FAIL; /* refuse_version, the only action here */
 	else if (v)
 		nc->nvsp_version = v;
@@ -728,6 +862,32 @@ static bool nic_wait_room(struct vmbnet_nic_chan *nc, uint32_t need)
 	return false;
 }
 
+/*
+ * Does a fault keep the host from reading @nc's ring now? A stall lasts
+ * its duration (the guest's ring fills, as with a host that stopped
+ * consuming); a link flap asked here only takes the link down.
+ */
+static bool nic_ring_stalled(struct vmbnet_nic_chan *nc)
+{
+	const struct vmbnet_fault_rule *fault;
+
+	if (nc->stall_until_ns) {
+		if (nic_now(nc->nic) < nc->stall_until_ns)
+			return true;
+		nc->stall_until_ns = 0;
+	}
+	fault = nic_fault(nc, VMBNET_FP_RING, 0, 0, 0, false);
+	if (fault && fault->action == VMBNET_FA_LINK_FLAP)
+		nic_flap(nc->nic, fault);
+	if (!fault || fault->action != VMBNET_FA_STALL)
+		return false;
+	nc->stall_until_ns = nic_now(nc->nic) + vmbnet_fault_duration(nc->nic->faults, fault);
+	if (!nc->stall_until_ns)
+		nc->stall_until_ns = 1; /* an engine without a clock stalls for good */
+	nic_want_tick(nc->nic, nc->stall_until_ns);
+	return true;
+}
+
 /* Drain the guest's ring while every answer can be written at once. */
 static void nic_poll(struct vmbnet_nic_chan *nc)
 {
@@ -738,6 +898,8 @@ static void nic_poll(struct vmbnet_nic_chan *nc)
 	uint32_t n = 0;
 	int ret;
 
+	if (nic_ring_stalled(nc))
+		return;
 	nc->needs_doorbell = false;
 	vmb_ring_rx_mask(&ch->in);
 	while (more && ch->state == VMBNET_CHAN_OPEN) {
@@ -799,6 +961,8 @@ static void nic_doorbell(struct vmbnet_channel *ch)
 	bool was_stalled = nc->needs_doorbell;
 
 	vmb_ring_rx_signal_received(&ch->in);
+	if (nc->nic->nheld)
+		nic_release_held(nc, nic_now(nc->nic), false); /* older than what follows */
 	nic_poll(nc);
 	vmbnet_rndis_flush_indication(nc);
 	if (was_stalled && !nc->needs_doorbell && nc->nic->ops->rx_ready)
@@ -846,6 +1010,8 @@ static void nic_close(struct vmbnet_channel *ch)
 	vmbnet_nic_publish(nc);
 	vmb_ring_rx_release(&ch->in);
 	vmbnet_nic_release_bufs(nc);
+	nic_forget_held(nc->nic, ch->index);
+	nc->stall_until_ns = 0;
 	nc->rndis_ready = nc->rndis_halted = false;
 	nc->nvsp_version = 0;
 }
@@ -864,7 +1030,8 @@ void vmbnet_nic_init(struct vmbnet_nic *nic, struct vmbnet_host *host, uint32_t 
 	nic->mtu = mtu;
 	nic->ops = ops;
 	nic->opaque = opaque;
-	nic->link_up = true;
+	nic->link_up = nic->link_host = true;
+	nic->tick_ns = UINT64_MAX;
 	for (uint32_t i = 0; i < VMB_PCI_MAX_CHANNELS; i++) {
 		nic->chan[i].nic = nic;
 		host->chan[i].priv = &nic->chan[i];
@@ -953,11 +1120,51 @@ int vmbnet_nic_post_load(struct vmbnet_nic *nic)
 
 void vmbnet_nic_set_link(struct vmbnet_nic *nic, bool up)
 {
-	if (nic->link_up == up)
-		return;
-	nic->link_up = up;
-	for (uint32_t i = 0; i < nic->host->nchan; i++) {
-		nic->chan[i].link_indication_pending = true;
-		vmbnet_rndis_flush_indication(&nic->chan[i]);
+	nic->link_host = up;
+	if (!nic->flap_until_ns)
+		nic_apply_link(nic, up);
+}
+
+uint64_t vmbnet_nic_tick(struct vmbnet_nic *nic)
+{
+	uint64_t now, next = UINT64_MAX;
+
+	if (nic->tick_ns == UINT64_MAX)
+		return UINT64_MAX;
+	now = nic_now(nic);
+	if (now < nic->tick_ns)
+		return nic->tick_ns;
+	nic->tick_ns = UINT64_MAX;
+	if (nic->flap_until_ns && now >= nic->flap_until_ns) {
+		nic->flap_until_ns = 0;
+		nic_apply_link(nic, nic->link_host);
+		for (uint32_t i = 0; nic->link_up && nic->ops->rx_ready && i < nic->host->nchan;
+		     i++)
+			nic->ops->rx_ready(nic->opaque, i); /* frames held back may go */
 	}
+	for (uint32_t i = 0; i < nic->host->nchan; i++) {
+		struct vmbnet_nic_chan *nc = &nic->chan[i];
+
+		if (!nc->ch || nc->ch->state != VMBNET_CHAN_OPEN)
+			continue;
+		if (nc->stall_until_ns && now >= nc->stall_until_ns)
+			nic_doorbell(nc->ch); /* reads the ring again, writes what is due */
+		else if (nic->nheld) {
+			nic_release_held(nc, now, false);
+			vmbnet_nic_publish(nc);
+		}
+	}
+	/* what still waits; a due completion the ring had no room for goes at
+	 * the guest's doorbell, not here
+	 */
+	if (nic->flap_until_ns)
+		next = nic->flap_until_ns;
+	for (uint32_t i = 0; i < nic->host->nchan; i++)
+		if (nic->chan[i].stall_until_ns && nic->chan[i].stall_until_ns < next)
+			next = nic->chan[i].stall_until_ns;
+	for (uint32_t i = 0; i < nic->nheld; i++)
+		if (nic->held[i].due_ns > now && nic->held[i].due_ns < next)
+			next = nic->held[i].due_ns;
+	nic_want_tick(nic, next);
+	return next;
 }

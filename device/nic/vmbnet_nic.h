@@ -55,6 +55,26 @@ struct vmbnet_nic_ops {
 	 * the guest has seen.
 	 */
 	void (*commit)(void *opaque, uint32_t chan);
+	/* Optional: the fault engine holds something back until @when_ns
+	 * of its clock: call vmbnet_nic_tick() then (UINT64_MAX: nothing
+	 * waits). An embedder that polls calls vmbnet_nic_tick() anyway.
+	 */
+	void (*timer)(void *opaque, uint64_t when_ns);
+};
+
+/* Completions the fault engine holds back (delay, reorder, withhold). */
+#define VMBNET_NIC_HELD_MAX 256
+/* A reordered completion goes after the channel's next one, or after this. */
+#define VMBNET_NIC_REORDER_MAX_NS 1000000ull
+
+struct vmbnet_nic_held {
+	uint64_t due_ns; /* the fault clock's time to write it */
+	uint64_t tid;
+	uint32_t status;
+	uint16_t ppi_len;
+	uint8_t chan;
+	uint8_t reorder; /* goes right after the channel's next completion */
+	uint8_t ppi[RNDIS_PPI_MAX];
 };
 
 /* A frame for vmbnet_nic_receive_burst(). */
@@ -74,6 +94,8 @@ struct vmbnet_nic_stats {
 	uint64_t control_msgs; /* RNDIS control requests answered */
 	uint64_t tx_discarded; /* data after RNDIS HALT: completed, not sent */
 	uint64_t faults; /* faults the engine fired (nic->faults) */
+	uint64_t held; /* completions the engine held back (delay, reorder, withhold) */
+	uint64_t held_lost; /* ... never written: their channel closed first */
 };
 
 /* A guest buffer registered as a GPADL, mapped page by page. */
@@ -103,6 +125,7 @@ struct vmbnet_nic_chan {
 	uint32_t rx_nfree;
 	uint8_t *rx_busy; /* per slot: lent to the guest */
 	uint32_t tx_sections;
+	uint64_t stall_until_ns; /* fault stall: the ring is not read until then */
 };
 
 struct vmbnet_nic {
@@ -113,8 +136,16 @@ struct vmbnet_nic {
 	uint8_t link_up;
 	uint8_t busy_poll; /* a poller drives the channels: rings stay masked */
 	struct vmbnet_fault *faults; /* the embedder's fault engine, or NULL */
+	uint32_t nheld;
+	uint8_t link_host; /* the link as the embedder set it (a flap ends there) */
+	uint64_t flap_until_ns; /* fault link flap: down until then, 0 = none */
+	uint64_t tick_ns; /* the earliest thing the faults wait for, 0 = none */
 	struct vmbnet_nic_chan chan[VMB_PCI_MAX_CHANNELS];
 	struct vmbnet_nic_stats stats;
+	/* not migrated nor checkpointed: a migration or a new backend
+	 * forgets them, as if the host had dropped them
+	 */
+	struct vmbnet_nic_held held[VMBNET_NIC_HELD_MAX];
 };
 
 /* The channel handler to give vmbnet_host_init(); host->chan[i].priv must
@@ -197,8 +228,18 @@ int vmbnet_nic_fail_in_flight(struct vmbnet_channel *ch, const struct vmb_hof_ch
  */
 int vmbnet_nic_post_load(struct vmbnet_nic *nic);
 
-/* Link state: tells the guest with an RNDIS status indication. */
+/* Link state: tells the guest with an RNDIS status indication. During a
+ * fault's link flap it takes effect when the flap ends.
+ */
 void vmbnet_nic_set_link(struct vmbnet_nic *nic, bool up);
+
+/*
+ * vmbnet_nic_tick() - do what the fault engine's timed actions wait for
+ * and is due by now: write held completions, read a stalled ring again, end
+ * a link flap. Cheap when nothing waits. Returns the fault clock's time of
+ * the next thing that waits, UINT64_MAX for none.
+ */
+uint64_t vmbnet_nic_tick(struct vmbnet_nic *nic);
 
 /* Drop @nc's mappings of the guest's send and receive buffers (and the
  * holds on their GPADLs): on revoke, reset, and when a backend gives a

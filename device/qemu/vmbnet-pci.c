@@ -208,9 +208,29 @@ static void vmbnet_pci_rx_ready(void *opaque, uint32_t chan)
     qemu_flush_queued_packets(vmbnet_pci_queue(s, chan));
 }
 
+/* The fault engine holds something back until @when_ns (virtual time). */
+static void vmbnet_pci_nic_timer(void *opaque, uint64_t when_ns)
+{
+    VmbnetPciState *s = opaque;
+
+    if (when_ns == UINT64_MAX) {
+        timer_del(s->fault_timer);
+    } else {
+        timer_mod(s->fault_timer, (int64_t)MIN(when_ns, (uint64_t)INT64_MAX));
+    }
+}
+
+static void vmbnet_pci_fault_tick(void *opaque)
+{
+    VmbnetPciState *s = opaque;
+
+    vmbnet_nic_tick(&s->nic);
+}
+
 static const struct vmbnet_nic_ops vmbnet_pci_nic_ops = {
     .tx = vmbnet_pci_tx,
     .rx_ready = vmbnet_pci_rx_ready,
+    .timer = vmbnet_pci_nic_timer,
 };
 
 /* Frames from netdev queue q go to channel q, or channel 0 if q is closed. */
@@ -598,6 +618,8 @@ static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
     if (!b) {
         vmbnet_nic_init(&s->nic, &s->host, s->mtu, &vmbnet_pci_nic_ops, s);
         s->nic.faults = &s->faults;
+        s->fault_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                      vmbnet_pci_fault_tick, s);
     }
     s->nic_state = qemu_new_nic(&vmbnet_pci_net_info, &s->conf,
                                 object_get_typename(OBJECT(s)),
@@ -610,6 +632,7 @@ static void vmbnet_pci_realize(PCIDevice *pdev, Error **errp)
         vmbnet_pci_hof_watch(s, true);
     } else {
         s->nic.link_up = !qemu_get_queue(s->nic_state)->link_down;
+        s->nic.link_host = s->nic.link_up;
     }
     vmbnet_pci_add_counters(s);
     trace_vmbnet_pci_realize(s->queues, s->mtu);
@@ -628,6 +651,10 @@ static void vmbnet_pci_exit(PCIDevice *pdev)
         vmbnet_pci_hof_unrealize(s);
     }
     qemu_del_nic(s->nic_state);
+    if (s->fault_timer) {
+        timer_free(s->fault_timer);
+        s->fault_timer = NULL;
+    }
     if (s->faults_log) {
         fclose(s->faults_log);
         s->faults_log = NULL;

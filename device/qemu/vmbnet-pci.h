@@ -51,6 +51,7 @@ struct VmbnetPciState {
     struct vmbnet_nic nic;      /* datapath A only */
     struct vmbnet_fault faults; /* the NIC's fault engine (datapath A) */
     FILE *faults_log;
+    QEMUTimer *fault_timer; /* what the faults hold back (datapath A) */
 
     /* datapath B: the hand-off front end (backend != NULL) */
     struct vmbnet_hof_front hof;

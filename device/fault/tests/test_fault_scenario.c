@@ -82,7 +82,7 @@ static void refused_with_reason(void)
 		  " \"action\": \"drop\" } ] }",
 		  "rule a: \"point\"" },
 		{ "{ \"version\": 1, \"rules\": [ { \"id\": \"a\", \"point\": \"receive\","
-		  " \"action\": \"delay\" } ] }",
+		  " \"action\": \"slow_down\" } ] }",
 		  "rule a: \"action\"" },
 		{ "{ \"version\": 1, \"rules\": [ { \"id\": \"a\", \"point\": \"receive\","
 		  " \"action\": \"status\", \"status\": 2 } ] }",

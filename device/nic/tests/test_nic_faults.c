@@ -8,13 +8,28 @@
 #include "vmbnet_fault.h"
 
 static struct vmbnet_fault F;
+static uint64_t t_ns; /* the engine's clock, moved by hand */
+
+static uint64_t fake_clock(void *opaque)
+{
+	return t_ns;
+}
+
+/* Move the clock on by @ms and let the NIC do what is due. */
+static void advance_ms(uint64_t ms)
+{
+	t_ns += ms * 1000000u;
+	vmbnet_nic_tick(&nic);
+}
 
 /* The NIC up, with @rule (JSON, a scenario's rules entry) in its engine. */
 static void up_with(const char *rule, uint64_t seed)
 {
 	char err[256] = "";
 
+	t_ns = 1000; /* not 0: times are absolute */
 	vmbnet_fault_init(&F, seed);
+	vmbnet_fault_set_clock(&F, fake_clock, NULL);
 	if (rule && vmbnet_fault_add_json(&F, rule, err, sizeof(err))) {
 		fprintf(stderr, "rule: %s\n", err);
 		VT_CHECK(0);
@@ -22,6 +37,17 @@ static void up_with(const char *rule, uint64_t seed)
 	bring_up(); /* opens the channel: a fresh NIC */
 	nic.faults = &F;
 	rndis_init_and_query();
+}
+
+/* Add @rule to the running NIC's engine (after the bring-up it would hit). */
+static void add_rule(const char *rule)
+{
+	char err[256] = "";
+
+	if (vmbnet_fault_add_json(&F, rule, err, sizeof(err))) {
+		fprintf(stderr, "rule: %s\n", err);
+		VT_CHECK(0);
+	}
 }
 
 static void done(void)
@@ -203,10 +229,258 @@ static void same_seed_same_faults(void)
 	VT_CHECK(na != nc || memcmp(a, c, na * sizeof(a[0])));
 }
 
+/* delay: that completion comes after its duration; others overtake it. */
+static void delay_completion(void)
+{
+	uint64_t a, b;
+	struct vmb_pkt p;
+
+	up_with("{ \"id\": \"slow\", \"point\": \"completion\", \"match\": { \"rndis\": \"packet\" },"
+		" \"trigger\": { \"nth\": 1 }, \"action\": \"delay\", \"duration_ms\": 5 }",
+		1);
+	a = send_frame_gpa(0, 0, 100);
+	VT_CHECK(vmb_ring_peek(&down, &p) != 0);
+	VT_EQ(nic.stats.held, 1);
+	VT_EQ(nic.tick_ns, t_ns + 5000000u);
+	b = send_frame_gpa(0, 0, 100);
+	expect_comp(b, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	advance_ms(4);
+	VT_CHECK(vmb_ring_peek(&down, &p) != 0);
+	advance_ms(1);
+	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_EQ(nic.nheld, 0);
+	VT_EQ(nic.tick_ns, UINT64_MAX);
+	VT_EQ(net.frames, 2);
+	done();
+}
+
+/* A drawn delay stays in its distribution's range and repeats with the seed. */
+static uint64_t drawn_delay(const char *dist, uint64_t seed)
+{
+	char rule[256];
+	uint64_t due;
+
+	snprintf(rule, sizeof(rule),
+		 "{ \"id\": \"j\", \"point\": \"completion\", \"action\": \"delay\","
+		 " \"duration_ms\": 2, \"jitter_ms\": 3, \"distribution\": \"%s\" }",
+		 dist);
+	up_with(NULL, seed);
+	add_rule(rule);
+	send_frame_gpa(0, 0, 100);
+	VT_EQ(nic.nheld, 1);
+	due = nic.held[0].due_ns - t_ns;
+	done();
+	return due;
+}
+
+static void delay_distributions(void)
+{
+	uint64_t u = drawn_delay("uniform", 3), e = drawn_delay("exponential", 3);
+
+	VT_CHECK(u >= 2000000 && u < 5000000);
+	VT_CHECK(e >= 2000000 && e <= 2000000 + 3000000000ull);
+	VT_EQ(drawn_delay("uniform", 3), u);
+	VT_EQ(drawn_delay("exponential", 3), e);
+	VT_EQ(drawn_delay("fixed", 3), 2000000);
+}
+
+/* reorder: the completion goes right after the channel's next one, or
+ * after VMBNET_NIC_REORDER_MAX_NS when no other comes.
+ */
+static void reorder_completions(void)
+{
+	uint64_t a, b, c;
+
+	up_with("{ \"id\": \"swap\", \"point\": \"completion\", \"match\": { \"rndis\": \"packet\" },"
+		" \"trigger\": { \"every\": 2 }, \"action\": \"reorder\" }",
+		1);
+	a = send_frame_gpa(0, 0, 100);
+	b = send_frame_gpa(0, 0, 100); /* the 2nd: held */
+	c = send_frame_gpa(0, 0, 100);
+	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	expect_comp(c, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	expect_comp(b, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	b = send_frame_gpa(0, 0, 100); /* the 4th: held, and nothing follows */
+	advance_ms(1);
+	expect_comp(b, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	done();
+}
+
+/* withhold: every completion in the window waits for its end, in order. */
+static void withhold_for_window(void)
+{
+	uint64_t tid[3];
+
+	up_with("{ \"id\": \"hold\", \"point\": \"completion\", \"match\": { \"rndis\": \"packet\" },"
+		" \"trigger\": { \"for_ms\": 10 }, \"action\": \"withhold\" }",
+		1);
+	for (int i = 0; i < 3; i++)
+		tid[i] = send_frame_gpa(0, 0, 100);
+	VT_EQ(nic.nheld, 3);
+	advance_ms(9);
+	VT_EQ(nic.nheld, 3);
+	advance_ms(1);
+	for (int i = 0; i < 3; i++)
+		expect_comp(tid[i], NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	/* after the window: at once */
+	tid[0] = send_frame_gpa(0, 0, 100);
+	expect_comp(tid[0], NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	done();
+}
+
+/* withhold with no end, then the guest closes the channel: they are lost
+ * (what a host restarting its queues did to Linux, OpenVMM #2821).
+ */
+static void withhold_lost_at_close(void)
+{
+	struct vmb_msg_close_channel c = { .hdr.msgtype = VMB_MSG_CLOSE_CHANNEL, .child_relid = 1 };
+	struct vmb_pkt p;
+
+	up_with("{ \"id\": \"hold\", \"point\": \"completion\", \"match\": { \"rndis\": \"packet\" },"
+		" \"action\": \"withhold\" }",
+		1);
+	send_frame_gpa(0, 0, 100);
+	send_frame_gpa(0, 0, 100);
+	VT_EQ(nic.tick_ns, UINT64_MAX); /* nothing to wake up for */
+	vmbnet_host_message(&h, &c, sizeof(c));
+	VT_CHECK(vmb_ring_peek(&down, &p) != 0);
+	VT_EQ(nic.nheld, 0);
+	VT_EQ(nic.stats.held_lost, 2);
+	done();
+}
+
+/* match.section: what came in a send section is withheld (the guest runs
+ * out of sections), what came in its own pages is not.
+ */
+static void withhold_send_sections(void)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_query_request q;
+	} query = { { RNDIS_MSG_QUERY, sizeof(query) },
+		    { 9, RNDIS_OID_802_3_PERMANENT_ADDRESS, 0, 20, 0 } };
+	uint8_t reply[256];
+	uint32_t len;
+	uint64_t a;
+
+	up_with(NULL, 1);
+	add_rule(
+		"{ \"id\": \"sections\", \"point\": \"completion\", \"match\": { \"section\": true },"
+		" \"action\": \"withhold\" }");
+	a = send_frame_gpa(0, 0, 100);
+	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	send_rndis_section(1, &query, sizeof(query));
+	complete_slot(recv_rndis(reply, sizeof(reply), &len)); /* the reply, not the completion */
+	VT_EQ(nic.nheld, 1);
+	VT_EQ(F.rules[0].matched, 1);
+	done();
+}
+
+/* stall: the host stops reading the guest's ring for the duration. */
+static void stall_ring(void)
+{
+	uint64_t a, b;
+	struct vmb_pkt p;
+
+	up_with(NULL, 1);
+	add_rule("{ \"id\": \"stop\", \"point\": \"ring\", \"trigger\": { \"nth\": 1 },"
+		 " \"action\": \"stall\", \"duration_ms\": 3 }");
+	a = send_frame_gpa(0, 0, 100);
+	b = send_frame_gpa(0, 0, 100); /* its doorbell finds the ring still stalled */
+	VT_CHECK(vmb_ring_peek(&down, &p) != 0);
+	VT_EQ(net.frames, 0);
+	advance_ms(2);
+	VT_EQ(net.frames, 0);
+	advance_ms(1);
+	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	expect_comp(b, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_EQ(net.frames, 2);
+	done();
+}
+
+static uint32_t expect_indication(void)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_indicate i;
+	} m;
+	uint32_t len;
+
+	complete_slot(recv_rndis(&m, sizeof(m), &len));
+	VT_EQ(m.h.msg_type, RNDIS_MSG_INDICATE);
+	return m.i.status;
+}
+
+/* link_flap: down at the fault, up again after the duration; a host
+ * set_link meanwhile takes effect when the flap ends.
+ */
+static void link_flap(void)
+{
+	uint64_t a;
+
+	up_with("{ \"id\": \"flap\", \"point\": \"completion\", \"match\": { \"rndis\": \"packet\" },"
+		" \"trigger\": { \"nth\": 1 }, \"action\": \"link_flap\", \"duration_ms\": 4 }",
+		1);
+	a = send_frame_gpa(0, 0, 100);
+	VT_EQ(expect_indication(), RNDIS_STATUS_MEDIA_DISCONNECT);
+	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_CHECK(!vmbnet_nic_can_receive(&nic, 0));
+	vmbnet_nic_set_link(&nic, true); /* the host's own state: up */
+	VT_CHECK(!nic.link_up);
+	advance_ms(4);
+	VT_EQ(expect_indication(), RNDIS_STATUS_MEDIA_CONNECT);
+	VT_CHECK(vmbnet_nic_can_receive(&nic, 0));
+	VT_CHECK(net.rx_ready > 0);
+	done();
+}
+
+/* Durations: required where an action lasts, refused elsewhere. */
+static void duration_rules_checked(void)
+{
+	static const char *const bad[] = {
+		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"delay\" }",
+		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"drop\", \"duration_ms\": 1 }",
+		"{ \"id\": \"a\", \"point\": \"ring\", \"action\": \"stall\", \"duration_ms\": 1,"
+		" \"jitter_ms\": 1 }",
+		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"delay\", \"duration_ms\": 1,"
+		" \"distribution\": \"uniform\" }",
+		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"delay\", \"duration_ms\": 1,"
+		" \"distribution\": \"normal\", \"jitter_ms\": 1 }",
+		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"stall\", \"duration_ms\": 1 }",
+		"{ \"id\": \"a\", \"point\": \"ring\", \"action\": \"withhold\" }",
+		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"drop\","
+		" \"match\": { \"section\": 1 } }",
+	};
+	struct vmbnet_fault f;
+	char err[256];
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vmbnet_fault_init(&f, 1);
+		err[0] = 0;
+		VT_EQ(vmbnet_fault_add_json(&f, bad[i], err, sizeof(err)), -EINVAL);
+		VT_CHECK(err[0] != 0);
+		VT_EQ(f.nrules, 0);
+	}
+}
+
 static const struct vt_case cases[] = {
-	VT_CASE(drop_completion),      VT_CASE(status_completion),     VT_CASE(wrong_trans_id),
-	VT_CASE(duplicate_completion), VT_CASE(match_on_rndis_type),   VT_CASE(refuse_nvsp_version),
-	VT_CASE(drop_received),	       VT_CASE(same_seed_same_faults),
+	VT_CASE(drop_completion),
+	VT_CASE(status_completion),
+	VT_CASE(wrong_trans_id),
+	VT_CASE(duplicate_completion),
+	VT_CASE(match_on_rndis_type),
+	VT_CASE(refuse_nvsp_version),
+	VT_CASE(drop_received),
+	VT_CASE(same_seed_same_faults),
+	VT_CASE(delay_completion),
+	VT_CASE(delay_distributions),
+	VT_CASE(reorder_completions),
+	VT_CASE(withhold_for_window),
+	VT_CASE(withhold_lost_at_close),
+	VT_CASE(withhold_send_sections),
+	VT_CASE(stall_ring),
+	VT_CASE(link_flap),
+	VT_CASE(duration_rules_checked),
 };
 
 VT_MAIN(cases)
