@@ -121,10 +121,8 @@ static void duplicate_completion(void)
 	done();
 }
 
-/* The match names RNDIS control messages: data is left alone, a query's
- * completion is dropped (its reply still comes).
- */
-static void match_on_rndis_type(void)
+/* An RNDIS query in send section 1; takes its reply, leaves the rest. */
+static void query_mac_in_section(void)
 {
 	struct {
 		struct rndis_hdr h;
@@ -133,6 +131,16 @@ static void match_on_rndis_type(void)
 		    { 9, RNDIS_OID_802_3_PERMANENT_ADDRESS, 0, 20, 0 } };
 	uint8_t reply[256];
 	uint32_t len;
+
+	send_rndis_section(1, &query, sizeof(query));
+	complete_slot(recv_rndis(reply, sizeof(reply), &len));
+}
+
+/* The match names RNDIS control messages: data is left alone, a query's
+ * completion is dropped (its reply still comes).
+ */
+static void match_on_rndis_type(void)
+{
 	char err[256];
 	uint64_t a;
 
@@ -145,8 +153,7 @@ static void match_on_rndis_type(void)
 	a = send_frame_gpa(0, 0, 100);
 	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
 	VT_EQ(F.rules[0].matched, 0);
-	send_rndis_section(1, &query, sizeof(query));
-	complete_slot(recv_rndis(reply, sizeof(reply), &len)); /* no completion before it */
+	query_mac_in_section(); /* no completion before its reply */
 	VT_EQ(F.seq, 1);
 	done();
 }
@@ -354,13 +361,6 @@ static void withhold_lost_at_close(void)
  */
 static void withhold_send_sections(void)
 {
-	struct {
-		struct rndis_hdr h;
-		struct rndis_query_request q;
-	} query = { { RNDIS_MSG_QUERY, sizeof(query) },
-		    { 9, RNDIS_OID_802_3_PERMANENT_ADDRESS, 0, 20, 0 } };
-	uint8_t reply[256];
-	uint32_t len;
 	uint64_t a;
 
 	up_with(NULL, 1);
@@ -369,8 +369,7 @@ static void withhold_send_sections(void)
 		" \"action\": \"withhold\" }");
 	a = send_frame_gpa(0, 0, 100);
 	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
-	send_rndis_section(1, &query, sizeof(query));
-	complete_slot(recv_rndis(reply, sizeof(reply), &len)); /* the reply, not the completion */
+	query_mac_in_section(); /* the reply comes, the completion does not */
 	VT_EQ(nic.nheld, 1);
 	VT_EQ(F.rules[0].matched, 1);
 	done();
