@@ -127,7 +127,7 @@ uint64_t vmbnet_fault_window_end(const struct vmbnet_fault *f, const struct vmbn
 {
 	if (!r->trigger.for_ns)
 		return UINT64_MAX;
-	return f->start_ns + r->trigger.after_ns + r->trigger.for_ns;
+	return r->since_ns + r->trigger.after_ns + r->trigger.for_ns;
 }
 
 void vmbnet_fault_init(struct vmbnet_fault *f, uint64_t seed)
@@ -141,6 +141,9 @@ void vmbnet_fault_set_clock(struct vmbnet_fault *f, uint64_t (*clock_ns)(void *)
 	f->clock_ns = clock_ns;
 	f->clock_opaque = opaque;
 	f->start_ns = now_ns(f);
+	/* rules loaded before the clock count from now */
+	for (uint32_t i = 0; i < f->nrules; i++)
+		f->rules[i].since_ns = f->start_ns;
 }
 
 static int find_rule(const struct vmbnet_fault *f, const char *id)
@@ -169,6 +172,7 @@ int vmbnet_fault_add(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r)
 	n = &f->rules[f->nrules++];
 	*n = *r;
 	n->matched = n->fired = 0;
+	n->since_ns = now_ns(f);
 	return 0;
 }
 
@@ -202,7 +206,7 @@ static bool matches(const struct vmbnet_fault_rule *r, const struct vmbnet_fault
 static bool triggers(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r, uint64_t t)
 {
 	const struct vmbnet_fault_trigger *tr = &r->trigger;
-	uint64_t since = t - f->start_ns;
+	uint64_t since = t - r->since_ns;
 
 	if (since < tr->after_ns || (tr->for_ns && since - tr->after_ns >= tr->for_ns))
 		return false;

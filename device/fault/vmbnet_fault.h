@@ -97,6 +97,7 @@ struct vmbnet_fault_rule {
 	uint32_t dist; /* enum vmbnet_fault_dist */
 	uint64_t duration_ns, jitter_ns; /* DELAY, STALL, LINK_FLAP */
 	uint64_t matched, fired; /* counters */
+	uint64_t since_ns; /* the clock when it was added: its window counts from there */
 };
 
 /* What is happening, as the NIC tells it. */

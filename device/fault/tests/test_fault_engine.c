@@ -165,6 +165,41 @@ static void time_window(void)
 	VT_EQ(vmbnet_fault_last(&f, 0)->time_ns, 149);
 }
 
+/*
+ * A rule added at run time counts its window from when it was added; one
+ * loaded before the clock was set, from the clock's start.
+ */
+static void window_counts_from_the_add(void)
+{
+	struct vmbnet_fault f;
+	struct vmbnet_fault_rule early = rule("early", VMBNET_FP_RECEIVE, VMBNET_FA_DROP);
+	struct vmbnet_fault_rule late = rule("late", VMBNET_FP_COMPLETION, VMBNET_FA_DROP);
+	struct vmbnet_fault_ctx rx = { .point = VMBNET_FP_RECEIVE, .len = 60 };
+
+	fake_now = 0;
+	vmbnet_fault_init(&f, 1);
+	early.trigger.after_ns = 100;
+	VT_EQ(vmbnet_fault_add(&f, &early), 0);
+	fake_now = 500;
+	vmbnet_fault_set_clock(&f, fake_clock, NULL);
+	fake_now = 599;
+	VT_CHECK(!vmbnet_fault_check(&f, &rx));
+	fake_now = 600;
+	VT_CHECK(vmbnet_fault_check(&f, &rx));
+
+	fake_now = 10000;
+	late.trigger.after_ns = 100;
+	late.trigger.for_ns = 50;
+	VT_EQ(vmbnet_fault_add(&f, &late), 0);
+	VT_EQ(vmbnet_fault_window_end(&f, &f.rules[1]), 10150);
+	fake_now = 10099;
+	VT_CHECK(!vmbnet_fault_check(&f, &send_comp));
+	fake_now = 10100;
+	VT_CHECK(vmbnet_fault_check(&f, &send_comp));
+	fake_now = 10150;
+	VT_CHECK(!vmbnet_fault_check(&f, &send_comp));
+}
+
 /* The first matching rule whose trigger holds fires; all count the match. */
 static void first_rule_wins(void)
 {
@@ -243,9 +278,11 @@ static void log_keeps_the_newest(void)
 }
 
 static const struct vt_case cases[] = {
-	VT_CASE(no_rules_no_faults),	VT_CASE(match_fields),	       VT_CASE(every_nth_and_count),
-	VT_CASE(probability_is_seeded), VT_CASE(time_window),	       VT_CASE(first_rule_wins),
-	VT_CASE(bad_rules_refused),	VT_CASE(log_keeps_the_newest),
+	VT_CASE(no_rules_no_faults),   VT_CASE(match_fields),
+	VT_CASE(every_nth_and_count),  VT_CASE(probability_is_seeded),
+	VT_CASE(time_window),	       VT_CASE(window_counts_from_the_add),
+	VT_CASE(first_rule_wins),      VT_CASE(bad_rules_refused),
+	VT_CASE(log_keeps_the_newest),
 };
 
 VT_MAIN(cases)
