@@ -5,7 +5,9 @@
 # time (qom-set fault-add, through the boot runner), sends traffic, and
 # checks what the driver did with it: a failed send completion, a
 # completion twice, frames lost on the way in, a refused NVSP version, a
-# completion for an id that is not outstanding, a completion never sent.
+# completion for an id that is not outstanding, a completion never sent,
+# completions late, reordered or withheld, send sections kept, the ring
+# not read for a while, the link flapping.
 # What hv_netvsc gets wrong is a finding: its case passes when the finding
 # still holds, says so, and fails the day it does not (update the note).
 . /vmbnet/lib/ktap.sh
@@ -87,6 +89,85 @@ refused_nvsp_version() {
     fault_remove nover
 }
 
+# A third of the send completions come late, 2 ms plus an exponential
+# draw of mean 20 ms: every ping comes back, no completion is refused.
+delayed_send_completions() {
+    before=$(logged "Invalid transaction ID")
+    fault_add '{"id":"slow","point":"completion","match":{"rndis":"packet"},"trigger":{"probability":0.34},"action":"delay","duration_ms":2,"jitter_ms":20,"distribution":"exponential"}'
+    got=$(pings_back 30 05)
+    fault_remove slow
+    after=$(logged "Invalid transaction ID")
+    note "$got of 30 pings back with a third of the send completions late"
+    [ "$got" -ge 29 ] && [ "$after" -eq "$before" ] && ping -c 3 -W 5 "$PEER"
+}
+
+# Every other send completion is overtaken by the next: hv_netvsc finds
+# each by its id, whatever the order.
+reordered_completions() {
+    before=$(logged "Invalid transaction ID")
+    fault_add '{"id":"swap","point":"completion","match":{"rndis":"packet"},"trigger":{"every":2},"action":"reorder"}'
+    got=$(pings_back 30 05)
+    fault_remove swap
+    after=$(logged "Invalid transaction ID")
+    note "$got of 30 pings back with every other send completion reordered"
+    [ "$got" -ge 29 ] && [ "$after" -eq "$before" ] && ping -c 3 -W 5 "$PEER"
+}
+
+# For 2 s no send completes, then all of them do at once: the frames went
+# out, so the pings came back all along, and none is refused.
+withheld_completions_window() {
+    before=$(logged "Invalid transaction ID")
+    fault_add '{"id":"hold","point":"completion","match":{"rndis":"packet"},"trigger":{"for_ms":2000},"action":"withhold"}'
+    got=$(pings_back 40 05)
+    fault_remove hold
+    after=$(logged "Invalid transaction ID")
+    note "$got of 40 pings back across 2 s without send completions"
+    [ "$got" -ge 39 ] && [ "$after" -eq "$before" ] && ping -c 3 -W 5 "$PEER"
+}
+
+# hv_netvsc's counter of sends that found no free send section.
+send_full() {
+    vmbnet-ethtool "$(ifname)" stats | awk '$1 == "tx_send_full" { print $2 }'
+}
+
+# For 4 s the host keeps every send section (it completes only the sends
+# in the guest's own pages): hv_netvsc runs out of its sections (1 MB of
+# 6144 bytes: 170) and sends from the skb's pages instead, so pings flow.
+send_sections_exhausted() {
+    before=$(send_full)
+    fault_add '{"id":"keep","point":"completion","match":{"rndis":"packet","section":true},"trigger":{"for_ms":4000},"action":"withhold"}'
+    got=$(ping -c 300 -i 0.01 -W 2 "$PEER" 2>/dev/null | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+    sleep 2 # the window ends, the sections come back
+    fault_remove keep
+    after=$(send_full)
+    note "$got of 300 pings back; $((after - before)) sends found no free section"
+    [ "$got" -ge 290 ] && [ "$after" -gt "$before" ] && ping -c 3 -W 5 "$PEER"
+}
+
+# The host stops reading the guest's ring for 300 ms, three times: the
+# sends wait in the ring and go when it reads again.
+ring_stalled() {
+    fault_add '{"id":"busy","point":"ring","trigger":{"every":20,"count":3},"action":"stall","duration_ms":300}'
+    got=$(pings_back 40 05)
+    fault_remove busy
+    note "$got of 40 pings back across three 300 ms ring stalls"
+    [ "$got" -ge 39 ] && ping -c 3 -W 5 "$PEER"
+}
+
+# The link goes down for 1 s and comes back: hv_netvsc drops the carrier
+# and raises it again.
+link_flaps() {
+    dev=$(ifname) || return 1
+    before=$(cat "/sys/class/net/$dev/carrier_changes")
+    fault_add '{"id":"flap","point":"receive","trigger":{"nth":3},"action":"link_flap","duration_ms":1000}'
+    pings_back 5 2 >/dev/null
+    fault_remove flap
+    carrier_is 1 || return 1
+    after=$(cat "/sys/class/net/$dev/carrier_changes")
+    note "carrier changed $((after - before)) times across a 1 s link flap"
+    [ "$after" -ge $((before + 2)) ] && ping -c 3 -W 5 "$PEER"
+}
+
 # One send is completed with an id the driver never used: hv_netvsc logs it
 # and refuses it; the send itself is never completed.
 unknown_trans_id() {
@@ -118,13 +199,19 @@ finding_unload_hangs_on_lost_completion() {
     return 1
 }
 
-ktap_begin 8
+ktap_begin 14
 ktap_case bus_load insmod /vmbnet/vmbnet_hvbus.ko
 ktap_case netvsc_up up
 ktap_case failed_send_completions failed_send_completions
 ktap_case duplicate_completions duplicate_completions
 ktap_case frames_lost_in frames_lost_in
 ktap_case refused_nvsp_version refused_nvsp_version
+ktap_case delayed_send_completions delayed_send_completions
+ktap_case reordered_completions reordered_completions
+ktap_case withheld_completions_window withheld_completions_window
+ktap_case send_sections_exhausted send_sections_exhausted
+ktap_case ring_stalled ring_stalled
+ktap_case link_flaps link_flaps
 ktap_case unknown_trans_id unknown_trans_id
 ktap_case finding_unload_hangs_on_lost_completion finding_unload_hangs_on_lost_completion
 ktap_end
