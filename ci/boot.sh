@@ -10,6 +10,9 @@
 #                [--shared-ram]     (guest RAM in a shared memfd, which an
 #                                    external backend can map: vmbnet-pci's
 #                                    backend=)
+#                [--faults-log <file>] (the host's faults log: its last
+#                                    faults go into the log after each failed
+#                                    case and each hang the guest reports)
 #                [-- <extra qemu args>]
 #
 # The guest may ask the host for a QEMU monitor command by printing
@@ -28,7 +31,7 @@ say() { echo "boot: $*"; }
 die() { echo "boot: error: $*" >&2; exit 2; }
 
 qemu='' kernel='' initrd='' script='' timeout=300 log='' results='' append='' quiet=0 show='' cases_decide=0
-ram_mb=1024 shared_ram=0
+ram_mb=1024 shared_ram=0 faults_log=''
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
     --show) show=$2; shift 2 ;;
     --cases-decide) cases_decide=1; shift ;;
     --shared-ram) shared_ram=1; shift ;;
+    --faults-log) faults_log=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown argument '$1'" ;;
     esac
@@ -88,6 +92,14 @@ exec 4<>"$work/mon.in" # never blocks: QEMU holds the other end
 usec() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
 start=$(usec)
 elapsed() { local d=$(( $(usec) - start )); printf '%d.%d' $((d / 1000000)) $((d / 100000 % 10)); }
+
+# The host's side of a failure: the last faults it fired, into the log.
+last_faults() {
+    local n
+    n=$(grep -c 'fault [0-9]' "$faults_log" 2>/dev/null)
+    printf 'boot: %s fault(s) fired so far (%s); the last:\n' "${n:-0}" "$faults_log" >> "$log"
+    grep 'fault [0-9]' "$faults_log" 2>/dev/null | tail -n 8 | sed 's/^/boot:   /' >> "$log"
+}
 deadline=$(( $(date +%s) + timeout ))
 verdict='' failure='' suite=''
 exec 3<"$fifo"
@@ -117,6 +129,9 @@ while :; do
         text=${BASH_REMATCH[1]}
     else
         text=$line
+    fi
+    if [ -n "$faults_log" ] && [[ "$text" =~ ^(not\ ok\ |.*\ hang:\ channel\ ) ]]; then
+        last_faults
     fi
     case "$text" in
     *"Linux version "*) say "kernel started ($(elapsed)s)" ;;

@@ -61,12 +61,18 @@ function(vmbnet_guest_boot_tests dir)
     get_filename_component(name ${script} NAME_WE)
     file(STRINGS ${script} qargs REGEX "^# qemu-args: ")
     string(REPLACE "# qemu-args: " "" qargs "${qargs}")
+    # "@FAULTS_LOG@": the device's faults log, which the runner quotes
+    set(flog)
+    if(qargs MATCHES "@FAULTS_LOG@")
+      set(flog --faults-log ${VMBNET_GUEST_RESULTS}/${name}.faults.log)
+      string(REPLACE "@FAULTS_LOG@" "${VMBNET_GUEST_RESULTS}/${name}.faults.log" qargs "${qargs}")
+    endif()
     separate_arguments(qargs UNIX_COMMAND "${qargs}")
     add_test(NAME guest.${name}.boot
       COMMAND ${PROJECT_SOURCE_DIR}/ci/boot.sh --qemu ${VMBNET_QEMU}
               --kernel ${VMBNET_GUEST_KERNEL} --initrd ${VMBNET_GUEST_INITRD} --script ${name}
               --timeout 240 --quiet --cases-decide --log ${VMBNET_GUEST_RESULTS}/${name}.log
-              --results ${VMBNET_GUEST_RESULTS}/${name}.txt -- ${qargs})
+              --results ${VMBNET_GUEST_RESULTS}/${name}.txt ${flog} -- ${qargs})
     set_tests_properties(guest.${name}.boot PROPERTIES FIXTURES_SETUP guest_${name}
                          LABELS "guest" TIMEOUT 300 RESOURCE_LOCK guest_cpu)
     vmbnet_guest_case_tests(${name} ${script})
@@ -93,6 +99,7 @@ function(vmbnet_guest_dpdk_boot_test name script)
             ${PROJECT_SOURCE_DIR}/ci/boot.sh --qemu ${VMBNET_QEMU}
             --kernel ${VMBNET_GUEST_KERNEL} --initrd ${VMBNET_GUEST_INITRD} --script ${sname}
             --timeout 240 --quiet --cases-decide --shared-ram ${append}
+            --faults-log ${VMBNET_GUEST_RESULTS}/${name}.backend.log
             --log ${VMBNET_GUEST_RESULTS}/${name}.log
             --results ${VMBNET_GUEST_RESULTS}/${name}.txt -- ${qargs})
   set_tests_properties(guest.${name}.boot PROPERTIES FIXTURES_SETUP guest_${name}

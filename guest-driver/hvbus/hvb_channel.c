@@ -79,6 +79,7 @@ u64 vmbus_next_request_id(struct vmbus_channel *channel, u64 rqst_addr)
 	r->next_request_id = r->req_arr[id];
 	r->req_arr[id] = rqst_addr;
 	__set_bit(id, r->req_bitmap);
+	hvb_oracle_id_given(hvb_chan(channel), id);
 	spin_unlock_irqrestore(&r->req_lock, flags);
 	/* 0 is the host's unsolicited id */
 	return id + 1;
@@ -96,18 +97,18 @@ u64 vmbus_request_addr(struct vmbus_channel *channel, u64 trans_id)
 
 	if (!channel->rqstor_size || !r->req_arr)
 		return VMBUS_NO_RQSTOR;
-	if (!trans_id)
-		return VMBUS_RQST_ERROR;
-	trans_id--;
 	spin_lock_irqsave(&r->req_lock, flags);
-	if (trans_id >= r->size || !test_bit(trans_id, r->req_bitmap)) {
+	if (!trans_id || trans_id > r->size || !test_bit(trans_id - 1, r->req_bitmap)) {
+		hvb_oracle_id_back(hvb_chan(channel), 0, false);
 		spin_unlock_irqrestore(&r->req_lock, flags);
 		return VMBUS_RQST_ERROR;
 	}
+	trans_id--;
 	addr = r->req_arr[trans_id];
 	r->req_arr[trans_id] = r->next_request_id;
 	r->next_request_id = trans_id;
 	__clear_bit(trans_id, r->req_bitmap);
+	hvb_oracle_id_back(hvb_chan(channel), trans_id, true);
 	spin_unlock_irqrestore(&r->req_lock, flags);
 	return addr;
 }
@@ -191,6 +192,7 @@ static void chan_rings_free(struct hvb_chan *hc)
 		__free_pages(hc->ring_page, hc->ring_order);
 	hc->ring_page = NULL;
 	rqstor_free(&c->requestor);
+	hvb_oracle_close(hc);
 }
 
 int vmbus_open(struct vmbus_channel *channel, u32 send_ringbuffersize, u32 recv_ringbuffersize,
@@ -231,7 +233,8 @@ int vmbus_open(struct vmbus_channel *channel, u32 send_ringbuffersize, u32 recv_
 	if (!channel->inbound.pkt_buffer)
 		goto err_free;
 	channel->inbound.pkt_buffer_size = max_pkt;
-	if (channel->rqstor_size && rqstor_alloc(&channel->requestor, channel->rqstor_size))
+	if (channel->rqstor_size && (rqstor_alloc(&channel->requestor, channel->rqstor_size) ||
+				     hvb_oracle_open(hc, channel->rqstor_size)))
 		goto err_free;
 	hc->have_cur = false;
 	channel->onchannel_callback = onchannelcallback;
@@ -254,7 +257,11 @@ int vmbus_open(struct vmbus_channel *channel, u32 send_ringbuffersize, u32 recv_
 	hc->opened = true; /* before the host can signal the first packet */
 	err = vmbc_open(vc, relid, hc->ring_gpadl, send_pages);
 	if (err) {
-		hc->opened = false;
+		unsigned long irqf;
+
+		spin_lock_irqsave(&channel->outbound.ring_lock, irqf);
+		hc->opened = false; /* the oracle's watch looks at open rings */
+		spin_unlock_irqrestore(&channel->outbound.ring_lock, irqf);
 		hvb_chan_irq_off(hc);
 		goto err_gpadl;
 	}

@@ -53,6 +53,8 @@ struct vmpacket_descriptor *hv_pkt_iter_first(struct vmbus_channel *channel)
 	copy->trans_id = hc->cur.trans_id;
 	copy->len8 = len >> 3;
 	copy->offset8 = off >> 3;
+	if (copy->type == VM_PKT_COMP)
+		hvb_oracle_answered(hc, copy->trans_id);
 	return copy;
 }
 EXPORT_SYMBOL_GPL(hv_pkt_iter_first);
@@ -125,8 +127,10 @@ int hvb_ring_write(struct vmbus_channel *c, u16 type, u16 flags, const void *ext
 				c->out_full_first++;
 			c->out_full_flag = true;
 		}
-		if (rqst_id != VMBUS_NO_RQSTOR && c->request_addr_callback)
+		if (rqst_id != VMBUS_NO_RQSTOR && c->request_addr_callback) {
 			c->request_addr_callback(c, rqst_id);
+			hc->orc.unsent++; /* not a completion */
+		}
 		spin_unlock_irqrestore(&c->outbound.ring_lock, irqf);
 		return err == -EAGAIN ? -EAGAIN : -EIO;
 	}

@@ -287,6 +287,7 @@ static int hvb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_offers;
 	WRITE_ONCE(b->ready, true);
 	schedule_work(&b->ctrl_work); /* whatever came after the offers */
+	hvb_oracle_start(b);
 	return 0;
 
 err_offers:
@@ -303,6 +304,7 @@ static void hvb_pci_remove(struct pci_dev *pdev)
 {
 	struct hvb_bus *b = pci_get_drvdata(pdev);
 
+	hvb_oracle_stop(b);
 	hvb_offers_remove(b);
 	if (vmbc_unload(&b->vmbc))
 		dev_warn(&pdev->dev, "no UNLOAD_RESPONSE; resetting the device\n");
@@ -342,6 +344,7 @@ static void __exit hvb_exit(void)
 {
 	pci_unregister_driver(&hvb_pci_driver);
 	bus_unregister(&hvb_bus_type);
+	hvb_oracle_exit();
 }
 
 module_init(hvb_init);

@@ -16,6 +16,7 @@
  *   hvb_channel.c      open, close, GPADLs, send, request ids
  *   hvb_ring_buffer.c  the inbound packet iterator, the outbound write
  *   hvb_connection.c   vmbus_proto_version
+ *   hvb_oracle.c       exactly-once counts and the hang detector (no export)
  *
  * The VMBus steps themselves (message page, GPADL chunking, open, close)
  * are guest-driver/core/vmbnet_vmbc.c's, as in vmbnet.ko; the rings are
@@ -34,6 +35,25 @@
 struct pci_dev;
 struct hvb_bus;
 
+/* hvb_oracle.c's view of one channel: request ids under the table's lock,
+ * the watch's state under the ring lock.
+ */
+struct hvb_orc {
+	u64 issued; /* ids given to requests */
+	u64 freed; /* ids given back: completions and unsent packets */
+	u64 unsent; /* of those, packets that never went out */
+	u64 refused; /* completions for an id not outstanding */
+	u64 hangs;
+	/* ids whose completion the host sent and the bus delivered, which the
+	 * driver has not given back: the host did its part (hv_netvsc keeps
+	 * the ids of its NVSP init messages so: see hvb_oracle.c)
+	 */
+	unsigned long *answered;
+	u64 seen_done;
+	unsigned long quiet_since; /* jiffies */
+	bool reported;
+};
+
 /* One offered channel; the hv driver sees only .ch. */
 struct hvb_chan {
 	struct vmbus_channel ch;
@@ -49,6 +69,7 @@ struct hvb_chan {
 	struct page *ring_page;
 	unsigned int ring_order;
 	u32 ring_gpadl;
+	struct hvb_orc orc;
 };
 
 #define HVB_EVQ_LEN (4 * VMB_PCI_MAX_CHANNELS)
@@ -82,6 +103,10 @@ struct hvb_bus {
 	struct hvb_offer_event evq[HVB_EVQ_LEN];
 	u32 evq_head, evq_count;
 	u64 evq_dropped;
+	/* hvb_oracle.c */
+	struct delayed_work watch;
+	struct dentry *debugfs;
+	u64 hangs;
 };
 
 static inline struct hvb_chan *hvb_chan(struct vmbus_channel *c)
@@ -112,5 +137,15 @@ void hvb_chan_close(struct hvb_chan *hc);
 /* hvb_ring_buffer.c: one packet out, hv_ringbuffer_write()'s rules. */
 int hvb_ring_write(struct vmbus_channel *c, u16 type, u16 flags, const void *ext, u32 ext_len,
 		   const void *buf, u32 len, u64 requestid);
+
+/* hvb_oracle.c */
+int hvb_oracle_open(struct hvb_chan *hc, u32 size);
+void hvb_oracle_close(struct hvb_chan *hc);
+void hvb_oracle_id_given(struct hvb_chan *hc, u64 slot);
+void hvb_oracle_id_back(struct hvb_chan *hc, u64 slot, bool known);
+void hvb_oracle_answered(struct hvb_chan *hc, u64 trans_id);
+void hvb_oracle_start(struct hvb_bus *b);
+void hvb_oracle_stop(struct hvb_bus *b);
+void hvb_oracle_exit(void);
 
 #endif /* VMBNET_HVBUS_H */
