@@ -29,7 +29,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,vmbnet/bin,vmbnet/lib,vmbnet/tests,vmbnet/jobs}
 cp "$busybox" "$stage/bin/busybox"
 install -m 0755 "$repo/ci/guest/init" "$stage/init"
-cp "$repo/ci/guest/ktap.sh" "$stage/vmbnet/lib/"
+cp "$repo/ci/guest/ktap.sh" "$repo/ci/guest/faults.sh" "$stage/vmbnet/lib/"
 cp "$repo"/guest-driver/*/tests/*.sh "$stage/vmbnet/tests/"
 cp "$repo"/guest-driver/*/tests/*.lib "$stage/vmbnet/lib/" # what those scripts source
 cp "$repo"/ci/guest/selftest-*.sh "$stage/vmbnet/tests/"

@@ -32,7 +32,7 @@ int vmbnet_core_init(struct vmbnet_core *c, const struct vmbnet_core_port *port,
 	uint32_t i;
 
 	memset(c, 0, sizeof(*c));
-	if (!nslots || nslots > (1u << 20))
+	if (!nslots || nslots > (1u << VMBNET_TID_SLOT_BITS))
 		return -EINVAL;
 	c->port = port;
 	c->opaque = opaque;
@@ -188,7 +188,7 @@ static uint64_t chain_bytes(const struct vmbnet_mdl *m)
 
 static uint64_t slot_tid(const struct vmbnet_vmbpacket *p)
 {
-	return VMBNET_TID_DDI + p->slot;
+	return VMBNET_TID_DDI + ((uint64_t)p->gen << VMBNET_TID_SLOT_BITS) + p->slot;
 }
 
 /* Queue tail append; caller holds the lock. */
@@ -239,6 +239,7 @@ int32_t vmbnet_core_submit(struct vmbnet_vmbpacket *p)
 
 	c->port->lock(c->opaque);
 	p->sent_ns = c->port->now_ns(c->opaque);
+	p->gen = (p->gen + 1) & VMBNET_TID_GEN_MASK; /* a new trans_id for each send */
 	if (!c->queue_head)
 		ret = port_send(c, p);
 	if (ret == 0) {
@@ -347,14 +348,16 @@ static void packet_finish(struct vmbnet_vmbpacket *p, int32_t status, const void
 void vmbnet_core_complete(struct vmbnet_core *c, uint64_t trans_id, const void *payload,
 			  uint32_t len)
 {
-	uint64_t slot = trans_id - VMBNET_TID_DDI, latency;
+	uint64_t off = trans_id - VMBNET_TID_DDI, latency;
+	uint64_t slot = off & ((1u << VMBNET_TID_SLOT_BITS) - 1);
 	struct vmbnet_vmbpacket *p;
 	uint32_t nvsp[2] = { 0, NVSP_STAT_FAIL };
 	int32_t status;
 
 	c->port->lock(c->opaque);
 	if (!vmbnet_core_owns(trans_id) || slot >= c->nslots ||
-	    c->pkts[slot].state != VMBNET_PKT_SENT) {
+	    c->pkts[slot].state != VMBNET_PKT_SENT ||
+	    c->pkts[slot].gen != off >> VMBNET_TID_SLOT_BITS) {
 		c->stats.unknown_completions++;
 		c->port->unlock(c->opaque);
 		return;

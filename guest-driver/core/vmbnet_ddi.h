@@ -54,7 +54,13 @@
 #define VMBNET_EXT_MAX_RANGES 16
 #define VMBNET_EXT_MAX_PFNS 40 /* all ranges of one packet */
 #define VMBNET_HDR_BYTES 256 /* per-packet buffer: RNDIS header + ppi + L2/L3 */
-#define VMBNET_TID_DDI (2ull << 40) /* trans_ids of the core: base + slot */
+/* trans_ids of the core: base + (generation << 20) + slot. The generation
+ * changes with every send, so a completion the host repeats after the slot
+ * went to a new packet is refused instead of completing the new one.
+ */
+#define VMBNET_TID_DDI (2ull << 40)
+#define VMBNET_TID_SLOT_BITS 20
+#define VMBNET_TID_GEN_MASK 0xfffu /* 32 - VMBNET_TID_SLOT_BITS bits */
 #define VMBNET_MAX_INJECT_HANDLES 31
 
 /* ---- the data model ------------------------------------------------------ */
@@ -147,6 +153,7 @@ enum vmbnet_pkt_state { VMBNET_PKT_FREE, VMBNET_PKT_IDLE, VMBNET_PKT_QUEUED, VMB
 struct vmbnet_vmbpacket {
 	struct vmbnet_core *core;
 	uint32_t slot;
+	uint32_t gen; /* of the send in flight: its trans_id's upper bits */
 	enum vmbnet_pkt_state state;
 	vmbnet_packet_done_fn done;
 	void *ctx; /* the owner's */

@@ -25,6 +25,7 @@ struct vmbnet_dev;
 struct vmbnet_guest_chan_stats {
 	u64 tx_packets, tx_bytes, tx_busy, tx_failed;
 	u64 rx_packets, rx_bytes, rx_dropped;
+	u64 tx_refused; /* completions for no send in flight: counted, ignored */
 	u64 interrupts, doorbells;
 };
 
@@ -42,6 +43,12 @@ struct vmbnet_guest_chan {
 	struct vmbc_buf rx_buf, tx_buf;
 	u32 tx_section_size, tx_sections;
 	unsigned long *tx_map; /* busy send sections */
+	/* trans_id of each busy section's send: (generation << 32) + section +
+	 * 1, so a completion the host repeats after the section went to a new
+	 * frame is refused instead of freeing it early
+	 */
+	u64 *tx_tid;
+	u8 tx_gen;
 	struct vmbnet_guest_chan_stats stats;
 };
 
@@ -66,6 +73,11 @@ struct vmbnet_dev {
 	bool ddi_stopping; /* remove in progress: the load generator stops */
 	struct dentry *debugfs;
 	struct loadgen *loadgen;
+	/* the hang detector on the DDI core (vmbnet_ddi_linux.c) */
+	struct delayed_work ddi_watch;
+	u64 ddi_hangs, watch_seen;
+	unsigned long watch_quiet_since; /* jiffies */
+	bool watch_reported;
 };
 
 static inline u32 vmbnet_rd(const struct vmbnet_dev *vd, u32 reg)

@@ -38,6 +38,8 @@ static void chan_free(struct vmbnet_guest_chan *ch)
 	buf_free(ch->vd, &ch->ring);
 	bitmap_free(ch->tx_map);
 	ch->tx_map = NULL;
+	kfree(ch->tx_tid);
+	ch->tx_tid = NULL;
 }
 
 void vmbnet_chan_doorbell(struct vmbnet_guest_chan *ch)
@@ -68,7 +70,8 @@ int vmbnet_chan_open(struct vmbnet_guest_chan *ch)
 		ch->tx_section_size = ch->vc.tx_section_size;
 		ch->tx_sections = ch->vc.tx_sections;
 		ch->tx_map = bitmap_zalloc(ch->tx_sections, GFP_KERNEL);
-		if (!ch->tx_map) {
+		ch->tx_tid = kcalloc(ch->tx_sections, sizeof(*ch->tx_tid), GFP_KERNEL);
+		if (!ch->tx_map || !ch->tx_tid) {
 			vmbc_chan_close(&ch->vc, &ch->ring, &ch->rx_buf, &ch->tx_buf);
 			err = -ENOMEM;
 		}

@@ -9,12 +9,23 @@
  *   /sys/kernel/debug/vmbnet/<pci>/loadgen   write "count size window [batch [rate]]"
  *                                            starts a run in a kernel thread;
  *                                            read: "running", or the results
+ *   /sys/kernel/debug/vmbnet/<pci>/oracle    the core's exactly-once counts:
+ *                                            sent, completed (each once, with
+ *                                            its status), failed, refused
+ *                                            (an id not outstanding), waiting,
+ *                                            the hangs reported; and the
+ *                                            netdev's refused and waiting
+ *
+ * The hang detector: when packets wait for their completion and none
+ * completes for hang_ms, the core's counts and channel 0's rings (indices,
+ * interrupt masks, pending_send_sz) go to the log, once per episode.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
 #include <linux/kthread.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
 
@@ -174,7 +185,11 @@ struct loadgen {
 	struct task_struct *task;
 	bool finished; /* results valid */
 	int err;
+	u64 lost; /* completions that never came: cancelled at the end */
 };
+
+/* A run gives up when packets wait this long with none completing. */
+#define LOADGEN_STALL_NS (10ull * NSEC_PER_SEC)
 
 static void loadgen_observe(void *arg, uint64_t latency_ns, int32_t status)
 {
@@ -244,7 +259,7 @@ static int loadgen_prepare(struct loadgen *lg)
 static int loadgen_run(struct loadgen *lg)
 {
 	struct vmbnet_core *c = &lg->vd->ddi;
-	u64 sent = 0;
+	u64 sent = 0, seen = 0, moved;
 	int err;
 
 	err = loadgen_prepare(lg);
@@ -253,6 +268,7 @@ static int loadgen_run(struct loadgen *lg)
 	c->on_complete = loadgen_observe;
 	c->on_complete_arg = lg;
 	lg->t0 = ktime_get_ns();
+	moved = lg->t0;
 	while (atomic64_read(&lg->done) < lg->count) {
 		u64 room = lg->window - (sent - atomic64_read(&lg->done));
 		u32 n = 0;
@@ -289,11 +305,31 @@ static int loadgen_run(struct loadgen *lg)
 			err = -ETIMEDOUT;
 			break;
 		}
+		if (atomic64_read(&lg->done) != seen) {
+			seen = atomic64_read(&lg->done);
+			moved = ktime_get_ns();
+		} else if (sent > seen && time_after64(ktime_get_ns(), moved + LOADGEN_STALL_NS)) {
+			err = -ETIMEDOUT; /* the host lost completions, or hangs */
+			break;
+		}
 		cond_resched(); /* completions come in NAPI, at irq exit */
 	}
 	lg->elapsed_ns = ktime_get_ns() - lg->t0;
-	while (sent != (u64)atomic64_read(&lg->done))
+	if (err != -ETIMEDOUT)
+		moved = ktime_get_ns(); /* a stall has waited long enough already */
+	while (sent != (u64)atomic64_read(&lg->done)) {
+		if (time_after64(ktime_get_ns(), moved + LOADGEN_STALL_NS)) {
+			/* What is still out never completes: cancel it, each once, so
+			 * no completion reaches freed frames; the host's late ones are
+			 * then refused as not outstanding.
+			 */
+			lg->lost = sent - atomic64_read(&lg->done);
+			vmbnet_core_cancel_all(c, VMBNET_STATUS_CANCELLED);
+			err = err ?: -ETIMEDOUT;
+			break;
+		}
 		usleep_range(100, 200); /* nothing may complete into freed frames */
+	}
 	c->on_complete = NULL;
 	return err;
 }
@@ -341,7 +377,9 @@ static int loadgen_show(struct seq_file *s, void *unused)
 		return 0;
 	}
 	if (lg->err) {
-		seq_printf(s, "error %d\n", lg->err);
+		seq_printf(s, "error %d lost %llu done %lld failed %lld\n", lg->err, lg->lost,
+			   (long long)atomic64_read(&lg->done),
+			   (long long)atomic64_read(&lg->failed));
 		return 0;
 	}
 	/* Integers only; the host computes pps and percentiles. */
@@ -428,6 +466,97 @@ static const struct file_operations selftest_fops = {
 
 /* ---- attach / detach ---------------------------------------------------------- */
 
+/* ---- the oracle: exactly-once counts and the hang detector ------------------ */
+
+static unsigned int hang_ms = 5000;
+module_param(hang_ms, uint, 0644);
+MODULE_PARM_DESC(hang_ms, "report DDI packets waiting this long, none completing (0: off)");
+
+/* Packets sent whose completion has not come (under the core's lock). */
+static u32 ddi_waiting(struct vmbnet_core *c)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < c->nslots; i++)
+		n += c->pkts[i].state == VMBNET_PKT_SENT;
+	return n;
+}
+
+static void watch_dump_ring(struct vmbnet_dev *vd, const char *name, const struct vmb_ring *r)
+{
+	struct vmb_ring_state st;
+
+	vmb_ring_snapshot(r, &st);
+	dev_err(&vd->pdev->dev,
+		"  %s: write_index %u read_index %u interrupt_mask %u pending_send_sz %u bytes_used %u%s%s\n",
+		name, st.write_index, st.read_index, st.interrupt_mask, st.pending_send_sz,
+		st.bytes_used, st.error ? " broken: " : "",
+		st.error ? vmb_ring_error_name(st.error) : "");
+}
+
+static void ddi_watch_work(struct work_struct *w)
+{
+	struct vmbnet_dev *vd = container_of(to_delayed_work(w), struct vmbnet_dev, ddi_watch);
+	struct vmbnet_core *c = &vd->ddi;
+	unsigned int period = READ_ONCE(hang_ms);
+	struct vmbnet_core_stats st;
+	u32 n;
+
+	port_lock(vd);
+	n = ddi_waiting(c);
+	st = c->stats;
+	port_unlock(vd);
+	if (!period || !n || st.completed != vd->watch_seen) {
+		vd->watch_seen = st.completed;
+		vd->watch_quiet_since = jiffies;
+		vd->watch_reported = false;
+	} else if (!vd->watch_reported &&
+		   time_after_eq(jiffies, vd->watch_quiet_since + msecs_to_jiffies(period))) {
+		vd->watch_reported = true;
+		vd->ddi_hangs++;
+		dev_err(&vd->pdev->dev,
+			"hang: DDI core: %u packet(s) waiting for the host, none completed for %u ms\n",
+			n, jiffies_to_msecs(jiffies - vd->watch_quiet_since));
+		dev_err(&vd->pdev->dev,
+			"  packets: sent %llu completed %llu failed %llu refused %llu queued %llu\n",
+			st.sent, st.completed, st.failed, st.unknown_completions, st.queued);
+		watch_dump_ring(vd, "guest->host ring", &vd->chan[0].up);
+		watch_dump_ring(vd, "host->guest ring", &vd->chan[0].down);
+	}
+	schedule_delayed_work(&vd->ddi_watch,
+			      msecs_to_jiffies(period ? max(period / 4, 50u) : 1000));
+}
+
+static int oracle_show(struct seq_file *s, void *unused)
+{
+	struct vmbnet_dev *vd = s->private;
+	struct vmbnet_core_stats st;
+	u32 n;
+
+	u64 tx_refused = 0;
+	u32 i, tx_waiting = 0;
+
+	port_lock(vd);
+	n = ddi_waiting(&vd->ddi);
+	st = vd->ddi.stats;
+	port_unlock(vd);
+	for (i = 0; i < vd->nchan; i++) {
+		struct vmbnet_guest_chan *ch = &vd->chan[i];
+
+		spin_lock_bh(&ch->tx_lock);
+		tx_refused += ch->stats.tx_refused;
+		if (ch->tx_map)
+			tx_waiting += bitmap_weight(ch->tx_map, ch->tx_sections);
+		spin_unlock_bh(&ch->tx_lock);
+	}
+	seq_printf(s, "sent %llu completed %llu failed %llu refused %llu waiting %u hangs %llu",
+		   st.sent, st.completed, st.failed, st.unknown_completions, n, vd->ddi_hangs);
+	/* the netdev's sends: sections in flight, completions for none */
+	seq_printf(s, " netdev_refused %llu netdev_waiting %u\n", tx_refused, tx_waiting);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(oracle);
+
 static struct dentry *vmbnet_debugfs_root;
 
 int vmbnet_ddi_attach(struct vmbnet_dev *vd)
@@ -444,6 +573,7 @@ int vmbnet_ddi_attach(struct vmbnet_dev *vd)
 	vd->debugfs = debugfs_create_dir(pci_name(vd->pdev), vmbnet_debugfs_root);
 	debugfs_create_file("selftest", 0400, vd->debugfs, vd, &selftest_fops);
 	debugfs_create_file("loadgen", 0600, vd->debugfs, vd, &loadgen_fops);
+	debugfs_create_file("oracle", 0400, vd->debugfs, vd, &oracle_fops);
 	/* what the host got wrong, counted (the log is rate-limited) */
 	host = debugfs_create_dir("host_errors", vd->debugfs);
 	debugfs_create_u64("unexpected_msgs", 0400, host, &vd->vmbc.stats.unexpected_msgs);
@@ -453,6 +583,8 @@ int vmbnet_ddi_attach(struct vmbnet_dev *vd)
 	debugfs_create_u64("gpadls_kept", 0400, host, &vd->vmbc.stats.gpadls_leaked);
 	debugfs_create_u64("unknown_completions", 0400, host, &vd->ddi.stats.unknown_completions);
 	vd->ddi_ready = true;
+	INIT_DELAYED_WORK(&vd->ddi_watch, ddi_watch_work);
+	schedule_delayed_work(&vd->ddi_watch, HZ);
 	return 0;
 }
 
@@ -465,6 +597,7 @@ void vmbnet_ddi_quiesce(struct vmbnet_dev *vd)
 	/* A run in flight stops while the channel still completes its sends. */
 	WRITE_ONCE(vd->ddi_stopping, true);
 	loadgen_stop(vd);
+	cancel_delayed_work_sync(&vd->ddi_watch);
 }
 
 /*

@@ -2,8 +2,8 @@
 /*
  * vmbnet.ko: the netdev. One TX queue and one NAPI context per channel.
  * TX copies each frame behind its RNDIS header into a send section and
- * announces it with NVSP 107; the completion (trans_id = section + 1) frees
- * the section. RX takes RNDIS packets from the receive slots the host lends
+ * announces it with NVSP 107; the completion (trans_id = section + 1, plus
+ * a generation in bits 32..39) frees the section. RX takes RNDIS packets from the receive slots the host lends
  * with transfer-page packets, and gives each slot back with a completion.
  */
 #include <linux/delay.h>
@@ -79,6 +79,7 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct rndis_hdr rh = { RNDIS_MSG_PACKET, 0 };
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, 0, 0 };
 	u32 hdr = RNDIS_BODY_OFF + sizeof(pk), sec, info[2], type[2], nppi = 0, i;
+	u64 tid;
 	u8 *dst;
 	int err;
 
@@ -130,8 +131,9 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	skb_copy_bits(skb, 0, dst + hdr, skb->len);
 	n.section_index = sec;
 	n.section_size = rh.msg_len;
-	err = vmb_ring_write_inband(&ch->up, VMB_PKT_FLAG_COMPLETION_REQUESTED, sec + 1, &n,
-				    sizeof(n));
+	ch->tx_gen++;
+	tid = ((u64)ch->tx_gen << 32) + sec + 1; /* below the DDI core's ids */
+	err = vmb_ring_write_inband(&ch->up, VMB_PKT_FLAG_COMPLETION_REQUESTED, tid, &n, sizeof(n));
 	if (err) {
 		/* Ring full: publish what is there, ask for room, retry later. */
 		netif_tx_stop_queue(txq);
@@ -143,6 +145,7 @@ static netdev_tx_t vmbnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 		return NETDEV_TX_BUSY;
 	}
 	set_bit(sec, ch->tx_map);
+	ch->tx_tid[sec] = tid;
 	ch->stats.tx_packets++;
 	ch->stats.tx_bytes += skb->len;
 	/* Stop before the ring or the sections run out, and say why. */
@@ -215,11 +218,16 @@ again:
 				vmbnet_core_complete(&ch->vd->ddi, p.trans_id, payload, plen);
 			ddi++;
 		} else if (p.type == VMB_PKT_COMP) {
-			u64 sec = p.trans_id - 1;
+			u64 sec = (p.trans_id & U32_MAX) - 1;
 
 			spin_lock(&ch->tx_lock);
-			if (sec < ch->tx_sections && test_and_clear_bit(sec, ch->tx_map))
+			if (sec < ch->tx_sections && test_bit(sec, ch->tx_map) &&
+			    ch->tx_tid[sec] == p.trans_id) {
+				clear_bit(sec, ch->tx_map);
 				freed++;
+			} else {
+				ch->stats.tx_refused++;
+			}
 			spin_unlock(&ch->tx_lock);
 		} else if (p.type == VMB_PKT_DATA_XFER_PAGES && !xfer_msg(ch, &p, &off, &len)) {
 			vmbnet_rx_msg(ch, ch->rx_buf.va + off, len);

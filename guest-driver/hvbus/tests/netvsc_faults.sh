@@ -12,29 +12,7 @@
 # still holds, says so, and fails the day it does not (update the note).
 . /vmbnet/lib/ktap.sh
 . /vmbnet/lib/netvsc.lib
-
-DEV=/machine/peripheral/vmbnet0
-
-# The boot runner passes the request to QEMU's monitor; give it time to land.
-fault_add() {
-    echo "VMBNET-HOST: qom-set $DEV fault-add $1" > /dev/console
-    sleep 1
-}
-
-fault_remove() {
-    echo "VMBNET-HOST: qom-set $DEV fault-remove $1" > /dev/console
-    sleep 1
-}
-
-# A line for the log whether the case passes or not (evidence, figures).
-note() {
-    echo "# $*" > /dev/console
-}
-
-# How many kernel log lines say $1.
-logged() {
-    dmesg | grep -c "$1"
-}
+. /vmbnet/lib/faults.sh
 
 # $1 pings, $2 ms apart; prints how many came back.
 pings_back() {

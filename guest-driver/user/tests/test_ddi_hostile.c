@@ -114,6 +114,40 @@ static void completion_twice_refused(void)
 	VT_EQ(H.core.stats.unknown_completions, 1);
 }
 
+/*
+ * Regression (misbehaving-host issue): trans_ids were base + slot, so a
+ * completion the host repeated after the slot went to a new packet
+ * completed the new one, early and with the old one's status (the
+ * "duplicate" fault in guest-driver/linux/tests/ddi_faults.sh can land so).
+ * It must be refused; the new packet waits for its own.
+ */
+static void duplicate_after_reuse_refused(void)
+{
+	struct vmbnet_nbl nbl;
+	struct vmbnet_nb nb;
+	struct vmbnet_mdl m;
+	uint64_t pfns[2], tid = send_one(&nbl, &nb, &m, pfns), tid2;
+	uint32_t c[2] = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS };
+	struct vmb_ring host_view;
+	struct vmb_pkt p;
+
+	vmbnet_core_complete(&H.core, tid, c, sizeof(c));
+	VT_EQ(calls, 1);
+	VT_EQ(vmbnet_send_nbl(&H.core, &nbl, NULL, 0, done, NULL), 0); /* the slot again */
+	VT_EQ(vmb_ring_attach_consumer(&host_view, H.g.ring.va, H_UP_PAGES * VMB_PAGE_SIZE), 0);
+	VT_EQ(vmb_ring_peek(&host_view, &p), 0);
+	vmb_ring_advance(&host_view, &p);
+	VT_EQ(vmb_ring_peek(&host_view, &p), 0);
+	tid2 = p.trans_id;
+	VT_CHECK(vmbnet_core_owns(tid2));
+	VT_CHECK(tid2 != tid);
+	vmbnet_core_complete(&H.core, tid, c, sizeof(c)); /* the repeat */
+	VT_EQ(calls, 1);
+	VT_EQ(H.core.stats.unknown_completions, 1);
+	vmbnet_core_complete(&H.core, tid2, c, sizeof(c));
+	VT_EQ(calls, 2);
+}
+
 /* A completion shorter than its status: a failure, not garbage. */
 static void short_completion_fails(void)
 {
@@ -143,7 +177,7 @@ static void foreign_ids_refused(void)
 static const struct vt_case cases[] = {
 	VT_CASE(echo_ppi_offset_wraps),	   VT_CASE(echo_ppi_len_beyond_payload),
 	VT_CASE(completion_twice_refused), VT_CASE(short_completion_fails),
-	VT_CASE(foreign_ids_refused),
+	VT_CASE(foreign_ids_refused),	   VT_CASE(duplicate_after_reuse_refused),
 };
 
 VT_MAIN_FIXTURE(cases, h_init, h_fini) /* a fresh harness per case */
