@@ -8,8 +8,10 @@
 # --cases netvsc_faults runs the misbehaving-host cases instead
 # (netvsc_faults.sh). --faults makes the host misbehave as a scenario says
 # (device/fault/SCENARIO.md) for the whole run; the faults fired are listed
-# at the end (all of them in build/guest/try-netvsc/faults.log). --stock
-# tries the kernel package's own hv_netvsc.ko.
+# at the end (all of them in build/guest/try-netvsc/faults.log), with the
+# bus's oracle: requests, completions taken once, refused, still waiting,
+# and the hangs it reported. --stock tries the kernel package's own
+# hv_netvsc.ko.
 #
 # The module must be built for the guest kernel (ci/guest-kver.sh):
 #   make -C /lib/modules/$(ci/guest-kver.sh)/build M=<your drivers/net/hyperv>
@@ -76,6 +78,20 @@ if [ -n "$faults" ]; then
     n=$(grep -c 'fault ' "$out/faults.log" 2>/dev/null || true)
     echo "try-netvsc: ${n:-0} faults fired from $faults ($out/faults.log):"
     head -n 10 "$out/faults.log" 2>/dev/null | sed 's/^/  /'
+fi
+# The bus's oracle at the end of the run (ci/guest/init prints it).
+if grep -q "VMBNET-ORACLE: vmbnet_hvbus" "$out/boot.log" 2>/dev/null; then
+    echo "try-netvsc: the bus's oracle (guest-driver/hvbus/hvb_oracle.c) at the end:"
+    sed -n 's/.*VMBNET-ORACLE: vmbnet_hvbus\/[^ ]* /  /p' "$out/boot.log"
+    sed -n 's/.*VMBNET-ORACLE: vmbnet_hvbus\/[^ ]* //p' "$out/boot.log" | BOOTLOG=$out/boot.log awk '
+        $1 == "hangs" { hangs = $2 }
+        $1 == "chan" { for (i = 3; i < NF; i += 2) v[$i] += $(i + 1) }
+        END {
+            printf "try-netvsc: oracle: %d request(s), %d completed once, %d completion(s) refused, ", v["issued"], v["completed"], v["refused"]
+            printf "%d still waiting for the host, %d kept by the driver, %d hang(s) reported\n", v["waiting"], v["kept"], hangs
+            if (v["waiting"] || hangs) print "try-netvsc: oracle verdict: the driver was left waiting (see the hang reports in " ENVIRON["BOOTLOG"] ")"
+            else print "try-netvsc: oracle verdict: every request the host answered was completed once"
+        }'
 fi
 echo "try-netvsc: $([ "$rc" = 0 ] && echo "every case passed" || echo "FAILED (exit $rc)"): $out/results.txt"
 exit "$rc"

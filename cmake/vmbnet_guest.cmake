@@ -61,21 +61,37 @@ function(vmbnet_guest_boot_tests dir)
     get_filename_component(name ${script} NAME_WE)
     file(STRINGS ${script} qargs REGEX "^# qemu-args: ")
     string(REPLACE "# qemu-args: " "" qargs "${qargs}")
+    string(REPLACE "@SOURCE_DIR@" "${PROJECT_SOURCE_DIR}" qargs "${qargs}")
     # "@FAULTS_LOG@": the device's faults log, which the runner quotes
     set(flog)
+    set(qargs2 "${qargs}")
     if(qargs MATCHES "@FAULTS_LOG@")
       set(flog --faults-log ${VMBNET_GUEST_RESULTS}/${name}.faults.log)
       string(REPLACE "@FAULTS_LOG@" "${VMBNET_GUEST_RESULTS}/${name}.faults.log" qargs "${qargs}")
+      string(REPLACE "@FAULTS_LOG@" "${VMBNET_GUEST_RESULTS}/${name}.replay.faults.log" qargs2
+             "${qargs2}")
     endif()
     separate_arguments(qargs UNIX_COMMAND "${qargs}")
+    separate_arguments(qargs2 UNIX_COMMAND "${qargs2}")
+    set(boot ${PROJECT_SOURCE_DIR}/ci/boot.sh --qemu ${VMBNET_QEMU}
+             --kernel ${VMBNET_GUEST_KERNEL} --initrd ${VMBNET_GUEST_INITRD} --script ${name}
+             --timeout 240 --quiet)
     add_test(NAME guest.${name}.boot
-      COMMAND ${PROJECT_SOURCE_DIR}/ci/boot.sh --qemu ${VMBNET_QEMU}
-              --kernel ${VMBNET_GUEST_KERNEL} --initrd ${VMBNET_GUEST_INITRD} --script ${name}
-              --timeout 240 --quiet --cases-decide --log ${VMBNET_GUEST_RESULTS}/${name}.log
+      COMMAND ${boot} --cases-decide --log ${VMBNET_GUEST_RESULTS}/${name}.log
               --results ${VMBNET_GUEST_RESULTS}/${name}.txt ${flog} -- ${qargs})
     set_tests_properties(guest.${name}.boot PROPERTIES FIXTURES_SETUP guest_${name}
                          LABELS "guest" TIMEOUT 300 RESOURCE_LOCK guest_cpu)
     vmbnet_guest_case_tests(${name} ${script})
+    # "# replay:": boot it again; the same faults must fire (ci/replay-check.sh)
+    file(STRINGS ${script} replay REGEX "^# replay: ")
+    if(replay AND flog)
+      add_test(NAME guest.${name}.replay
+        COMMAND ${PROJECT_SOURCE_DIR}/ci/replay-check.sh ${VMBNET_GUEST_RESULTS}/${name}.faults.log
+                ${VMBNET_GUEST_RESULTS}/${name}.replay.faults.log --
+                ${boot} --log ${VMBNET_GUEST_RESULTS}/${name}.replay.log -- ${qargs2})
+      set_tests_properties(guest.${name}.replay PROPERTIES FIXTURES_REQUIRED guest_${name}
+                           LABELS "guest" TIMEOUT 300 RESOURCE_LOCK guest_cpu)
+    endif()
   endforeach()
 endfunction()
 

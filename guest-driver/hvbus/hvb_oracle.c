@@ -137,9 +137,10 @@ static void watch_chan(struct hvb_chan *hc, unsigned long now)
 
 	n -= kept; /* waiting for the host */
 
-	if (!n || done != o->seen_done) {
+	if (!n || done != o->seen_done || !o->armed) {
 		o->seen_done = done;
-		o->quiet_since = now;
+		o->quiet_since = now; /* the quiet starts now */
+		o->armed = n > 0;
 		o->reported = false;
 		return;
 	}

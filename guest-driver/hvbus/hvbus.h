@@ -51,7 +51,7 @@ struct hvb_orc {
 	unsigned long *answered;
 	u64 seen_done;
 	unsigned long quiet_since; /* jiffies */
-	bool reported;
+	bool armed, reported;
 };
 
 /* One offered channel; the hv driver sees only .ch. */

@@ -77,7 +77,7 @@ struct vmbnet_dev {
 	struct delayed_work ddi_watch;
 	u64 ddi_hangs, watch_seen;
 	unsigned long watch_quiet_since; /* jiffies */
-	bool watch_reported;
+	bool watch_armed, watch_reported;
 };
 
 static inline u32 vmbnet_rd(const struct vmbnet_dev *vd, u32 reg)

@@ -43,6 +43,12 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, 
 
 	if (!ch->vc.open)
 		return -ENOTCONN;
+	/* Channel 0's completions come in its NAPI, which runs only while the
+	 * interface is up: a send now would wait for the next "ip link set up".
+	 * Refused instead, as NDIS fails sends to a paused miniport.
+	 */
+	if (!vd->ndev || !netif_running(vd->ndev))
+		return -ENETDOWN;
 	spin_lock_bh(&ch->tx_lock);
 	ret = vmb_ring_write(&ch->up, type, flags, tid, ext, ext_len, sg, nsg);
 	if (!ret && !more && vmb_ring_tx_publish(&ch->up))
@@ -506,9 +512,10 @@ static void ddi_watch_work(struct work_struct *w)
 	n = ddi_waiting(c);
 	st = c->stats;
 	port_unlock(vd);
-	if (!period || !n || st.completed != vd->watch_seen) {
+	if (!period || !n || st.completed != vd->watch_seen || !vd->watch_armed) {
 		vd->watch_seen = st.completed;
-		vd->watch_quiet_since = jiffies;
+		vd->watch_quiet_since = jiffies; /* the quiet starts now */
+		vd->watch_armed = period && n;
 		vd->watch_reported = false;
 	} else if (!vd->watch_reported &&
 		   time_after_eq(jiffies, vd->watch_quiet_since + msecs_to_jiffies(period))) {
