@@ -90,7 +90,7 @@ if grep -q "VMBNET-ORACLE: vmbnet_hvbus" "$out/boot.log" 2>/dev/null; then
             printf "try-netvsc: oracle: %d request(s), %d completed once, %d completion(s) refused, ", v["issued"], v["completed"], v["refused"]
             printf "%d still waiting for the host, %d kept by the driver, %d hang(s) reported\n", v["waiting"], v["kept"], hangs
             if (v["waiting"] || hangs) print "try-netvsc: oracle verdict: the driver was left waiting (see the hang reports in " ENVIRON["BOOTLOG"] ")"
-            else print "try-netvsc: oracle verdict: every request the host answered was completed once"
+            else print "try-netvsc: oracle verdict: nothing waits for the host and no hang was reported"
         }'
 fi
 echo "try-netvsc: $([ "$rc" = 0 ] && echo "every case passed" || echo "FAILED (exit $rc)"): $out/results.txt"

@@ -99,6 +99,12 @@ static int load_faults(struct vmbnet_dpdk *d)
 			ret == -EINVAL ? err : strerror(-ret));
 		return -EINVAL;
 	}
+	if (vmbnet_fault_find_action(&d->faults, VMBNET_FA_RESCIND)) {
+		fprintf(stderr, "vmbnet-dpdk: --faults %s: rule %s: %s\n", d->faults_file,
+			vmbnet_fault_find_action(&d->faults, VMBNET_FA_RESCIND)->id,
+			VMBNET_FAULT_RESCIND_B);
+		return -EINVAL;
+	}
 	printf("vmbnet-dpdk: faults from %s: %u rule(s), seed %llu\n", d->faults_file,
 	       d->faults.nrules, (unsigned long long)d->faults.seed);
 	return 0;

@@ -29,6 +29,7 @@ static const char *const action_names[VMBNET_FA__COUNT] = {
 	[VMBNET_FA_WITHHOLD] = "withhold",
 	[VMBNET_FA_STALL] = "stall",
 	[VMBNET_FA_LINK_FLAP] = "link_flap",
+	[VMBNET_FA_RESCIND] = "rescind",
 };
 
 /* Which actions mean something at which point. */
@@ -39,11 +40,13 @@ static bool action_fits(uint32_t point, uint32_t action)
 		return action == VMBNET_FA_DROP || action == VMBNET_FA_STATUS ||
 		       action == VMBNET_FA_WRONG_TRANS_ID || action == VMBNET_FA_DUPLICATE ||
 		       action == VMBNET_FA_DELAY || action == VMBNET_FA_REORDER ||
-		       action == VMBNET_FA_WITHHOLD || action == VMBNET_FA_LINK_FLAP;
+		       action == VMBNET_FA_WITHHOLD || action == VMBNET_FA_LINK_FLAP ||
+		       action == VMBNET_FA_RESCIND;
 	case VMBNET_FP_NVSP_INIT:
 		return action == VMBNET_FA_REFUSE_VERSION;
 	case VMBNET_FP_RECEIVE:
-		return action == VMBNET_FA_DROP || action == VMBNET_FA_LINK_FLAP;
+		return action == VMBNET_FA_DROP || action == VMBNET_FA_LINK_FLAP ||
+		       action == VMBNET_FA_RESCIND;
 	case VMBNET_FP_RING:
 		return action == VMBNET_FA_STALL || action == VMBNET_FA_LINK_FLAP;
 	}
@@ -54,7 +57,7 @@ static bool action_fits(uint32_t point, uint32_t action)
 static bool timed(uint32_t action)
 {
 	return action == VMBNET_FA_DELAY || action == VMBNET_FA_STALL ||
-	       action == VMBNET_FA_LINK_FLAP;
+	       action == VMBNET_FA_LINK_FLAP || action == VMBNET_FA_RESCIND;
 }
 
 const char *vmbnet_fault_point_name(uint32_t point)
@@ -275,4 +278,13 @@ int vmbnet_fault_format(const struct vmbnet_fault_event *e, char *buf, size_t le
 			" t_ns=%" PRIu64,
 			e->seq, e->id, point ? point : "?", action ? action : "?", e->chan,
 			e->trans_id, e->time_ns);
+}
+
+const struct vmbnet_fault_rule *vmbnet_fault_find_action(const struct vmbnet_fault *f,
+							 uint32_t action)
+{
+	for (uint32_t i = 0; i < f->nrules; i++)
+		if (f->rules[i].action == action)
+			return &f->rules[i];
+	return NULL;
 }

@@ -11,7 +11,8 @@
  * trans_id that is not outstanding, complete twice, refuse the NVSP
  * version, drop a frame to the guest; hold a completion back for a while,
  * behind the next one, or until the rule's window ends; stop reading the
- * guest's ring for a while; take the link down for a while). Each fired
+ * guest's ring for a while; take the link down for a while; rescind the
+ * NIC and offer it again a while later). Each fired
  * fault gets a sequence
  * number and is logged. Decisions depend only on the seed, the rules and
  * the order and times of the checks: with the embedder's virtual clock
@@ -52,6 +53,7 @@ enum vmbnet_fault_action {
 	VMBNET_FA_WITHHOLD, /* completion held until the rule's window ends */
 	VMBNET_FA_STALL, /* the ring is not read for a duration */
 	VMBNET_FA_LINK_FLAP, /* link down for a duration, then as it was */
+	VMBNET_FA_RESCIND, /* the NIC rescinded (what it does goes), offered again after a duration */
 	VMBNET_FA__COUNT
 };
 
@@ -95,7 +97,7 @@ struct vmbnet_fault_rule {
 	uint32_t action; /* enum vmbnet_fault_action */
 	uint32_t arg; /* VMBNET_FA_STATUS: the status */
 	uint32_t dist; /* enum vmbnet_fault_dist */
-	uint64_t duration_ns, jitter_ns; /* DELAY, STALL, LINK_FLAP */
+	uint64_t duration_ns, jitter_ns; /* DELAY, STALL, LINK_FLAP, RESCIND */
 	uint64_t matched, fired; /* counters */
 	uint64_t since_ns; /* the clock when it was added: its window counts from there */
 };
@@ -149,6 +151,13 @@ void vmbnet_fault_set_clock(struct vmbnet_fault *f, uint64_t (*clock_ns)(void *)
 int vmbnet_fault_add(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r);
 /* Remove the rule named @id: 0 or -ENOENT. */
 int vmbnet_fault_remove(struct vmbnet_fault *f, const char *id);
+
+/* The first rule with @action, or NULL: for embedders that cannot do it. */
+const struct vmbnet_fault_rule *vmbnet_fault_find_action(const struct vmbnet_fault *f,
+							 uint32_t action);
+/* Why datapath B refuses a rescind rule (the front end owns the offers). */
+#define VMBNET_FAULT_RESCIND_B \
+	"action rescind acts on datapath A only: on B the front end owns the offers"
 
 /*
  * The NIC's question at @ctx->point: the rule that fires (logged, counted),

@@ -226,7 +226,7 @@ static int parse_rule(json_t *o, unsigned int idx, struct vmbnet_fault_rule *r, 
 	    !(r->action = vmbnet_fault_action_by_name(json_string_value(action))))
 		return fail(err, len,
 			    "rule %s: \"action\" must be drop, status, wrong_trans_id, duplicate, "
-			    "refuse_version, delay, reorder, withhold, stall or link_flap",
+			    "refuse_version, delay, reorder, withhold, stall, link_flap or rescind",
 			    r->id);
 	m = json_object_get(o, "match");
 	t = json_object_get(o, "trigger");
@@ -257,10 +257,11 @@ static int parse_rule(json_t *o, unsigned int idx, struct vmbnet_fault_rule *r, 
 				r->id);
 	}
 	if ((r->action == VMBNET_FA_DELAY || r->action == VMBNET_FA_STALL ||
-	     r->action == VMBNET_FA_LINK_FLAP) != (r->duration_ns || r->jitter_ns))
+	     r->action == VMBNET_FA_LINK_FLAP || r->action == VMBNET_FA_RESCIND) !=
+	    (r->duration_ns || r->jitter_ns))
 		return fail(err, len,
-			    "rule %s: \"duration_ms\" (above 0) goes with actions delay, stall and "
-			    "link_flap, and only there",
+			    "rule %s: \"duration_ms\" (above 0) goes with actions delay, stall, "
+			    "link_flap and rescind, and only there",
 			    r->id);
 	if (r->action != VMBNET_FA_DELAY && (dist || r->jitter_ns))
 		return fail(err, len,

@@ -248,6 +248,23 @@ static void nic_flap(struct vmbnet_nic *nic, const struct vmbnet_fault_rule *r)
 	nic_want_tick(nic, nic->flap_until_ns);
 }
 
+/*
+ * The NIC goes away as a synthetic NIC removed from a running Hyper-V VM:
+ * its channels are rescinded (and served until the guest closes them, see
+ * vmbnet_host_set_present()), and it is offered again when the rule's
+ * duration is over, as one added back. Datapath A: the host here is the
+ * one the guest talks to.
+ */
+static void nic_rescind(struct vmbnet_nic *nic, const struct vmbnet_fault_rule *r)
+{
+	uint64_t until = nic_now(nic) + vmbnet_fault_duration(nic->faults, r);
+
+	if (until > nic->rescind_until_ns)
+		nic->rescind_until_ns = until;
+	vmbnet_host_set_present(nic->host, false);
+	nic_want_tick(nic, nic->rescind_until_ns);
+}
+
 /* Ask the fault engine (if any) whether to misbehave here: per packet, so
  * nothing is built while it has no rules.
  */
@@ -314,6 +331,8 @@ void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *
 		copies = 2; /* the second only if the ring has room for it */
 	if (fault && fault->action == VMBNET_FA_LINK_FLAP)
 		nic_flap(nc->nic, fault); /* this completion still goes */
+	if (fault && fault->action == VMBNET_FA_RESCIND)
+		nic_rescind(nc->nic, fault); /* so does this one */
 	if (status != NVSP_STAT_SUCCESS)
 		nc->nic->stats.completions_failed++;
 	if (fault &&
@@ -418,6 +437,8 @@ static long nic_rx_one(struct vmbnet_nic_chan *nc, const struct iovec *iov, int 
 	fault = nic_fault(nc, VMBNET_FP_RECEIVE, 0, (uint32_t)flen, 0, false);
 	if (fault && fault->action == VMBNET_FA_LINK_FLAP)
 		nic_flap(nic, fault); /* this frame still goes */
+	else if (fault && fault->action == VMBNET_FA_RESCIND)
+		nic_rescind(nic, fault); /* so does this one */
 	else if (fault) {
 		nic->stats.rx_dropped++;
 		return (long)flen; /* lost on the way: taken, never written */
@@ -1142,6 +1163,10 @@ uint64_t vmbnet_nic_tick(struct vmbnet_nic *nic)
 		     i++)
 			nic->ops->rx_ready(nic->opaque, i); /* frames held back may go */
 	}
+	if (nic->rescind_until_ns && now >= nic->rescind_until_ns) {
+		nic->rescind_until_ns = 0;
+		vmbnet_host_set_present(nic->host, true);
+	}
 	for (uint32_t i = 0; i < nic->host->nchan; i++) {
 		struct vmbnet_nic_chan *nc = &nic->chan[i];
 
@@ -1159,6 +1184,8 @@ uint64_t vmbnet_nic_tick(struct vmbnet_nic *nic)
 	 */
 	if (nic->flap_until_ns)
 		next = nic->flap_until_ns;
+	if (nic->rescind_until_ns && nic->rescind_until_ns < next)
+		next = nic->rescind_until_ns;
 	for (uint32_t i = 0; i < nic->host->nchan; i++)
 		if (nic->chan[i].stall_until_ns && nic->chan[i].stall_until_ns < next)
 			next = nic->chan[i].stall_until_ns;

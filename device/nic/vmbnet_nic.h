@@ -139,6 +139,7 @@ struct vmbnet_nic {
 	uint32_t nheld;
 	uint8_t link_host; /* the link as the embedder set it (a flap ends there) */
 	uint64_t flap_until_ns; /* fault link flap: down until then, 0 = none */
+	uint64_t rescind_until_ns; /* fault rescind: offered again then, 0 = none */
 	uint64_t tick_ns; /* the earliest thing the faults wait for, 0 = none */
 	struct vmbnet_nic_chan chan[VMB_PCI_MAX_CHANNELS];
 	struct vmbnet_nic_stats stats;

@@ -541,7 +541,10 @@ static void vmbnet_pci_fault_add(Object *obj, const char *json, Error **errp)
     if (vmbnet_pci_datapath_b(s)) {
         vmbnet_fault_init(&probe, 0);
         ret = vmbnet_fault_add_json(&probe, json, err, sizeof(err));
-        if (!ret) {
+        if (!ret && vmbnet_fault_find_action(&probe, VMBNET_FA_RESCIND)) {
+            snprintf(err, sizeof(err), "%s", VMBNET_FAULT_RESCIND_B);
+            ret = -EOPNOTSUPP;
+        } else if (!ret) {
             ret = vmbnet_pci_hof_fault(s, VMB_HOF_FAULT_ADD, json);
             snprintf(err, sizeof(err), "the backend: %s", strerror(-ret));
         }

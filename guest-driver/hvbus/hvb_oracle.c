@@ -12,9 +12,11 @@
  * given back because the packet never went out. A driver that got every
  * completion once ends with nothing outstanding.
  *
- * Hangs. Every hang_ms / 4, a work looks at each open channel: requests
- * waiting and no completion taken for hang_ms is a hang. It is logged
- * once per episode with both rings' indices, interrupt masks and
+ * Hangs. Every hang_ms / 4, a work looks at each open channel: a request
+ * waiting for the host longer than hang_ms is a hang, whatever else
+ * completes meanwhile (a lost completion amid traffic is the case that
+ * hangs hv_netvsc's unload later). The oldest such request is logged, once,
+ * with the channel's counts and both rings' indices, interrupt masks and
  * pending_send_sz, and counted. The host's side (the faults it fired) is in
  * its faults log; the boot runner prints its tail (ci/boot.sh --faults-log).
  *
@@ -33,9 +35,7 @@
 
 static unsigned int hang_ms = 5000;
 module_param(hang_ms, uint, 0644);
-MODULE_PARM_DESC(
-	hang_ms,
-	"report a channel whose requests stay outstanding this long, none completing (0: off)");
+MODULE_PARM_DESC(hang_ms, "report a request waiting this long for the host (0: off)");
 
 static struct dentry *hvb_debugfs_root;
 
@@ -43,21 +43,30 @@ static struct dentry *hvb_debugfs_root;
 int hvb_oracle_open(struct hvb_chan *hc, u32 size)
 {
 	hc->orc.answered = bitmap_zalloc(size, GFP_KERNEL);
-	return hc->orc.answered ? 0 : -ENOMEM;
+	hc->orc.given_at = kcalloc(size, sizeof(*hc->orc.given_at), GFP_KERNEL);
+	hc->orc.hung = false;
+	if (hc->orc.answered && hc->orc.given_at)
+		return 0;
+	hvb_oracle_close(hc);
+	return -ENOMEM;
 }
 
 void hvb_oracle_close(struct hvb_chan *hc)
 {
 	bitmap_free(hc->orc.answered);
 	hc->orc.answered = NULL;
+	kfree(hc->orc.given_at);
+	hc->orc.given_at = NULL;
 }
 
 /* The table's lock held (hvb_channel.c): @slot is the id - 1. */
 void hvb_oracle_id_given(struct hvb_chan *hc, u64 slot)
 {
 	hc->orc.issued++;
-	if (hc->orc.answered)
+	if (hc->orc.answered) {
 		__clear_bit(slot, hc->orc.answered);
+		hc->orc.given_at[slot] = jiffies;
+	}
 }
 
 void hvb_oracle_id_back(struct hvb_chan *hc, u64 slot, bool known)
@@ -128,33 +137,53 @@ static void dump_ring(struct hvb_chan *hc, const char *name, const struct vmb_ri
 		st.error ? vmb_ring_error_name(st.error) : "");
 }
 
+/* The oldest request waiting for the host: its slot, or -1. */
+static int oldest_waiting(struct hvb_chan *hc, unsigned long *at)
+{
+	struct vmbus_requestor *r = &hc->ch.requestor;
+	unsigned long flags, slot;
+	int oldest = -1;
+
+	if (!r->req_bitmap || !hc->orc.answered)
+		return -1;
+	spin_lock_irqsave(&r->req_lock, flags);
+	for_each_set_bit(slot, r->req_bitmap, r->size)
+	{
+		if (test_bit(slot, hc->orc.answered))
+			continue;
+		if (oldest < 0 || time_before(hc->orc.given_at[slot], *at)) {
+			oldest = slot;
+			*at = hc->orc.given_at[slot];
+		}
+	}
+	spin_unlock_irqrestore(&r->req_lock, flags);
+	return oldest;
+}
+
 /* One channel, chan_mutex and the ring lock held, the channel open. */
-static void watch_chan(struct hvb_chan *hc, unsigned long now)
+static void watch_chan(struct hvb_chan *hc, unsigned long now, unsigned int limit_ms)
 {
 	struct hvb_orc *o = &hc->orc;
 	u32 kept, n = outstanding(hc, &kept);
-	u64 done = completed(hc);
+	unsigned long at = 0;
+	int slot = oldest_waiting(hc, &at);
 
-	n -= kept; /* waiting for the host */
-
-	if (!n || done != o->seen_done || !o->armed) {
-		o->seen_done = done;
-		o->quiet_since = now; /* the quiet starts now */
-		o->armed = n > 0;
-		o->reported = false;
+	if (slot < 0 || time_before(now, at + msecs_to_jiffies(limit_ms)))
 		return;
-	}
-	if (o->reported || time_before(now, o->quiet_since + msecs_to_jiffies(hang_ms)))
-		return;
-	o->reported = true;
+	if (o->hung && o->hung_slot == slot && o->hung_at == at)
+		return; /* reported already */
+	o->hung = true;
+	o->hung_slot = slot;
+	o->hung_at = at;
 	o->hangs++;
 	hc->bus->hangs++;
 	dev_err(hc->bus->dev,
-		"hang: channel %u (relid %u): %u request(s) waiting for the host, none completed for %u ms\n",
-		hc->index, hc->ch.offermsg.child_relid, n, jiffies_to_msecs(now - o->quiet_since));
+		"hang: channel %u (relid %u): request id %d waiting for the host for %u ms; %u waiting in all\n",
+		hc->index, hc->ch.offermsg.child_relid, slot + 1, jiffies_to_msecs(now - at),
+		n - kept);
 	dev_err(hc->bus->dev,
 		"  requests: issued %llu completed %llu refused %llu unsent %llu answered but kept %u\n",
-		o->issued, done, o->refused, o->unsent, kept);
+		o->issued, completed(hc), o->refused, o->unsent, kept);
 	dump_ring(hc, "guest->host ring", &hc->up);
 	dump_ring(hc, "host->guest ring", &hc->down);
 }
@@ -175,7 +204,7 @@ static void hvb_watch_work(struct work_struct *w)
 			continue;
 		spin_lock_irqsave(&hc->ch.outbound.ring_lock, irqf);
 		if (hc->opened)
-			watch_chan(hc, now);
+			watch_chan(hc, now, period);
 		spin_unlock_irqrestore(&hc->ch.outbound.ring_lock, irqf);
 	}
 	mutex_unlock(&b->chan_mutex);

@@ -49,9 +49,11 @@ struct hvb_orc {
 	 * the ids of its NVSP init messages so: see hvb_oracle.c)
 	 */
 	unsigned long *answered;
-	u64 seen_done;
-	unsigned long quiet_since; /* jiffies */
-	bool armed, reported;
+	unsigned long *given_at; /* jiffies each id was given */
+	/* the request last reported hung: its slot and when it was given */
+	u32 hung_slot;
+	unsigned long hung_at;
+	bool hung;
 };
 
 /* One offered channel; the hv driver sees only .ch. */

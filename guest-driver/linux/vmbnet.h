@@ -75,9 +75,9 @@ struct vmbnet_dev {
 	struct loadgen *loadgen;
 	/* the hang detector on the DDI core (vmbnet_ddi_linux.c) */
 	struct delayed_work ddi_watch;
-	u64 ddi_hangs, watch_seen;
-	unsigned long watch_quiet_since; /* jiffies */
-	bool watch_armed, watch_reported;
+	u64 ddi_hangs;
+	u32 hung_slot, hung_gen; /* the packet last reported hung */
+	bool hung;
 };
 
 static inline u32 vmbnet_rd(const struct vmbnet_dev *vd, u32 reg)

@@ -16,9 +16,10 @@
  *                                            the hangs reported; and the
  *                                            netdev's refused and waiting
  *
- * The hang detector: when packets wait for their completion and none
- * completes for hang_ms, the core's counts and channel 0's rings (indices,
- * interrupt masks, pending_send_sz) go to the log, once per episode.
+ * The hang detector: when a packet has waited for its completion longer
+ * than hang_ms (whatever else completes meanwhile), it goes to the log,
+ * once, with the core's counts and channel 0's rings (indices, interrupt
+ * masks, pending_send_sz).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -476,7 +477,7 @@ static const struct file_operations selftest_fops = {
 
 static unsigned int hang_ms = 5000;
 module_param(hang_ms, uint, 0644);
-MODULE_PARM_DESC(hang_ms, "report DDI packets waiting this long, none completing (0: off)");
+MODULE_PARM_DESC(hang_ms, "report a DDI packet waiting this long for its completion (0: off)");
 
 /* Packets sent whose completion has not come (under the core's lock). */
 static u32 ddi_waiting(struct vmbnet_core *c)
@@ -506,24 +507,36 @@ static void ddi_watch_work(struct work_struct *w)
 	struct vmbnet_core *c = &vd->ddi;
 	unsigned int period = READ_ONCE(hang_ms);
 	struct vmbnet_core_stats st;
-	u32 n;
+	const struct vmbnet_vmbpacket *old = NULL;
+	u64 now = ktime_get_ns();
+	u32 i, n = 0, slot = 0, gen = 0;
 
 	port_lock(vd);
-	n = ddi_waiting(c);
+	for (i = 0; i < c->nslots; i++) {
+		const struct vmbnet_vmbpacket *p = &c->pkts[i];
+
+		if (p->state != VMBNET_PKT_SENT)
+			continue;
+		n++;
+		if (!old || p->sent_ns < old->sent_ns)
+			old = p;
+	}
+	if (old) {
+		slot = old->slot;
+		gen = old->gen;
+		now -= min(now, old->sent_ns); /* its age */
+	}
 	st = c->stats;
 	port_unlock(vd);
-	if (!period || !n || st.completed != vd->watch_seen || !vd->watch_armed) {
-		vd->watch_seen = st.completed;
-		vd->watch_quiet_since = jiffies; /* the quiet starts now */
-		vd->watch_armed = period && n;
-		vd->watch_reported = false;
-	} else if (!vd->watch_reported &&
-		   time_after_eq(jiffies, vd->watch_quiet_since + msecs_to_jiffies(period))) {
-		vd->watch_reported = true;
+	if (period && old && now >= (u64)period * NSEC_PER_MSEC &&
+	    !(vd->hung && vd->hung_slot == slot && vd->hung_gen == gen)) {
+		vd->hung = true;
+		vd->hung_slot = slot;
+		vd->hung_gen = gen;
 		vd->ddi_hangs++;
 		dev_err(&vd->pdev->dev,
-			"hang: DDI core: %u packet(s) waiting for the host, none completed for %u ms\n",
-			n, jiffies_to_msecs(jiffies - vd->watch_quiet_since));
+			"hang: DDI core: packet %u.%u waiting for the host for %llu ms; %u waiting in all\n",
+			slot, gen, div_u64(now, NSEC_PER_MSEC), n);
 		dev_err(&vd->pdev->dev,
 			"  packets: sent %llu completed %llu failed %llu refused %llu queued %llu\n",
 			st.sent, st.completed, st.failed, st.unknown_completions, st.queued);

@@ -433,6 +433,30 @@ static void link_flap(void)
 	done();
 }
 
+/* rescind: the completion at hand still goes, the NIC's channels are
+ * rescinded at once (and still served), and it is offered again after the
+ * duration, as Hyper-V offers a NIC added back.
+ */
+static void rescind_then_offered_again(void)
+{
+	uint64_t a, b;
+
+	up_with("{ \"id\": \"gone\", \"point\": \"completion\", \"match\": { \"rndis\": \"packet\" },"
+		" \"trigger\": { \"nth\": 1 }, \"action\": \"rescind\", \"duration_ms\": 5 }",
+		1);
+	a = send_frame_gpa(0, 0, 100);
+	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_CHECK(h.absent); /* the host rescinds (its messages: test_host_*) */
+	b = send_frame_gpa(0, 0, 100); /* served until the guest closes it */
+	expect_comp(b, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_EQ(nic.tick_ns, t_ns + 5000000u);
+	advance_ms(5);
+	VT_CHECK(!h.absent);
+	VT_EQ(nic.rescind_until_ns, 0u);
+	VT_EQ(F.rules[0].fired, 1u);
+	done();
+}
+
 /* Durations: required where an action lasts, refused elsewhere. */
 static void duration_rules_checked(void)
 {
@@ -447,6 +471,8 @@ static void duration_rules_checked(void)
 		" \"distribution\": \"normal\", \"jitter_ms\": 1 }",
 		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"stall\", \"duration_ms\": 1 }",
 		"{ \"id\": \"a\", \"point\": \"ring\", \"action\": \"withhold\" }",
+		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"rescind\" }",
+		"{ \"id\": \"a\", \"point\": \"ring\", \"action\": \"rescind\", \"duration_ms\": 1 }",
 		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"drop\","
 		" \"match\": { \"section\": 1 } }",
 	};
@@ -479,6 +505,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(withhold_send_sections),
 	VT_CASE(stall_ring),
 	VT_CASE(link_flap),
+	VT_CASE(rescind_then_offered_again),
 	VT_CASE(duration_rules_checked),
 };
 

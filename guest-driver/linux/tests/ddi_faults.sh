@@ -16,36 +16,7 @@
 # only when, the host kept a completion.
 . /vmbnet/lib/ktap.sh
 . /vmbnet/lib/faults.sh
-
-dbg() {
-    ls -d /sys/kernel/debug/vmbnet/*/ 2>/dev/null | head -n1
-}
-
-# The core's count $1 (vmbnet_ddi_linux.c's oracle file).
-orc() {
-    awk -v k="$1" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$(dbg)oracle"
-}
-
-up() {
-    for d in /sys/bus/pci/drivers/vmbnet/0000:*/net/*; do
-        [ -e "$d" ] && ip link set "$(basename "$d")" up && return 0
-    done
-    echo "no vmbnet netdev"
-    return 1
-}
-
-# loadgen COUNT: COUNT frames through the full cycle, 4 in flight, one per
-# batch; prints the run's result line when it ends.
-loadgen() {
-    echo "$1 200 4 1" > "$(dbg)loadgen" || return 1
-    for _ in $(seq 120); do
-        res=$(head -n1 "$(dbg)loadgen")
-        [ "$res" != running ] && { echo "$res"; return 0; }
-        sleep 0.5
-    done
-    echo "the load generator is still running after 60 s"
-    return 1
-}
+. /vmbnet/lib/ddi.lib
 
 # judged REFUSED HANGS: within 8 s nothing waits for the host, the core and
 # the netdev refused REFUSED completions since the last judgement (ids not
@@ -80,7 +51,7 @@ under() {
 failed_completions() {
     f0=$(orc failed)
     fault_add '{"id":"fail","point":"completion","match":{"rndis":"packet"},"trigger":{"every":3,"count":5},"action":"status","status":2}'
-    res=$(loadgen 60)
+    res=$(loadgen 60 4)
     fault_remove fail
     note "load generator: $res; the core: $(($(orc failed) - f0)) failed"
     echo "$res" | grep -q "^frames 60 .* failed [1-5] " && [ $(($(orc failed) - f0)) -eq 5 ] && judged 0 0
@@ -91,7 +62,7 @@ failed_completions() {
 # and the load generator gives up on it and cancels it (once).
 lost_completion() {
     fault_add '{"id":"badid","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":2},"action":"wrong_trans_id"}'
-    res=$(loadgen 20)
+    res=$(loadgen 20 4)
     fault_remove badid
     note "load generator: $res"
     echo "$res" | grep -q "^error -110 lost 1 " && judged 1 1

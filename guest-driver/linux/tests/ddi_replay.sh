@@ -10,43 +10,25 @@
 # end. CTest boots it twice under -icount and compares the faults logs.
 . /vmbnet/lib/ktap.sh
 . /vmbnet/lib/faults.sh
-
-dbg() {
-    ls -d /sys/kernel/debug/vmbnet/*/ 2>/dev/null | head -n1
-}
-
-orc() {
-    awk -v k="$1" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$(dbg)oracle"
-}
+. /vmbnet/lib/ddi.lib
 
 # Up, and silent: no IPv6 (router and neighbour solicitations), no address.
 quiet_up() {
     echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
     echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
-    for d in /sys/bus/pci/drivers/vmbnet/0000:*/net/*; do
-        [ -e "$d" ] && ip link set "$(basename "$d")" up && return 0
-    done
-    echo "no vmbnet netdev"
-    return 1
+    up
 }
 
 # With the interface down the DDI core refuses to send (its completions
 # would wait for the interface): the load generator says so at once.
 refused_while_down() {
-    echo "10 200 1 1" > "$(dbg)loadgen" || return 1
-    sleep 1
-    res=$(head -n1 "$(dbg)loadgen")
+    res=$(loadgen 10 1)
     note "load generator with the interface down: $res"
     echo "$res" | grep -q "^error -5 "
 }
 
 load() {
-    echo "300 200 1 1" > "$(dbg)loadgen" || return 1
-    for _ in $(seq 240); do
-        res=$(head -n1 "$(dbg)loadgen")
-        [ "$res" != running ] && break
-        sleep 0.5
-    done
+    res=$(loadgen 300 1)
     note "load generator: $res"
     note "oracle: $(cat "$(dbg)oracle")"
     echo "$res" | grep -q "^frames 300 " && [ "$(orc waiting)" -eq 0 ] && [ "$(orc hangs)" -eq 0 ] &&
