@@ -147,8 +147,7 @@ static int oldest_waiting(struct hvb_chan *hc, unsigned long *at)
 	if (!r->req_bitmap || !hc->orc.answered)
 		return -1;
 	spin_lock_irqsave(&r->req_lock, flags);
-	for_each_set_bit(slot, r->req_bitmap, r->size)
-	{
+	for_each_set_bit(slot, r->req_bitmap, r->size) {
 		if (test_bit(slot, hc->orc.answered))
 			continue;
 		if (oldest < 0 || time_before(hc->orc.given_at[slot], *at)) {
