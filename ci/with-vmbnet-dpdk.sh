@@ -4,7 +4,8 @@
 # usage: with-vmbnet-dpdk.sh --dpdk <vmbnet-dpdk> --socket <path>
 #                            [--log <file>] [--prefix <eal file prefix>]
 #                            [--vdev <DPDK vdev>] [--tap-addr <addr/len>]
-#                            [--backend-arg <arg>]... -- <command...>
+#                            [--backend-arg <arg>]... [--restart]
+#                            -- <command...>
 #
 # --vdev: the backend's port (default net_null0,no-rx=1). With a net_tap
 # vdev (iface=<name>), --tap-addr gives the host side of the tap that
@@ -17,6 +18,11 @@
 # command, stops the backend with SIGINT (it completes what the rings hold
 # and prints its counters) and waits for it. Exits with the command's
 # status; a backend that dies early or exits non-zero fails the run.
+#
+# --restart: a backend killed by SIGKILL (a "kill" fault rule, or by hand)
+# is followed by another at once, on the same socket and port, as a
+# supervisor restarts a crashed one; QEMU replays the device to it. Each
+# restart is logged; the last backend's status is the one that counts.
 set -uo pipefail
 
 say() { echo "with-vmbnet-dpdk: $*"; }
@@ -24,7 +30,7 @@ die() { echo "with-vmbnet-dpdk: error: $*" >&2; exit 2; }
 
 STOP_TIMEOUT_S=10 # the backend finishes a burst and exits well within this
 
-dpdk="" sock="" log="" prefix=vmbnet-dpdk-$$ brc=0 vdev="" tap_addr=""
+dpdk="" sock="" log="" prefix=vmbnet-dpdk-$$ brc=0 vdev="" tap_addr="" restart=0
 backend_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,6 +41,7 @@ while [ $# -gt 0 ]; do
     --vdev) vdev=$2; shift 2 ;;
     --tap-addr) tap_addr=$2; shift 2 ;;
     --backend-arg) backend_args+=("$2"); shift 2 ;; # e.g. --faults FILE
+    --restart) restart=1; shift ;;
     --) shift; break ;;
     *) die "unknown argument '$1'" ;;
     esac
@@ -46,40 +53,82 @@ done
 log=${log:-$(mktemp /tmp/vmbnet-dpdk.XXXXXX.log)}
 rm -f "$sock" # a stale one from a killed run: the backend would retry on it
 
+tap=$(echo "${vdev:-}" | sed -n 's/.*iface=\([^,]*\).*/\1/p')
+[ -z "${tap_addr:-}" ] || [ -n "$tap" ] || die "--tap-addr needs a net_tap --vdev with iface=<name>"
+# The backend's tap comes up with it: give the host side its address.
+tap_up() {
+    for _ in $(seq 100); do
+        ip link show "$tap" >/dev/null 2>&1 && break
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    ip link show "$tap" >/dev/null 2>&1 || { echo "the backend made no tap '$tap' (log: $log)"; return 1; }
+    # one MAC for every backend's tap: after a restart the guest's neighbour
+    # entry still holds, as for a host whose backend restarted
+    ip link set "$tap" address 02:76:6d:62:00:01 && ip addr add "$tap_addr" dev "$tap" &&
+        ip link set "$tap" up || { echo "cannot give $tap the address $tap_addr"; return 1; }
+}
+
 # One core for the backend (the other runs QEMU's TCG thread); no hugepages.
-"$dpdk" --no-huge -m 1024 --no-pci --lcores 0@1 --file-prefix "$prefix" \
-    --vdev "${vdev:-net_null0,no-rx=1}" -- --socket "$sock" "${backend_args[@]}" \
-    >"$log" 2>&1 </dev/null &
+# The loop runs one backend at a time: again after a SIGKILL with --restart,
+# never once stop_backend() has begun. Its status is the last backend's.
+pidf=$(mktemp /tmp/vmbnet-dpdk.XXXXXX.pid) stopf=$pidf.stop
+: > "$log"
+backend_loop() {
+    local n=0 child rc
+    while :; do
+        "$dpdk" --no-huge -m 1024 --no-pci --lcores 0@1 --file-prefix "$prefix" \
+            --vdev "${vdev:-net_null0,no-rx=1}" -- --socket "$sock" "${backend_args[@]}" \
+            >>"$log" 2>&1 </dev/null &
+        child=$!
+        echo "$child" > "$pidf"
+        if [ -n "${tap_addr:-}" ] && ! tap_up "$child" >>"$log" 2>&1; then
+            kill -KILL "$child" 2>/dev/null
+            wait "$child"
+            exit 2
+        fi
+        wait "$child"
+        rc=$?
+        [ "$restart" = 1 ] && [ "$rc" -eq 137 ] && [ ! -e "$stopf" ] || exit "$rc"
+        n=$((n + 1))
+        # the dead backend's tap goes with its last fd: wait, or the new
+        # one's address would land on the old device
+        for _ in $(seq 50); do
+            [ -n "$tap" ] && ip link show "$tap" >/dev/null 2>&1 || break
+            sleep 0.1
+        done
+        echo "with-vmbnet-dpdk: the backend was killed (SIGKILL): backend $((n + 1)) starts" >>"$log"
+    done
+}
+backend_loop &
 bpid=$!
 rpid=
 if [ -n "${tap_addr:-}" ]; then
-    tap=$(echo "${vdev:-}" | sed -n 's/.*iface=\([^,]*\).*/\1/p')
-    [ -n "$tap" ] || die "--tap-addr needs a net_tap --vdev with iface=<name>"
     for _ in $(seq 100); do
-        ip link show "$tap" >/dev/null 2>&1 && break
+        ip addr show "$tap" 2>/dev/null | grep -q "inet " && break
         kill -0 "$bpid" 2>/dev/null || break
         sleep 0.1
     done
-    ip link show "$tap" >/dev/null 2>&1 || die "the backend made no tap '$tap' (log: $log)"
-    ip addr add "$tap_addr" dev "$tap" && ip link set "$tap" up ||
-        die "cannot give $tap the address $tap_addr"
+    ip addr show "$tap" 2>/dev/null | grep -q "inet " || die "the backend made no tap '$tap' with $tap_addr (log: $log)"
     busybox nc -ll -p 1234 -e /bin/uname </dev/null >/dev/null 2>&1 &
     rpid=$!
 fi
 stop_backend() {
     [ -n "$bpid" ] || return 0
-    kill -INT "$bpid" 2>/dev/null
+    touch "$stopf"
+    kill -INT "$(cat "$pidf")" 2>/dev/null
     for _ in $(seq $((STOP_TIMEOUT_S * 10))); do
         kill -0 "$bpid" 2>/dev/null || break
         sleep 0.1
     done
     if kill -0 "$bpid" 2>/dev/null; then
         say "backend still running ${STOP_TIMEOUT_S}s after SIGINT: killed"
-        kill -KILL "$bpid" 2>/dev/null
+        kill -KILL "$(cat "$pidf")" 2>/dev/null
     fi
     wait "$bpid"
     brc=$?
     bpid=
+    rm -f "$pidf" "$stopf"
 }
 trap 'stop_backend; [ -z "$rpid" ] || kill "$rpid" 2>/dev/null; rm -f "$sock"' EXIT
 trap 'exit 130' INT TERM
@@ -93,6 +142,8 @@ if ! kill -0 "$bpid" 2>/dev/null; then
 fi
 stop_backend
 grep "^vmbnet-dpdk: guest tx" "$log" | tail -n 1 | sed 's/^/with-vmbnet-dpdk: /'
+n=$(grep -c "^with-vmbnet-dpdk: the backend was killed" "$log")
+[ "$n" = 0 ] || say "$n backend(s) killed and followed by another (--restart)"
 if [ "$brc" -ne 0 ]; then
     say "backend exit status $brc (log: $log)"
     [ "$rc" -ne 0 ] || rc=1

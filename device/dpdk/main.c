@@ -79,6 +79,14 @@ static void fault_fired(void *opaque, const struct vmbnet_fault_event *e)
 
 	vmbnet_fault_format(e, line, sizeof(line));
 	fprintf(d->faults_log ? d->faults_log : stdout, "vmbnet-dpdk: %s\n", line);
+	if (e->action == VMBNET_FA_KILL) {
+		/* What a crash or an OOM kill does: no clean-up, no goodbye. The
+		 * front end waits for the next backend and replays the device to
+		 * it (ci/with-vmbnet-dpdk.sh --restart starts one).
+		 */
+		fflush(NULL);
+		raise(SIGKILL);
+	}
 }
 
 /* --faults: the NIC of every device served asks this engine. */
@@ -169,7 +177,7 @@ static int parse_args(struct vmbnet_dpdk *d, int argc, char **argv)
 			d->faults_file = optarg;
 			break;
 		case 'l':
-			d->faults_log = fopen(optarg, "w");
+			d->faults_log = fopen(optarg, "a"); /* a restarted backend goes on */
 			if (!d->faults_log) {
 				fprintf(stderr, "vmbnet-dpdk: --faults-log %s: %s\n", optarg,
 					strerror(errno));

@@ -30,6 +30,7 @@ static const char *const action_names[VMBNET_FA__COUNT] = {
 	[VMBNET_FA_STALL] = "stall",
 	[VMBNET_FA_LINK_FLAP] = "link_flap",
 	[VMBNET_FA_RESCIND] = "rescind",
+	[VMBNET_FA_KILL] = "kill",
 };
 
 /* Which actions mean something at which point. */
@@ -41,14 +42,15 @@ static bool action_fits(uint32_t point, uint32_t action)
 		       action == VMBNET_FA_WRONG_TRANS_ID || action == VMBNET_FA_DUPLICATE ||
 		       action == VMBNET_FA_DELAY || action == VMBNET_FA_REORDER ||
 		       action == VMBNET_FA_WITHHOLD || action == VMBNET_FA_LINK_FLAP ||
-		       action == VMBNET_FA_RESCIND;
+		       action == VMBNET_FA_RESCIND || action == VMBNET_FA_KILL;
 	case VMBNET_FP_NVSP_INIT:
 		return action == VMBNET_FA_REFUSE_VERSION;
 	case VMBNET_FP_RECEIVE:
 		return action == VMBNET_FA_DROP || action == VMBNET_FA_LINK_FLAP ||
-		       action == VMBNET_FA_RESCIND;
+		       action == VMBNET_FA_RESCIND || action == VMBNET_FA_KILL;
 	case VMBNET_FP_RING:
-		return action == VMBNET_FA_STALL || action == VMBNET_FA_LINK_FLAP;
+		return action == VMBNET_FA_STALL || action == VMBNET_FA_LINK_FLAP ||
+		       action == VMBNET_FA_KILL;
 	}
 	return false;
 }

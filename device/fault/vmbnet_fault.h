@@ -12,7 +12,7 @@
  * version, drop a frame to the guest; hold a completion back for a while,
  * behind the next one, or until the rule's window ends; stop reading the
  * guest's ring for a while; take the link down for a while; rescind the
- * NIC and offer it again a while later). Each fired
+ * NIC and offer it again a while later; kill the backend). Each fired
  * fault gets a sequence
  * number and is logged. Decisions depend only on the seed, the rules and
  * the order and times of the checks: with the embedder's virtual clock
@@ -54,6 +54,7 @@ enum vmbnet_fault_action {
 	VMBNET_FA_STALL, /* the ring is not read for a duration */
 	VMBNET_FA_LINK_FLAP, /* link down for a duration, then as it was */
 	VMBNET_FA_RESCIND, /* the NIC rescinded (what it does goes), offered again after a duration */
+	VMBNET_FA_KILL, /* the host process dies at once, mid-work (datapath B's backend) */
 	VMBNET_FA__COUNT
 };
 
@@ -155,6 +156,8 @@ int vmbnet_fault_remove(struct vmbnet_fault *f, const char *id);
 /* The first rule with @action, or NULL: for embedders that cannot do it. */
 const struct vmbnet_fault_rule *vmbnet_fault_find_action(const struct vmbnet_fault *f,
 							 uint32_t action);
+/* Why datapath A refuses a kill rule. */
+#define VMBNET_FAULT_KILL_A "action kill acts on datapath B only: on A the NIC runs in QEMU itself"
 /* Why datapath B refuses a rescind rule (the front end owns the offers). */
 #define VMBNET_FAULT_RESCIND_B \
 	"action rescind acts on datapath A only: on B the front end owns the offers"

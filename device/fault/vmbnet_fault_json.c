@@ -224,10 +224,11 @@ static int parse_rule(json_t *o, unsigned int idx, struct vmbnet_fault_rule *r, 
 			    r->id);
 	if (!json_is_string(action) ||
 	    !(r->action = vmbnet_fault_action_by_name(json_string_value(action))))
-		return fail(err, len,
-			    "rule %s: \"action\" must be drop, status, wrong_trans_id, duplicate, "
-			    "refuse_version, delay, reorder, withhold, stall, link_flap or rescind",
-			    r->id);
+		return fail(
+			err, len,
+			"rule %s: \"action\" must be drop, status, wrong_trans_id, duplicate, "
+			"refuse_version, delay, reorder, withhold, stall, link_flap, rescind or kill",
+			r->id);
 	m = json_object_get(o, "match");
 	t = json_object_get(o, "trigger");
 	if ((m && parse_match(m, r, err, len)) || (t && parse_trigger(t, r, err, len)))

@@ -508,6 +508,14 @@ static bool vmbnet_pci_faults_realize(VmbnetPciState *s, Error **errp)
                        ret == -EINVAL ? err : strerror(-ret));
             return false;
         }
+        if (vmbnet_fault_find_action(&s->faults, VMBNET_FA_KILL)) {
+            error_setg(errp, "vmbnet-pci: faults=%s: rule %s: %s",
+                       s->faults_file,
+                       vmbnet_fault_find_action(&s->faults,
+                                                VMBNET_FA_KILL)->id,
+                       VMBNET_FAULT_KILL_A);
+            return false;
+        }
     }
     if (s->faults_log_file) {
         s->faults_log = fopen(s->faults_log_file, "w");
@@ -549,7 +557,14 @@ static void vmbnet_pci_fault_add(Object *obj, const char *json, Error **errp)
             snprintf(err, sizeof(err), "the backend: %s", strerror(-ret));
         }
     } else {
-        ret = vmbnet_fault_add_json(&s->faults, json, err, sizeof(err));
+        vmbnet_fault_init(&probe, 0);
+        ret = vmbnet_fault_add_json(&probe, json, err, sizeof(err));
+        if (!ret && vmbnet_fault_find_action(&probe, VMBNET_FA_KILL)) {
+            snprintf(err, sizeof(err), "%s", VMBNET_FAULT_KILL_A);
+            ret = -EOPNOTSUPP;
+        } else if (!ret) {
+            ret = vmbnet_fault_add_json(&s->faults, json, err, sizeof(err));
+        }
     }
     if (ret) {
         error_setg(errp, "vmbnet-pci: fault-add: %s",

@@ -26,6 +26,7 @@ struct vmbnet_guest_chan_stats {
 	u64 tx_packets, tx_bytes, tx_busy, tx_failed;
 	u64 rx_packets, rx_bytes, rx_dropped;
 	u64 tx_refused; /* completions for no send in flight: counted, ignored */
+	u64 tx_completion_errors; /* sends the host completed with a failure */
 	u64 interrupts, doorbells;
 };
 

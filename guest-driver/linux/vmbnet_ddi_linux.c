@@ -14,7 +14,8 @@
  *                                            its status), failed, refused
  *                                            (an id not outstanding), waiting,
  *                                            the hangs reported; and the
- *                                            netdev's refused and waiting
+ *                                            netdev's failed, refused and
+ *                                            waiting
  *
  * The hang detector: when a packet has waited for its completion longer
  * than hang_ms (whatever else completes meanwhile), it goes to the log,
@@ -553,7 +554,7 @@ static int oracle_show(struct seq_file *s, void *unused)
 	struct vmbnet_core_stats st;
 	u32 n;
 
-	u64 tx_refused = 0;
+	u64 tx_refused = 0, tx_failed = 0;
 	u32 i, tx_waiting = 0;
 
 	port_lock(vd);
@@ -565,6 +566,7 @@ static int oracle_show(struct seq_file *s, void *unused)
 
 		spin_lock_bh(&ch->tx_lock);
 		tx_refused += ch->stats.tx_refused;
+		tx_failed += ch->stats.tx_completion_errors;
 		if (ch->tx_map)
 			tx_waiting += bitmap_weight(ch->tx_map, ch->tx_sections);
 		spin_unlock_bh(&ch->tx_lock);
@@ -572,7 +574,8 @@ static int oracle_show(struct seq_file *s, void *unused)
 	seq_printf(s, "sent %llu completed %llu failed %llu refused %llu waiting %u hangs %llu",
 		   st.sent, st.completed, st.failed, st.unknown_completions, n, vd->ddi_hangs);
 	/* the netdev's sends: sections in flight, completions for none */
-	seq_printf(s, " netdev_refused %llu netdev_waiting %u\n", tx_refused, tx_waiting);
+	seq_printf(s, " netdev_failed %llu netdev_refused %llu netdev_waiting %u\n", tx_failed,
+		   tx_refused, tx_waiting);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(oracle);

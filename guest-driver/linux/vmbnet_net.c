@@ -219,11 +219,16 @@ again:
 			ddi++;
 		} else if (p.type == VMB_PKT_COMP) {
 			u64 sec = (p.trans_id & U32_MAX) - 1;
+			u32 nvsp[2] = { 0, NVSP_STAT_FAIL };
 
+			vmb_ring_pkt_copy(&ch->down, &p, p.data_off, nvsp,
+					  min_t(u32, vmb_pkt_data_len(&p), sizeof(nvsp)));
 			spin_lock(&ch->tx_lock);
 			if (sec < ch->tx_sections && test_bit(sec, ch->tx_map) &&
 			    ch->tx_tid[sec] == p.trans_id) {
 				clear_bit(sec, ch->tx_map);
+				if (nvsp[1] != NVSP_STAT_SUCCESS)
+					ch->stats.tx_completion_errors++;
 				freed++;
 			} else {
 				ch->stats.tx_refused++;

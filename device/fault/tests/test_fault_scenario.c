@@ -156,6 +156,44 @@ static void rule_added_at_run_time(void)
 	VT_EQ(f.nrules, 0);
 }
 
+/* rescind and kill: where they mean something, with a duration only for
+ * rescind; vmbnet_fault_find_action() finds them for the datapath that
+ * cannot do them (A refuses kill, B refuses rescind).
+ */
+static void rescind_and_kill_rules(void)
+{
+	static const char *const good[] = {
+		"{ \"id\": \"r\", \"point\": \"completion\", \"action\": \"rescind\","
+		" \"duration_ms\": 100 }",
+		"{ \"id\": \"k\", \"point\": \"ring\", \"action\": \"kill\","
+		" \"trigger\": { \"nth\": 2 } }",
+	};
+	static const char *const bad[] = {
+		"{ \"id\": \"a\", \"point\": \"nvsp_init\", \"action\": \"kill\" }",
+		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"kill\","
+		" \"duration_ms\": 1 }",
+		"{ \"id\": \"a\", \"point\": \"nvsp_init\", \"action\": \"rescind\","
+		" \"duration_ms\": 1 }",
+	};
+	struct vmbnet_fault f;
+	char err[256];
+
+	vmbnet_fault_init(&f, 1);
+	VT_CHECK(!vmbnet_fault_find_action(&f, VMBNET_FA_KILL));
+	for (unsigned int i = 0; i < 2; i++)
+		VT_EQ(vmbnet_fault_add_json(&f, good[i], err, sizeof(err)), 0);
+	VT_EQ(f.rules[0].action, VMBNET_FA_RESCIND);
+	VT_EQ(f.rules[0].duration_ns, 100000000u);
+	VT_CHECK(vmbnet_fault_find_action(&f, VMBNET_FA_KILL) == &f.rules[1]);
+	VT_CHECK(vmbnet_fault_find_action(&f, VMBNET_FA_RESCIND) == &f.rules[0]);
+	for (unsigned int i = 0; i < 3; i++) {
+		err[0] = 0;
+		VT_EQ(vmbnet_fault_add_json(&f, bad[i], err, sizeof(err)), -EINVAL);
+		VT_CHECK(err[0]);
+	}
+	VT_EQ(f.nrules, 2);
+}
+
 static void shipped_scenarios(void)
 {
 	const char *dir = vt_argc ? vt_argv[0] : "device/fault/scenarios";
@@ -196,7 +234,7 @@ static void missing_file(void)
 
 static const struct vt_case cases[] = {
 	VT_CASE(full_scenario),	    VT_CASE(refused_with_reason), VT_CASE(rule_added_at_run_time),
-	VT_CASE(shipped_scenarios), VT_CASE(missing_file),
+	VT_CASE(shipped_scenarios), VT_CASE(missing_file),	  VT_CASE(rescind_and_kill_rules),
 };
 
 VT_MAIN(cases)

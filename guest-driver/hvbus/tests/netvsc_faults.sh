@@ -7,7 +7,8 @@
 # completion twice, frames lost on the way in, a refused NVSP version, a
 # completion for an id that is not outstanding, a completion never sent,
 # completions late, reordered or withheld, send sections kept, the ring
-# not read for a while, the link flapping, the NIC rescinded mid-send.
+# not read for a while, the link flapping, the NIC rescinded mid-send (A;
+# the backend killed mid-send, on B: netvsc_kill.sh).
 # What hv_netvsc gets wrong is a finding: its case passes when the finding
 # still holds, says so, and fails the day it does not (update the note).
 . /vmbnet/lib/ktap.sh
