@@ -26,8 +26,17 @@ up() {
 # came twice), and the bus reported no hang. The pings that came back are
 # noted, not judged: in some runs no frame for the guest is usable after
 # the restart (an open bug of datapath B's resume, in the closing note).
+# Echo replies the IP layer took in (/proc/net/snmp), and the netdev's
+# frames in: where frames for the guest stop, if they do.
+echo_replies() {
+    awk '$1 == "Icmp:" && !h { for (i = 2; i <= NF; i++) if ($i == "InEchoReps") c = i; h = 1; next }
+         $1 == "Icmp:" { print $c }' /proc/net/snmp
+}
+
 killed_mid_send() {
     r0=$(orc refused) h0=$(orc hangs)
+    dev=$(ifname) || return 1
+    rx0=$(cat "/sys/class/net/$dev/statistics/rx_packets") e0=$(echo_replies)
     fault_add '{"id":"die","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":3},"action":"kill"}'
     got=$(ping -c 40 -i 0.1 -W 2 "$PEER" 2>/dev/null | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
     for _ in $(seq 16); do
@@ -35,6 +44,7 @@ killed_mid_send() {
         sleep 0.5
     done
     note "$got of 40 pings back across the kill; oracle: $(orc issued) requests, $(($(orc refused) - r0)) refused, $(orc waiting) waiting, $(($(orc hangs) - h0)) hang(s)"
+    note "frames in: $(($(cat "/sys/class/net/$dev/statistics/rx_packets") - rx0)) at the netdev, $(($(echo_replies) - e0)) echo replies at the IP layer"
     [ "$(orc waiting)" -eq 0 ] && [ "$(orc refused)" -eq "$r0" ] && [ "$(orc hangs)" -eq "$h0" ]
 }
 
