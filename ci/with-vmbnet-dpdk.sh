@@ -93,11 +93,13 @@ backend_loop() {
         n=$((n + 1))
         # the dead backend's tap goes with its last fd: wait, or the new
         # one's address would land on the old device
-        for _ in $(seq 50); do
-            [ -n "$tap" ] && ip link show "$tap" >/dev/null 2>&1 || break
+        local waited=0
+        while [ -n "$tap" ] && ip link show "$tap" >/dev/null 2>&1 && [ "$waited" -lt 50 ]; do
             sleep 0.1
+            waited=$((waited + 1))
         done
-        echo "with-vmbnet-dpdk: the backend was killed (SIGKILL): backend $((n + 1)) starts" >>"$log"
+        echo "with-vmbnet-dpdk: the backend was killed (SIGKILL): backend $((n + 1)) starts" \
+             "(${tap:+its tap gone after ${waited}00 ms})" >>"$log"
     done
 }
 backend_loop &

@@ -331,6 +331,10 @@ static void print_stats(const struct vmbnet_dpdk *d)
 	       (unsigned long long)n->completions, (unsigned long long)n->completions_failed,
 	       (unsigned long long)s->sleeps, (unsigned long long)s->wakeups,
 	       (unsigned long long)d->back.stats.resumed);
+	printf("vmbnet-dpdk: rx from the port %llu, held back %llu; passes stalled %llu, "
+	       "guest completions for nothing lent %llu\n",
+	       (unsigned long long)s->rx_frames, (unsigned long long)s->rx_held,
+	       (unsigned long long)n->stalls, (unsigned long long)n->unknown_completions);
 	if (d->faults.seq)
 		printf("vmbnet-dpdk: faults fired %llu\n", (unsigned long long)d->faults.seq);
 }

@@ -281,6 +281,25 @@ static unsigned int rx_drop_long_chains(struct vmbnet_dpdk *d, unsigned int n)
 	return kept;
 }
 
+/* Say when the guest stops taking frames, and why, and when it takes them again. */
+static void rx_say_blocked(struct vmbnet_dpdk *d, bool blocked)
+{
+	const struct vmbnet_nic_chan *nc = &d->back.nic.chan[0];
+
+	if (blocked == d->rx_blocked)
+		return;
+	d->rx_blocked = blocked;
+	if (!blocked) {
+		printf("vmbnet-dpdk: the guest takes frames again\n");
+		return;
+	}
+	printf("vmbnet-dpdk: the guest takes no frames: channel 0 %s, rndis %s, link %s\n",
+	       !nc->ch				 ? "absent" :
+	       nc->ch->state == VMBNET_CHAN_OPEN ? "open" :
+						   "not open",
+	       nc->rndis_ready ? "ready" : "not ready", d->back.nic.link_up ? "up" : "down");
+}
+
 bool vmbnet_dpdk_rx(struct vmbnet_dpdk *d)
 {
 	struct iovec iov[VMBNET_DPDK_BURST][RX_MAX_SEGS];
@@ -290,8 +309,11 @@ bool vmbnet_dpdk_rx(struct vmbnet_dpdk *d)
 
 	if (!d->rx_enabled || !d->back.started)
 		return false;
-	if (!n && !vmbnet_nic_can_receive(&d->back.nic, 0))
+	if (!n && !vmbnet_nic_can_receive(&d->back.nic, 0)) {
+		rx_say_blocked(d, true);
 		return false; /* frames wait in the port (its own drop counters) */
+	}
+	rx_say_blocked(d, false);
 	if (!n) {
 		n = rte_eth_rx_burst(d->port, 0, d->rx_hold, VMBNET_DPDK_BURST);
 		first = 0;

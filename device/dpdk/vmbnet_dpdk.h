@@ -60,6 +60,7 @@ struct vmbnet_dpdk {
 	struct rte_mempool *pool;
 	bool zero_copy; /* decided at start from zc_mode and the driver */
 	bool rx_enabled;
+	bool rx_blocked; /* the guest took no frames at the last poll (said once) */
 	bool hw_vlan, hw_csum; /* the port inserts tags / computes checksums */
 	char driver[32];
 	struct rte_mbuf *tx[VMBNET_DPDK_BURST];
