@@ -96,6 +96,7 @@ static int load_faults(struct vmbnet_dpdk *d)
 	int ret;
 
 	vmbnet_fault_init(&d->faults, 0);
+	vmbnet_fault_refuse(&d->faults, VMBNET_FA_RESCIND, VMBNET_FAULT_RESCIND_B);
 	d->faults.fired = fault_fired;
 	d->faults.fired_opaque = d;
 	vmbnet_fault_set_clock(&d->faults, faults_clock, d);
@@ -105,12 +106,6 @@ static int load_faults(struct vmbnet_dpdk *d)
 	if (ret) {
 		fprintf(stderr, "vmbnet-dpdk: --faults %s: %s\n", d->faults_file,
 			ret == -EINVAL ? err : strerror(-ret));
-		return -EINVAL;
-	}
-	if (vmbnet_fault_find_action(&d->faults, VMBNET_FA_RESCIND)) {
-		fprintf(stderr, "vmbnet-dpdk: --faults %s: rule %s: %s\n", d->faults_file,
-			vmbnet_fault_find_action(&d->faults, VMBNET_FA_RESCIND)->id,
-			VMBNET_FAULT_RESCIND_B);
 		return -EINVAL;
 	}
 	printf("vmbnet-dpdk: faults from %s: %u rule(s), seed %llu\n", d->faults_file,

@@ -172,6 +172,8 @@ int vmbnet_fault_add(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r)
 	    timed(r->action) != (r->duration_ns || r->jitter_ns) ||
 	    (r->action != VMBNET_FA_DELAY && (r->dist || r->jitter_ns)))
 		return -EINVAL;
+	if (f->refused_actions & (1u << r->action))
+		return -EOPNOTSUPP;
 	if (f->nrules == VMBNET_FAULT_MAX_RULES)
 		return -ENOSPC;
 	n = &f->rules[f->nrules++];
@@ -282,11 +284,8 @@ int vmbnet_fault_format(const struct vmbnet_fault_event *e, char *buf, size_t le
 			e->trans_id, e->time_ns);
 }
 
-const struct vmbnet_fault_rule *vmbnet_fault_find_action(const struct vmbnet_fault *f,
-							 uint32_t action)
+void vmbnet_fault_refuse(struct vmbnet_fault *f, uint32_t action, const char *why)
 {
-	for (uint32_t i = 0; i < f->nrules; i++)
-		if (f->rules[i].action == action)
-			return &f->rules[i];
-	return NULL;
+	f->refused_actions |= 1u << action;
+	f->refused_why = why;
 }

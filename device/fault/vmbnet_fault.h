@@ -133,6 +133,11 @@ struct vmbnet_fault {
 	uint32_t nrules;
 	uint64_t seq; /* faults fired */
 	struct vmbnet_fault_event log[VMBNET_FAULT_LOG_LEN];
+	/* actions the embedder cannot do (bit 1 << action): rules with them are
+	 * refused, with @refused_why (vmbnet_fault_refuse())
+	 */
+	uint32_t refused_actions;
+	const char *refused_why;
 	/* optional: each fired fault as it happens (a log line, a trace event) */
 	void (*fired)(void *opaque, const struct vmbnet_fault_event *e);
 	void *fired_opaque;
@@ -153,9 +158,10 @@ int vmbnet_fault_add(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r);
 /* Remove the rule named @id: 0 or -ENOENT. */
 int vmbnet_fault_remove(struct vmbnet_fault *f, const char *id);
 
-/* The first rule with @action, or NULL: for embedders that cannot do it. */
-const struct vmbnet_fault_rule *vmbnet_fault_find_action(const struct vmbnet_fault *f,
-							 uint32_t action);
+/* The embedder cannot do @action: rules with it are refused from now on
+ * (-EOPNOTSUPP; the JSON readers say @why). Before any rule is added.
+ */
+void vmbnet_fault_refuse(struct vmbnet_fault *f, uint32_t action, const char *why);
 /* Why datapath A refuses a kill rule. */
 #define VMBNET_FAULT_KILL_A "action kill acts on datapath B only: on A the NIC runs in QEMU itself"
 /* Why datapath B refuses a rescind rule (the front end owns the offers). */

@@ -235,17 +235,9 @@ static int back_fault(struct vmbnet_hof_back *b, const uint8_t *msg)
 	if (m.op == VMB_HOF_FAULT_REMOVE)
 		return vmbnet_fault_remove(b->faults, text);
 	ret = vmbnet_fault_add_json(b->faults, text, err, sizeof(err));
-	if (ret) {
+	if (ret)
 		b->last_error = "FAULT: a rule the engine cannot take";
-		return ret;
-	}
-	if (vmbnet_fault_find_action(b->faults, VMBNET_FA_RESCIND)) {
-		vmbnet_fault_remove(b->faults,
-				    vmbnet_fault_find_action(b->faults, VMBNET_FA_RESCIND)->id);
-		b->last_error = "FAULT: " VMBNET_FAULT_RESCIND_B;
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return ret;
 }
 
 /* Dispatch a checked message; needs HELLO first. */

@@ -498,6 +498,7 @@ static bool vmbnet_pci_faults_realize(VmbnetPciState *s, Error **errp)
         return false;
     }
     vmbnet_fault_init(&s->faults, 0);
+    vmbnet_fault_refuse(&s->faults, VMBNET_FA_KILL, VMBNET_FAULT_KILL_A);
     s->faults.fired = vmbnet_pci_fault_fired;
     s->faults.fired_opaque = s;
     if (s->faults_file) {
@@ -506,14 +507,6 @@ static bool vmbnet_pci_faults_realize(VmbnetPciState *s, Error **errp)
         if (ret) {
             error_setg(errp, "vmbnet-pci: faults=%s: %s", s->faults_file,
                        ret == -EINVAL ? err : strerror(-ret));
-            return false;
-        }
-        if (vmbnet_fault_find_action(&s->faults, VMBNET_FA_KILL)) {
-            error_setg(errp, "vmbnet-pci: faults=%s: rule %s: %s",
-                       s->faults_file,
-                       vmbnet_fault_find_action(&s->faults,
-                                                VMBNET_FA_KILL)->id,
-                       VMBNET_FAULT_KILL_A);
             return false;
         }
     }
@@ -548,23 +541,14 @@ static void vmbnet_pci_fault_add(Object *obj, const char *json, Error **errp)
     }
     if (vmbnet_pci_datapath_b(s)) {
         vmbnet_fault_init(&probe, 0);
+        vmbnet_fault_refuse(&probe, VMBNET_FA_RESCIND, VMBNET_FAULT_RESCIND_B);
         ret = vmbnet_fault_add_json(&probe, json, err, sizeof(err));
-        if (!ret && vmbnet_fault_find_action(&probe, VMBNET_FA_RESCIND)) {
-            snprintf(err, sizeof(err), "%s", VMBNET_FAULT_RESCIND_B);
-            ret = -EOPNOTSUPP;
-        } else if (!ret) {
+        if (!ret) {
             ret = vmbnet_pci_hof_fault(s, VMB_HOF_FAULT_ADD, json);
             snprintf(err, sizeof(err), "the backend: %s", strerror(-ret));
         }
     } else {
-        vmbnet_fault_init(&probe, 0);
-        ret = vmbnet_fault_add_json(&probe, json, err, sizeof(err));
-        if (!ret && vmbnet_fault_find_action(&probe, VMBNET_FA_KILL)) {
-            snprintf(err, sizeof(err), "%s", VMBNET_FAULT_KILL_A);
-            ret = -EOPNOTSUPP;
-        } else if (!ret) {
-            ret = vmbnet_fault_add_json(&s->faults, json, err, sizeof(err));
-        }
+        ret = vmbnet_fault_add_json(&s->faults, json, err, sizeof(err));
     }
     if (ret) {
         error_setg(errp, "vmbnet-pci: fault-add: %s",

@@ -157,8 +157,8 @@ static void rule_added_at_run_time(void)
 }
 
 /* rescind and kill: where they mean something, with a duration only for
- * rescind; vmbnet_fault_find_action() finds them for the datapath that
- * cannot do them (A refuses kill, B refuses rescind).
+ * rescind; refused, with the embedder's reason, where it cannot do them
+ * (A refuses kill, B refuses rescind), in a rule and in a scenario.
  */
 static void rescind_and_kill_rules(void)
 {
@@ -175,23 +175,32 @@ static void rescind_and_kill_rules(void)
 		"{ \"id\": \"a\", \"point\": \"nvsp_init\", \"action\": \"rescind\","
 		" \"duration_ms\": 1 }",
 	};
+	static const char scenario[] = "{ \"version\": 1, \"rules\": [ { \"id\": \"k\","
+				       " \"point\": \"receive\", \"action\": \"kill\" } ] }";
 	struct vmbnet_fault f;
 	char err[256];
 
 	vmbnet_fault_init(&f, 1);
-	VT_CHECK(!vmbnet_fault_find_action(&f, VMBNET_FA_KILL));
 	for (unsigned int i = 0; i < 2; i++)
 		VT_EQ(vmbnet_fault_add_json(&f, good[i], err, sizeof(err)), 0);
 	VT_EQ(f.rules[0].action, VMBNET_FA_RESCIND);
 	VT_EQ(f.rules[0].duration_ns, 100000000u);
-	VT_CHECK(vmbnet_fault_find_action(&f, VMBNET_FA_KILL) == &f.rules[1]);
-	VT_CHECK(vmbnet_fault_find_action(&f, VMBNET_FA_RESCIND) == &f.rules[0]);
+	VT_EQ(f.rules[1].action, VMBNET_FA_KILL);
 	for (unsigned int i = 0; i < 3; i++) {
 		err[0] = 0;
 		VT_EQ(vmbnet_fault_add_json(&f, bad[i], err, sizeof(err)), -EINVAL);
 		VT_CHECK(err[0]);
 	}
 	VT_EQ(f.nrules, 2);
+
+	vmbnet_fault_init(&f, 1);
+	vmbnet_fault_refuse(&f, VMBNET_FA_KILL, VMBNET_FAULT_KILL_A);
+	VT_EQ(vmbnet_fault_add_json(&f, good[1], err, sizeof(err)), -EINVAL);
+	VT_CHECK(strstr(err, "rule k: action kill acts on datapath B only"));
+	VT_EQ(vmbnet_fault_load(&f, scenario, sizeof(scenario) - 1, err, sizeof(err)), -EINVAL);
+	VT_CHECK(strstr(err, "datapath B only"));
+	VT_EQ(vmbnet_fault_add_json(&f, good[0], err, sizeof(err)), 0);
+	VT_EQ(f.nrules, 1);
 }
 
 static void shipped_scenarios(void)
