@@ -7,8 +7,9 @@
 # completion twice, frames lost on the way in, a refused NVSP version, a
 # completion for an id that is not outstanding, a completion never sent,
 # completions late, reordered or withheld, send sections kept, the ring
-# not read for a while, the link flapping, the NIC rescinded mid-send (A;
-# the backend killed mid-send, on B: netvsc_kill.sh).
+# not read for a while, the link flapping. The NIC rescinded mid-send (A)
+# and the backend killed mid-send (B) have a boot of their own
+# (netvsc_gone.sh): either can leave hv_netvsc stuck.
 # What hv_netvsc gets wrong is a finding: its case passes when the finding
 # still holds, says so, and fails the day it does not (update the note).
 . /vmbnet/lib/ktap.sh
@@ -189,26 +190,6 @@ link_flaps() {
     [ "$after" -ge $((before + 2)) ] && ping -c 3 -W 5 "$PEER"
 }
 
-# At the fifth send completion of a ping flood the host rescinds the NIC
-# (that completion still goes, and the channel is served until hv_netvsc
-# closes it), and offers it again 4 s later: hv_netvsc removes its netdev
-# under traffic, without waiting for ever, and probes the new offer. The
-# bus's request table went with the old channel; nothing waits on the new
-# one and no hang was reported.
-rescinded_mid_send() {
-    h0=$(orc hangs)
-    fault_add '{"id":"gone","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":5},"action":"rescind","duration_ms":4000}'
-    ping -c 20 -i 0.05 -W 1 "$PEER" >/dev/null 2>&1 &
-    netdev_is 0 || { fault_remove gone; return 1; }
-    note "hv_netvsc's netdev went away under traffic"
-    wait
-    netdev_is 1 || { fault_remove gone; return 1; }
-    fault_remove gone
-    configure && ping -c 3 -W 5 "$PEER" >/dev/null || return 1
-    note "offered again: probed, configured, ping works; oracle: $(orc waiting) waiting, $(($(orc hangs) - h0)) hang(s)"
-    [ "$(orc waiting)" -eq 0 ] && [ "$(orc hangs)" -eq "$h0" ]
-}
-
 # One send is completed with an id the driver never used: hv_netvsc logs it
 # and refuses it; the send itself is never completed.
 unknown_trans_id() {
@@ -240,7 +221,7 @@ finding_unload_hangs_on_lost_completion() {
     return 1
 }
 
-ktap_begin 16
+ktap_begin 15
 ktap_case bus_load insmod /vmbnet/vmbnet_hvbus.ko
 ktap_case netvsc_up judged 0 0 0 up
 ktap_case finding_init_request_ids_kept finding_init_request_ids_kept
@@ -254,11 +235,6 @@ ktap_case withheld_completions_window judged 0 0 0 withheld_completions_window
 ktap_case send_sections_exhausted judged 0 0 0 send_sections_exhausted
 ktap_case ring_stalled judged 0 0 0 ring_stalled
 ktap_case link_flaps judged 0 0 0 link_flaps
-if grep -q vmbnet.net=tap /proc/cmdline; then
-    ktap_skip rescinded_mid_send "datapath B: the front end owns the offers, the backend cannot rescind"
-else
-    ktap_case rescinded_mid_send rescinded_mid_send
-fi
 ktap_case unknown_trans_id judged 1 1 1 unknown_trans_id
 ktap_case finding_unload_hangs_on_lost_completion finding_unload_hangs_on_lost_completion
 ktap_end
