@@ -21,21 +21,6 @@ pings_back() {
     ping -c "$1" -i "0.$2" -W 2 "$PEER" 2>/dev/null | sed -n 's/.* \([0-9]*\) packets received.*/\1/p'
 }
 
-up() {
-    netvsc_probe && configure && ping -c 3 -W 5 "$PEER"
-}
-
-# ---- the oracles (vmbnet_hvbus: guest-driver/hvbus/hvb_oracle.c) ----------
-
-ORACLE=/sys/kernel/debug/vmbnet_hvbus/0000:00:01.0/oracle
-
-# The bus's count $1 summed over the channels ("hangs": the bus's own).
-orc() {
-    awk -v k="$1" '$1 == "hangs" && k == "hangs" { print $2; exit }
-        $1 == "chan" { for (i = 3; i < NF; i += 2) if ($i == k) n += $(i + 1) }
-        END { if (k != "hangs") print n + 0 }' "$ORACLE"
-}
-
 # judged REFUSED LOST HANGS CASE...: run the case, then hold the driver to
 # exactly once: within 8 s (more than the bus's hang_ms) the requests
 # waiting for the host come down to LOST (completions it never sends), the

@@ -10,18 +10,6 @@
 . /vmbnet/lib/netvsc.lib
 . /vmbnet/lib/faults.sh
 
-ORACLE=/sys/kernel/debug/vmbnet_hvbus/0000:00:01.0/oracle
-
-orc() {
-    awk -v k="$1" '$1 == "chan" { for (i = 3; i < NF; i += 2) if ($i == k) n += $(i + 1) }
-        $1 == "hangs" && k == "hangs" { print $2; exit }
-        END { if (k != "hangs") print n + 0 }' "$ORACLE"
-}
-
-up() {
-    netvsc_probe && configure && ping -c 3 -W 5 "$PEER"
-}
-
 # At the third send completion of a ping flood the backend dies (SIGKILL).
 # Every send hv_netvsc made still completes exactly once across the kill:
 # within 8 s nothing waits for the host, no completion was refused (none
