@@ -55,6 +55,31 @@ rm -f "$sock" # a stale one from a killed run: the backend would retry on it
 
 tap=$(echo "${vdev:-}" | sed -n 's/.*iface=\([^,]*\).*/\1/p')
 [ -z "${tap_addr:-}" ] || [ -n "$tap" ] || die "--tap-addr needs a net_tap --vdev with iface=<name>"
+# One MAC for every backend's tap: after a restart the guest's neighbour
+# entry still holds, as for a host whose backend restarted. It goes in as
+# the port's own (devarg mac=): the port sets its MAC on the tap when it
+# starts (ethdev restores it), which would undo one set from outside.
+TAP_MAC=02:76:6d:62:00:01
+if [ -n "${tap_addr:-}" ] && ! grep -q "mac=" <<<"$vdev"; then
+    vdev=$vdev,mac=$TAP_MAC
+fi
+# A tap of that name left by an earlier run (a backend that outlived its
+# wrapper) would take the new backend's queue and hold the same address:
+# stop the backend that holds it, or give up.
+if [ -n "$tap" ] && ip link show "$tap" >/dev/null 2>&1; then
+    holders=$(grep -l "^iff:[[:space:]]*$tap\$" /proc/[0-9]*/fdinfo/* 2>/dev/null | cut -d/ -f3 | sort -u)
+    for p in $holders; do
+        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = vmbnet-dpdk ] ||
+            die "tap '$tap' exists and process $p ($(cat "/proc/$p/comm" 2>/dev/null)) holds it"
+        say "tap '$tap' is left from an earlier run: its backend (pid $p) is stopped"
+        kill -KILL "$p"
+    done
+    for _ in $(seq 50); do
+        ip link show "$tap" >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+    ip link show "$tap" >/dev/null 2>&1 && die "tap '$tap' exists and does not go away"
+fi
 # The backend's tap comes up with it: give the host side its address.
 tap_up() {
     for _ in $(seq 100); do
@@ -63,10 +88,15 @@ tap_up() {
         sleep 0.1
     done
     ip link show "$tap" >/dev/null 2>&1 || { echo "the backend made no tap '$tap' (log: $log)"; return 1; }
-    # one MAC for every backend's tap: after a restart the guest's neighbour
-    # entry still holds, as for a host whose backend restarted
-    ip link set "$tap" address 02:76:6d:62:00:01 && ip addr add "$tap_addr" dev "$tap" &&
-        ip link set "$tap" up || { echo "cannot give $tap the address $tap_addr"; return 1; }
+    ip addr add "$tap_addr" dev "$tap" && ip link set "$tap" up ||
+        { echo "cannot give $tap the address $tap_addr"; return 1; }
+}
+# The tap as the host sees it when the run ends: its MAC, counters and
+# neighbours (a MAC other than TAP_MAC after a restart strands the guest).
+tap_report() {
+    [ -n "$tap" ] && [ -n "${tap_addr:-}" ] || return 0
+    { ip -s -br link show "$tap"; ip -s link show "$tap" | sed -n '/RX:/,$p'; ip neigh show dev "$tap"; } 2>&1 |
+        sed 's/^/with-vmbnet-dpdk: tap: /'
 }
 
 # One core for the backend (the other runs QEMU's TCG thread); no hugepages.
@@ -137,6 +167,7 @@ trap 'exit 130' INT TERM
 
 "$@"
 rc=$?
+tap_report >>"$log"
 if ! kill -0 "$bpid" 2>/dev/null; then
     say "backend exited during the run (log: $log):"
     tail -n 20 "$log" | sed 's/^/vmbnet-dpdk| /' >&2
