@@ -31,6 +31,7 @@ static const char *const action_names[VMBNET_FA__COUNT] = {
 	[VMBNET_FA_LINK_FLAP] = "link_flap",
 	[VMBNET_FA_RESCIND] = "rescind",
 	[VMBNET_FA_KILL] = "kill",
+	[VMBNET_FA_REVOKE] = "revoke",
 };
 
 /* Which actions mean something at which point. */
@@ -42,12 +43,14 @@ static bool action_fits(uint32_t point, uint32_t action)
 		       action == VMBNET_FA_WRONG_TRANS_ID || action == VMBNET_FA_DUPLICATE ||
 		       action == VMBNET_FA_DELAY || action == VMBNET_FA_REORDER ||
 		       action == VMBNET_FA_WITHHOLD || action == VMBNET_FA_LINK_FLAP ||
-		       action == VMBNET_FA_RESCIND || action == VMBNET_FA_KILL;
+		       action == VMBNET_FA_RESCIND || action == VMBNET_FA_KILL ||
+		       action == VMBNET_FA_REVOKE;
 	case VMBNET_FP_NVSP_INIT:
 		return action == VMBNET_FA_REFUSE_VERSION;
 	case VMBNET_FP_RECEIVE:
 		return action == VMBNET_FA_DROP || action == VMBNET_FA_LINK_FLAP ||
-		       action == VMBNET_FA_RESCIND || action == VMBNET_FA_KILL;
+		       action == VMBNET_FA_RESCIND || action == VMBNET_FA_KILL ||
+		       action == VMBNET_FA_REVOKE;
 	case VMBNET_FP_RING:
 		return action == VMBNET_FA_STALL || action == VMBNET_FA_LINK_FLAP ||
 		       action == VMBNET_FA_KILL;
@@ -55,11 +58,11 @@ static bool action_fits(uint32_t point, uint32_t action)
 	return false;
 }
 
-/* Actions that last a while: they need a duration, the others have none. */
-static bool timed(uint32_t action)
+bool vmbnet_fault_action_timed(uint32_t action)
 {
 	return action == VMBNET_FA_DELAY || action == VMBNET_FA_STALL ||
-	       action == VMBNET_FA_LINK_FLAP || action == VMBNET_FA_RESCIND;
+	       action == VMBNET_FA_LINK_FLAP || action == VMBNET_FA_RESCIND ||
+	       action == VMBNET_FA_REVOKE;
 }
 
 const char *vmbnet_fault_point_name(uint32_t point)
@@ -169,7 +172,7 @@ int vmbnet_fault_add(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r)
 	    !(r->trigger.probability >= 0 && r->trigger.probability <= 1) ||
 	    r->dist >= VMBNET_FD__COUNT || (r->dist != VMBNET_FD_FIXED && !r->jitter_ns) ||
 	    (r->match.max_len && r->match.min_len > r->match.max_len) ||
-	    timed(r->action) != (r->duration_ns || r->jitter_ns) ||
+	    vmbnet_fault_action_timed(r->action) != (r->duration_ns || r->jitter_ns) ||
 	    (r->action != VMBNET_FA_DELAY && (r->dist || r->jitter_ns)))
 		return -EINVAL;
 	if (f->refused_actions & (1u << r->action))

@@ -12,8 +12,8 @@
  * version, drop a frame to the guest; hold a completion back for a while,
  * behind the next one, or until the rule's window ends; stop reading the
  * guest's ring for a while; take the link down for a while; rescind the
- * NIC and offer it again a while later; kill the backend). Each fired
- * fault gets a sequence
+ * NIC and offer it again a while later; lose the guest's receive and send
+ * buffers for a while; kill the backend). Each fired fault gets a sequence
  * number and is logged. Decisions depend only on the seed, the rules and
  * the order and times of the checks: with the embedder's virtual clock
  * (QEMU's under -icount), a run repeats exactly.
@@ -55,6 +55,7 @@ enum vmbnet_fault_action {
 	VMBNET_FA_LINK_FLAP, /* link down for a duration, then as it was */
 	VMBNET_FA_RESCIND, /* the NIC rescinded (what it does goes), offered again after a duration */
 	VMBNET_FA_KILL, /* the host process dies at once, mid-work (datapath B's backend) */
+	VMBNET_FA_REVOKE, /* receive and send buffers (their GPADLs) unusable for a duration */
 	VMBNET_FA__COUNT
 };
 
@@ -98,7 +99,7 @@ struct vmbnet_fault_rule {
 	uint32_t action; /* enum vmbnet_fault_action */
 	uint32_t arg; /* VMBNET_FA_STATUS: the status */
 	uint32_t dist; /* enum vmbnet_fault_dist */
-	uint64_t duration_ns, jitter_ns; /* DELAY, STALL, LINK_FLAP, RESCIND */
+	uint64_t duration_ns, jitter_ns; /* DELAY, STALL, LINK_FLAP, RESCIND, REVOKE */
 	uint64_t matched, fired; /* counters */
 	uint64_t since_ns; /* the clock when it was added: its window counts from there */
 };
@@ -191,6 +192,9 @@ uint64_t vmbnet_fault_window_end(const struct vmbnet_fault *f, const struct vmbn
 
 /* The @i-th newest fired fault (0 = the last), or NULL. */
 const struct vmbnet_fault_event *vmbnet_fault_last(const struct vmbnet_fault *f, unsigned int i);
+
+/* @action lasts a while: its rules need a duration, the others have none. */
+bool vmbnet_fault_action_timed(uint32_t action);
 
 /* Names, for scenario files and logs; NULL or 0 when unknown. */
 const char *vmbnet_fault_point_name(uint32_t point);

@@ -257,12 +257,10 @@ static int parse_rule(json_t *o, unsigned int idx, struct vmbnet_fault_rule *r, 
 				"rule %s: \"distribution\" must be fixed, uniform or exponential",
 				r->id);
 	}
-	if ((r->action == VMBNET_FA_DELAY || r->action == VMBNET_FA_STALL ||
-	     r->action == VMBNET_FA_LINK_FLAP || r->action == VMBNET_FA_RESCIND) !=
-	    (r->duration_ns || r->jitter_ns))
+	if (vmbnet_fault_action_timed(r->action) != (r->duration_ns || r->jitter_ns))
 		return fail(err, len,
 			    "rule %s: \"duration_ms\" (above 0) goes with actions delay, stall, "
-			    "link_flap and rescind, and only there",
+			    "link_flap, rescind and revoke, and only there",
 			    r->id);
 	if (r->action != VMBNET_FA_DELAY && (dist || r->jitter_ns))
 		return fail(err, len,

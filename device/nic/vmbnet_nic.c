@@ -265,6 +265,33 @@ static void nic_rescind(struct vmbnet_nic *nic, const struct vmbnet_fault_rule *
 	nic_want_tick(nic, nic->rescind_until_ns);
 }
 
+/*
+ * The host loses the guest's receive and send buffers for a while, as if
+ * their GPADLs had been torn down under the guest (a host that revokes
+ * them in a rescind or restore race; LIS #253 shows a teardown racing a
+ * rescind). Meanwhile frames for the guest have nowhere to go and are
+ * dropped, and sends in a send section cannot be read and complete with
+ * NVSP_STAT_FAIL; sends in guest pages and RNDIS control replies still go.
+ * Nothing tells the guest: the GPADLs are still its own.
+ */
+static void nic_revoke(struct vmbnet_nic *nic, const struct vmbnet_fault_rule *r)
+{
+	uint64_t until = nic_now(nic) + vmbnet_fault_duration(nic->faults, r);
+
+	if (until > nic->revoke_until_ns)
+		nic->revoke_until_ns = until; /* looked at per packet: no tick */
+}
+
+static bool nic_revoked(struct vmbnet_nic *nic)
+{
+	if (!nic->revoke_until_ns)
+		return false;
+	if (nic_now(nic) < nic->revoke_until_ns)
+		return true;
+	nic->revoke_until_ns = 0;
+	return false;
+}
+
 /* Ask the fault engine (if any) whether to misbehave here: per packet, so
  * nothing is built while it has no rules.
  */
@@ -333,6 +360,8 @@ void vmbnet_nic_complete_echo(struct vmbnet_nic_chan *nc, const struct vmb_pkt *
 		nic_flap(nc->nic, fault); /* this completion still goes */
 	if (fault && fault->action == VMBNET_FA_RESCIND)
 		nic_rescind(nc->nic, fault); /* so does this one */
+	if (fault && fault->action == VMBNET_FA_REVOKE)
+		nic_revoke(nc->nic, fault); /* and this one */
 	if (status != NVSP_STAT_SUCCESS)
 		nc->nic->stats.completions_failed++;
 	if (fault &&
@@ -439,9 +468,16 @@ static long nic_rx_one(struct vmbnet_nic_chan *nc, const struct iovec *iov, int 
 		nic_flap(nic, fault); /* this frame still goes */
 	else if (fault && fault->action == VMBNET_FA_RESCIND)
 		nic_rescind(nic, fault); /* so does this one */
+	else if (fault && fault->action == VMBNET_FA_REVOKE)
+		nic_revoke(nic, fault); /* this frame is the first one lost */
 	else if (fault) {
 		nic->stats.rx_dropped++;
 		return (long)flen; /* lost on the way: taken, never written */
+	}
+	if (nic_revoked(nic)) { /* no receive buffer to write it into */
+		nic->stats.revoked++;
+		nic->stats.rx_dropped++;
+		return (long)flen;
 	}
 	hlen = vmbnet_rndis_rx_header(hdr, (uint32_t)flen, meta);
 	if (hlen + flen > VMBNET_RX_SECTION_BYTES) {
@@ -684,6 +720,11 @@ static int nvsp_rndis_in_section(struct vmbnet_nic_chan *nc, const struct vmb_pk
 	    m->section_size > VMBNET_TX_SECTION_BYTES) {
 		vmbnet_chan_guest_error(nc->ch, "RNDIS packet: bad send section", false);
 		vmbnet_nic_complete_rndis(nc, p, NVSP_STAT_INVALID_RNDIS_PKT);
+		return 0;
+	}
+	if (nic_revoked(nc->nic)) { /* the section cannot be read */
+		nc->nic->stats.revoked++;
+		vmbnet_nic_complete_rndis(nc, p, NVSP_STAT_FAIL);
 		return 0;
 	}
 	n = vmbnet_gbuf_iov(&nc->tx_buf, (uint64_t)m->section_index * VMBNET_TX_SECTION_BYTES,

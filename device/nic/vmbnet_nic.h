@@ -96,6 +96,7 @@ struct vmbnet_nic_stats {
 	uint64_t faults; /* faults the engine fired (nic->faults) */
 	uint64_t held; /* completions the engine held back (delay, reorder, withhold) */
 	uint64_t held_lost; /* ... never written: their channel closed first */
+	uint64_t revoked; /* frames dropped and sends failed while the buffers were revoked */
 };
 
 /* A guest buffer registered as a GPADL, mapped page by page. */
@@ -140,6 +141,7 @@ struct vmbnet_nic {
 	uint8_t link_host; /* the link as the embedder set it (a flap ends there) */
 	uint64_t flap_until_ns; /* fault link flap: down until then, 0 = none */
 	uint64_t rescind_until_ns; /* fault rescind: offered again then, 0 = none */
+	uint64_t revoke_until_ns; /* fault revoke: no receive nor send buffer until then */
 	uint64_t tick_ns; /* the earliest thing the faults wait for, 0 = none */
 	struct vmbnet_nic_chan chan[VMB_PCI_MAX_CHANNELS];
 	struct vmbnet_nic_stats stats;

@@ -122,17 +122,24 @@ static void duplicate_completion(void)
 }
 
 /* An RNDIS query in send section 1; takes its reply, leaves the rest. */
-static void query_mac_in_section(void)
+/* An RNDIS query for the MAC in send section 1: its trans_id. */
+static uint64_t send_query_in_section(void)
 {
 	struct {
 		struct rndis_hdr h;
 		struct rndis_query_request q;
 	} query = { { RNDIS_MSG_QUERY, sizeof(query) },
 		    { 9, RNDIS_OID_802_3_PERMANENT_ADDRESS, 0, 20, 0 } };
+
+	return send_rndis_section(1, &query, sizeof(query));
+}
+
+static void query_mac_in_section(void)
+{
 	uint8_t reply[256];
 	uint32_t len;
 
-	send_rndis_section(1, &query, sizeof(query));
+	send_query_in_section();
 	complete_slot(recv_rndis(reply, sizeof(reply), &len));
 }
 
@@ -457,6 +464,46 @@ static void rescind_then_offered_again(void)
 	done();
 }
 
+/*
+ * revoke: the completion at hand still goes; then, for the duration, a
+ * frame for the guest is dropped and a send in a section fails unread,
+ * while sends in guest pages go on; after it both buffers work again.
+ */
+static void revoke_buffers(void)
+{
+	uint8_t frame[100] = { 0 }, msg[256];
+	struct iovec iov = { frame, sizeof(frame) };
+	uint64_t a, q;
+	uint32_t len;
+	struct vmb_pkt p;
+
+	up_with("{ \"id\": \"rv\", \"point\": \"completion\", \"match\": { \"rndis\": \"packet\" },"
+		" \"trigger\": { \"nth\": 1 }, \"action\": \"revoke\", \"duration_ms\": 5 }",
+		1);
+	a = send_frame_gpa(0, 0, 100);
+	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_EQ(vmbnet_nic_receive(&nic, 0, &iov, 1, NULL), sizeof(frame));
+	VT_CHECK(vmb_ring_peek(&down, &p) != 0); /* taken, never written */
+	q = send_query_in_section();
+	expect_comp(q, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_FAIL);
+	VT_CHECK(vmb_ring_peek(&down, &p) != 0); /* no reply: never read */
+	a = send_frame_gpa(0, 0, 100);
+	expect_comp(a, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	VT_EQ(net.frames, 2);
+	VT_EQ(nic.stats.revoked, 2);
+	VT_EQ(nic.stats.rx_dropped, 1);
+	t_ns += 5000000u;
+	VT_EQ(vmbnet_nic_receive(&nic, 0, &iov, 1, NULL), sizeof(frame));
+	complete_slot(recv_rndis(msg, sizeof(msg), &len));
+	q = send_query_in_section();
+	expect_comp(q, NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS);
+	complete_slot(recv_rndis(msg, sizeof(msg), &len)); /* the reply */
+	VT_EQ(nic.stats.revoked, 2);
+	VT_EQ(nic.revoke_until_ns, 0u);
+	VT_EQ(F.rules[0].fired, 1u);
+	done();
+}
+
 /* Durations: required where an action lasts, refused elsewhere. */
 static void duration_rules_checked(void)
 {
@@ -473,6 +520,8 @@ static void duration_rules_checked(void)
 		"{ \"id\": \"a\", \"point\": \"ring\", \"action\": \"withhold\" }",
 		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"rescind\" }",
 		"{ \"id\": \"a\", \"point\": \"ring\", \"action\": \"rescind\", \"duration_ms\": 1 }",
+		"{ \"id\": \"a\", \"point\": \"receive\", \"action\": \"revoke\" }",
+		"{ \"id\": \"a\", \"point\": \"ring\", \"action\": \"revoke\", \"duration_ms\": 1 }",
 		"{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"drop\","
 		" \"match\": { \"section\": 1 } }",
 	};
@@ -506,6 +555,7 @@ static const struct vt_case cases[] = {
 	VT_CASE(stall_ring),
 	VT_CASE(link_flap),
 	VT_CASE(rescind_then_offered_again),
+	VT_CASE(revoke_buffers),
 	VT_CASE(duration_rules_checked),
 };
 

@@ -7,7 +7,7 @@
 # completion twice, frames lost on the way in, a refused NVSP version, a
 # completion for an id that is not outstanding, a completion never sent,
 # completions late, reordered or withheld, send sections kept, the ring
-# not read for a while, the link flapping. The NIC rescinded mid-send (A)
+# not read for a while, the link flapping, the buffers revoked. The NIC rescinded mid-send (A)
 # and the backend killed mid-send (B) have a boot of their own
 # (netvsc_gone.sh): either can leave hv_netvsc stuck.
 # What hv_netvsc gets wrong is a finding: its case passes when the finding
@@ -175,6 +175,21 @@ link_flaps() {
     [ "$after" -ge $((before + 2)) ] && ping -c 3 -W 5 "$PEER"
 }
 
+# For 1 s from the third send completion of a ping flood the host has lost
+# hv_netvsc's receive and send buffers (fault action revoke): the replies
+# have nowhere to go, and the echo requests, small enough for a send
+# section, complete with status 2 unread. hv_netvsc logs the failures and
+# does not notice anything else; once the buffers are back, pings flow.
+buffers_revoked() {
+    before=$(logged "nvsp_rndis_pkt_complete error status: 2")
+    fault_add '{"id":"revoked","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":3},"action":"revoke","duration_ms":1000}'
+    got=$(pings_back 40 05)
+    fault_remove revoked
+    after=$(logged "nvsp_rndis_pkt_complete error status: 2")
+    note "$got of 40 pings back across 1 s without the buffers; the driver logged $((after - before)) failed completions"
+    [ "$got" -ge 5 ] && [ "$got" -le 36 ] && [ "$after" -gt "$before" ] && ping -c 3 -W 5 "$PEER"
+}
+
 # One send is completed with an id the driver never used: hv_netvsc logs it
 # and refuses it; the send itself is never completed.
 unknown_trans_id() {
@@ -206,7 +221,7 @@ finding_unload_hangs_on_lost_completion() {
     return 1
 }
 
-ktap_begin 15
+ktap_begin 16
 ktap_case bus_load insmod /vmbnet/vmbnet_hvbus.ko
 ktap_case netvsc_up judged 0 0 0 up
 ktap_case finding_init_request_ids_kept finding_init_request_ids_kept
@@ -220,6 +235,7 @@ ktap_case withheld_completions_window judged 0 0 0 withheld_completions_window
 ktap_case send_sections_exhausted judged 0 0 0 send_sections_exhausted
 ktap_case ring_stalled judged 0 0 0 ring_stalled
 ktap_case link_flaps judged 0 0 0 link_flaps
+ktap_case buffers_revoked judged 0 0 0 buffers_revoked
 ktap_case unknown_trans_id judged 1 1 1 unknown_trans_id
 ktap_case finding_unload_hangs_on_lost_completion finding_unload_hangs_on_lost_completion
 ktap_end

@@ -5,6 +5,7 @@
 # ktap-suite: ddi_withheld guest-driver/linux/vmbnet_selftest.c
 # ktap-suite: ddi_ring_stalled guest-driver/linux/vmbnet_selftest.c
 # ktap-suite: ddi_duplicated guest-driver/linux/vmbnet_selftest.c
+# ktap-suite: ddi_revoked guest-driver/linux/vmbnet_selftest.c
 # In-guest test: the seeds' contracts under a host that misbehaves on
 # purpose (device/fault). With each rule added at run time, vmbnet.ko's
 # DDI self-test runs again (one completion per request, FWPS completion
@@ -69,7 +70,7 @@ lost_completion() {
     echo "$res" | grep -q "^error -110 lost 1 " && judged 1 1
 }
 
-ktap_begin 15
+ktap_begin 17
 ktap_case module_load insmod /vmbnet/vmbnet.ko
 ktap_case netdev_up up
 ktap_case failed_completions failed_completions
@@ -83,6 +84,10 @@ under busy '{"id":"busy","point":"ring","trigger":{"every":10,"count":3},"action
 ktap_case ring_stalled_exactly_once judged 0 0
 under dup '{"id":"dup","point":"completion","trigger":{"every":4,"count":3},"action":"duplicate"}' ddi_duplicated
 ktap_case duplicated_refused judged 3 0
+# three times 300 ms without the receive and send buffers (action revoke):
+# frames for the guest are lost, sends in sections fail
+under revoked '{"id":"revoked","point":"completion","trigger":{"every":4,"count":3},"action":"revoke","duration_ms":300}' ddi_revoked
+ktap_case revoked_exactly_once judged 0 0
 ktap_case lost_completion lost_completion
 ktap_case unload rmmod vmbnet
 ktap_end
