@@ -96,7 +96,7 @@ static int load_faults(struct vmbnet_dpdk *d)
 	int ret;
 
 	vmbnet_fault_init(&d->faults, 0);
-	vmbnet_fault_refuse(&d->faults, VMBNET_FA_RESCIND, VMBNET_FAULT_RESCIND_B);
+	vmbnet_fault_refuse_b(&d->faults);
 	d->faults.fired = fault_fired;
 	d->faults.fired_opaque = d;
 	vmbnet_fault_set_clock(&d->faults, faults_clock, d);

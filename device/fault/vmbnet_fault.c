@@ -32,6 +32,7 @@ static const char *const action_names[VMBNET_FA__COUNT] = {
 	[VMBNET_FA_RESCIND] = "rescind",
 	[VMBNET_FA_KILL] = "kill",
 	[VMBNET_FA_REVOKE] = "revoke",
+	[VMBNET_FA_RESET] = "reset",
 };
 
 /* Which actions mean something at which point. */
@@ -44,16 +45,16 @@ static bool action_fits(uint32_t point, uint32_t action)
 		       action == VMBNET_FA_DELAY || action == VMBNET_FA_REORDER ||
 		       action == VMBNET_FA_WITHHOLD || action == VMBNET_FA_LINK_FLAP ||
 		       action == VMBNET_FA_RESCIND || action == VMBNET_FA_KILL ||
-		       action == VMBNET_FA_REVOKE;
+		       action == VMBNET_FA_REVOKE || action == VMBNET_FA_RESET;
 	case VMBNET_FP_NVSP_INIT:
 		return action == VMBNET_FA_REFUSE_VERSION;
 	case VMBNET_FP_RECEIVE:
 		return action == VMBNET_FA_DROP || action == VMBNET_FA_LINK_FLAP ||
 		       action == VMBNET_FA_RESCIND || action == VMBNET_FA_KILL ||
-		       action == VMBNET_FA_REVOKE;
+		       action == VMBNET_FA_REVOKE || action == VMBNET_FA_RESET;
 	case VMBNET_FP_RING:
 		return action == VMBNET_FA_STALL || action == VMBNET_FA_LINK_FLAP ||
-		       action == VMBNET_FA_KILL;
+		       action == VMBNET_FA_KILL || action == VMBNET_FA_RESET;
 	}
 	return false;
 }
@@ -289,6 +290,14 @@ int vmbnet_fault_format(const struct vmbnet_fault_event *e, char *buf, size_t le
 
 void vmbnet_fault_refuse(struct vmbnet_fault *f, uint32_t action, const char *why)
 {
+	if (action >= VMBNET_FA__COUNT)
+		return;
 	f->refused_actions |= 1u << action;
-	f->refused_why = why;
+	f->refused_why[action] = why;
+}
+
+void vmbnet_fault_refuse_b(struct vmbnet_fault *f)
+{
+	vmbnet_fault_refuse(f, VMBNET_FA_RESCIND, VMBNET_FAULT_RESCIND_B);
+	vmbnet_fault_refuse(f, VMBNET_FA_RESET, VMBNET_FAULT_RESET_B);
 }

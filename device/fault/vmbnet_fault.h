@@ -13,7 +13,8 @@
  * behind the next one, or until the rule's window ends; stop reading the
  * guest's ring for a while; take the link down for a while; rescind the
  * NIC and offer it again a while later; lose the guest's receive and send
- * buffers for a while; kill the backend). Each fired fault gets a sequence
+ * buffers for a while; reset the device under the guest; kill the
+ * backend). Each fired fault gets a sequence
  * number and is logged. Decisions depend only on the seed, the rules and
  * the order and times of the checks: with the embedder's virtual clock
  * (QEMU's under -icount), a run repeats exactly.
@@ -56,6 +57,7 @@ enum vmbnet_fault_action {
 	VMBNET_FA_RESCIND, /* the NIC rescinded (what it does goes), offered again after a duration */
 	VMBNET_FA_KILL, /* the host process dies at once, mid-work (datapath B's backend) */
 	VMBNET_FA_REVOKE, /* receive and send buffers (their GPADLs) unusable for a duration */
+	VMBNET_FA_RESET, /* the device resets under the guest: channels, GPADLs, contact forgotten */
 	VMBNET_FA__COUNT
 };
 
@@ -135,10 +137,10 @@ struct vmbnet_fault {
 	uint64_t seq; /* faults fired */
 	struct vmbnet_fault_event log[VMBNET_FAULT_LOG_LEN];
 	/* actions the embedder cannot do (bit 1 << action): rules with them are
-	 * refused, with @refused_why (vmbnet_fault_refuse())
+	 * refused, with @refused_why[action] (vmbnet_fault_refuse())
 	 */
 	uint32_t refused_actions;
-	const char *refused_why;
+	const char *refused_why[VMBNET_FA__COUNT];
 	/* optional: each fired fault as it happens (a log line, a trace event) */
 	void (*fired)(void *opaque, const struct vmbnet_fault_event *e);
 	void *fired_opaque;
@@ -168,6 +170,11 @@ void vmbnet_fault_refuse(struct vmbnet_fault *f, uint32_t action, const char *wh
 /* Why datapath B refuses a rescind rule (the front end owns the offers). */
 #define VMBNET_FAULT_RESCIND_B \
 	"action rescind acts on datapath A only: on B the front end owns the offers"
+/* Why datapath B refuses a reset rule (the front end owns the device). */
+#define VMBNET_FAULT_RESET_B \
+	"action reset acts on datapath A only: on B the front end owns the device"
+/* What datapath B's front end and backend cannot do (the actions above). */
+void vmbnet_fault_refuse_b(struct vmbnet_fault *f);
 
 /*
  * The NIC's question at @ctx->point: the rule that fires (logged, counted),

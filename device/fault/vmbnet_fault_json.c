@@ -286,7 +286,8 @@ static int add_rule(struct vmbnet_fault *f, const struct vmbnet_fault_rule *r, c
 		return fail(err, len, "rule %s: more than %u rules", r->id, VMBNET_FAULT_MAX_RULES);
 	if (ret == -EOPNOTSUPP)
 		return fail(err, len, "rule %s: %s", r->id,
-			    f->refused_why ? f->refused_why : "action not available here");
+			    f->refused_why[r->action] ? f->refused_why[r->action] :
+							"action not available here");
 	if (ret)
 		return fail(err, len, "rule %s: action %s means nothing at point %s", r->id,
 			    vmbnet_fault_action_name(r->action), vmbnet_fault_point_name(r->point));
@@ -338,7 +339,7 @@ int vmbnet_fault_load(struct vmbnet_fault *f, const char *json, size_t len, char
 	}
 	vmbnet_fault_init(n, seed);
 	n->refused_actions = f->refused_actions;
-	n->refused_why = f->refused_why;
+	memcpy(n->refused_why, f->refused_why, sizeof(n->refused_why));
 	json_array_foreach(rules, i, v)
 	{
 		struct vmbnet_fault_rule r;

@@ -309,10 +309,9 @@ static uint64_t vmbnet_pci_mmio_read(void *opaque, hwaddr addr, unsigned size)
     return val;
 }
 
-static void vmbnet_pci_reset(DeviceState *dev)
+/* The VMBus side of a reset: contact, channels, GPADLs and interrupts. */
+static void vmbnet_pci_reset_vmbus(VmbnetPciState *s)
 {
-    VmbnetPciState *s = VMBNET_PCI(dev);
-
     trace_vmbnet_pci_reset();
     vmbnet_host_reset(&s->host);
     if (vmbnet_pci_datapath_b(s)) {
@@ -320,6 +319,11 @@ static void vmbnet_pci_reset(DeviceState *dev)
     }
     s->regfile.irq_status = 0;
     vmbnet_pci_update_intx(s);
+}
+
+static void vmbnet_pci_reset(DeviceState *dev)
+{
+    vmbnet_pci_reset_vmbus(VMBNET_PCI(dev));
 }
 
 static void vmbnet_pci_mmio_write_regs(VmbnetPciState *s, hwaddr addr,
@@ -473,6 +477,20 @@ static uint64_t vmbnet_pci_fault_clock(void *opaque)
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 }
 
+/*
+ * Fault action reset: the device resets under the running guest, as its
+ * reset handler does, but the PCI function stays enabled: the host forgets
+ * the guest's contact, channels and GPADLs, and nothing tells the guest
+ * (VMBus has no message for it; Hyper-V never does this to a running VM).
+ * What waits for the host then waits for ever: the case for the guest's
+ * hang detector. Not from inside the NIC's work on a ring: from a bottom
+ * half, once the completion or frame at hand is done.
+ */
+static void vmbnet_pci_fault_reset_bh(void *opaque)
+{
+    vmbnet_pci_reset_vmbus(opaque);
+}
+
 static void vmbnet_pci_fault_fired(void *opaque,
                                    const struct vmbnet_fault_event *e)
 {
@@ -483,6 +501,10 @@ static void vmbnet_pci_fault_fired(void *opaque,
     trace_vmbnet_pci_fault(line);
     if (s->faults_log) {
         fprintf(s->faults_log, "%s\n", line);
+    }
+    if (e->action == VMBNET_FA_RESET) {
+        aio_bh_schedule_oneshot(qemu_get_aio_context(),
+                                vmbnet_pci_fault_reset_bh, s);
     }
 }
 
@@ -541,7 +563,7 @@ static void vmbnet_pci_fault_add(Object *obj, const char *json, Error **errp)
     }
     if (vmbnet_pci_datapath_b(s)) {
         vmbnet_fault_init(&probe, 0);
-        vmbnet_fault_refuse(&probe, VMBNET_FA_RESCIND, VMBNET_FAULT_RESCIND_B);
+        vmbnet_fault_refuse_b(&probe);
         ret = vmbnet_fault_add_json(&probe, json, err, sizeof(err));
         if (!ret) {
             ret = vmbnet_pci_hof_fault(s, VMB_HOF_FAULT_ADD, json);

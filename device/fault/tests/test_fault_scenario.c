@@ -203,6 +203,46 @@ static void rescind_and_kill_rules(void)
 	VT_EQ(f.nrules, 1);
 }
 
+/* reset: no duration, not at nvsp_init; datapath B refuses it and rescind,
+ * each with its own reason.
+ */
+static void reset_rules(void)
+{
+	static const char reset[] = "{ \"id\": \"z\", \"point\": \"ring\", \"action\": \"reset\" }";
+	struct vmbnet_fault f;
+	char err[256];
+
+	vmbnet_fault_init(&f, 1);
+	VT_EQ(vmbnet_fault_add_json(&f, reset, err, sizeof(err)), 0);
+	VT_EQ(f.rules[0].action, VMBNET_FA_RESET);
+	VT_EQ(vmbnet_fault_add_json(
+		      &f,
+		      "{ \"id\": \"a\", \"point\": \"completion\", \"action\": \"reset\","
+		      " \"duration_ms\": 1 }",
+		      err, sizeof(err)),
+	      -EINVAL);
+	VT_EQ(vmbnet_fault_add_json(
+		      &f, "{ \"id\": \"b\", \"point\": \"nvsp_init\", \"action\": \"reset\" }", err,
+		      sizeof(err)),
+	      -EINVAL);
+	VT_EQ(f.nrules, 1);
+
+	vmbnet_fault_init(&f, 1);
+	vmbnet_fault_refuse_b(&f);
+	VT_EQ(vmbnet_fault_add_json(&f, reset, err, sizeof(err)), -EINVAL);
+	VT_CHECK(strstr(err, "rule z: action reset acts on datapath A only"));
+	VT_EQ(vmbnet_fault_add_json(
+		      &f,
+		      "{ \"id\": \"r\", \"point\": \"receive\", \"action\": \"rescind\","
+		      " \"duration_ms\": 1 }",
+		      err, sizeof(err)),
+	      -EINVAL);
+	VT_CHECK(strstr(
+		err,
+		"rule r: action rescind acts on datapath A only: on B the front end owns the offers"));
+	VT_EQ(f.nrules, 0);
+}
+
 static void shipped_scenarios(void)
 {
 	const char *dir = vt_argc ? vt_argv[0] : "device/fault/scenarios";
@@ -244,6 +284,7 @@ static void missing_file(void)
 static const struct vt_case cases[] = {
 	VT_CASE(full_scenario),	    VT_CASE(refused_with_reason), VT_CASE(rule_added_at_run_time),
 	VT_CASE(shipped_scenarios), VT_CASE(missing_file),	  VT_CASE(rescind_and_kill_rules),
+	VT_CASE(reset_rules),
 };
 
 VT_MAIN(cases)
