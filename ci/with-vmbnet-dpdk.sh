@@ -129,7 +129,7 @@ backend_loop() {
             waited=$((waited + 1))
         done
         echo "with-vmbnet-dpdk: the backend was killed (SIGKILL): backend $((n + 1)) starts" \
-             "(${tap:+its tap gone after ${waited}00 ms})" >>"$log"
+             "${tap:+(its tap gone after ${waited}00 ms)}" >>"$log"
     done
 }
 backend_loop &

@@ -14,7 +14,8 @@
 # whole cycle; then the core's oracle must say every packet completed
 # once, with the status the host gave, that a completion for an id not
 # outstanding was refused, and that its hang detector fired when, and
-# only when, the host kept a completion.
+# only when, the host kept a completion. On datapath B the backend is
+# also killed mid-send and followed by another.
 . /vmbnet/lib/ktap.sh
 . /vmbnet/lib/faults.sh
 . /vmbnet/lib/ddi.lib
@@ -70,7 +71,28 @@ lost_completion() {
     echo "$res" | grep -q "^error -110 lost 1 " && judged 1 1
 }
 
-ktap_begin 17
+# The host never completes the third send (action drop): the core's hang
+# detector reports it and the load generator gives up on it and cancels it.
+dropped_completion() {
+    fault_add '{"id":"gone","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":3},"action":"drop"}'
+    res=$(loadgen 20 4)
+    fault_remove gone
+    note "load generator: $res"
+    echo "$res" | grep -q "^error -110 lost 1 " && judged 0 1
+}
+
+# Datapath B: at the tenth send completion of 200 frames the backend dies
+# (SIGKILL); another starts (ci/with-vmbnet-dpdk.sh --restart) and QEMU
+# replays the device to it. Every frame completes once, with success or
+# with the failure the front end gives what was in flight at the kill.
+killed_mid_send() {
+    fault_add '{"id":"die","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":10},"action":"kill"}'
+    res=$(loadgen 200 8)
+    note "load generator: $res"
+    echo "$res" | grep -q "^frames 200 " && judged 0 0
+}
+
+ktap_begin 19
 ktap_case module_load insmod /vmbnet/vmbnet.ko
 ktap_case netdev_up up
 ktap_case failed_completions failed_completions
@@ -89,5 +111,11 @@ ktap_case duplicated_refused judged 3 0
 under revoked '{"id":"revoked","point":"completion","trigger":{"every":4,"count":3},"action":"revoke","duration_ms":300}' ddi_revoked
 ktap_case revoked_exactly_once judged 0 0
 ktap_case lost_completion lost_completion
+ktap_case dropped_completion dropped_completion
+if grep -q vmbnet_datapath=b /proc/cmdline; then
+    ktap_case killed_mid_send killed_mid_send
+else
+    ktap_skip killed_mid_send "datapath A: the NIC runs in QEMU, there is no backend to kill"
+fi
 ktap_case unload rmmod vmbnet
 ktap_end

@@ -1,0 +1,32 @@
+# shellcheck shell=sh
+# qemu-args: -device vmbnet-pci,id=vmbnet0,netdev=n0,faults-log=@FAULTS_LOG@ -netdev user,id=n0
+# In-guest test: the device resets under vmbnet.ko mid-send (fault action
+# reset, datapath A only), in a boot of its own. Nothing in VMBus tells a
+# guest of such a reset, so what was in flight never completes: judged is
+# what vmbnet.ko tells its user. The DDI core's hang detector reports the
+# sends left waiting, once, and the load generator gives up on them and
+# cancels them, so that every request still ends exactly once.
+. /vmbnet/lib/ktap.sh
+. /vmbnet/lib/faults.sh
+. /vmbnet/lib/ddi.lib
+
+# At the tenth send completion of 100 frames the device resets.
+reset_mid_send() {
+    h0=$(orc hangs)
+    fault_add '{"id":"reset","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":10},"action":"reset"}'
+    res=$(loadgen 100 8)
+    for _ in $(seq 20); do
+        [ "$(orc hangs)" -gt "$h0" ] && break
+        sleep 0.5
+    done
+    hangs=$(($(orc hangs) - h0))
+    note "load generator: $res; $hangs hang(s) reported"
+    note "the core: $(dmesg | grep "hang: DDI core" | tail -n 1 | sed 's/^\[[^]]*\] //')"
+    echo "$res" | grep -q "^error -110 lost [1-8] " && [ "$hangs" -eq 1 ]
+}
+
+ktap_begin 3
+ktap_case module_load insmod /vmbnet/vmbnet.ko
+ktap_case netdev_up up
+ktap_case reset_mid_send reset_mid_send
+ktap_end
