@@ -243,6 +243,34 @@ static void reset_rules(void)
 	VT_EQ(f.nrules, 0);
 }
 
+/* SCENARIO.md documents every action the engine has, in its action table
+ * (which fault.every_action_fired reads): the file is next to the scenario
+ * directory given as argument.
+ */
+static void every_action_documented(void)
+{
+	const char *dir = vt_argc ? vt_argv[0] : "device/fault/scenarios";
+	char path[4096], doc[32768], row[64];
+	size_t n;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/../SCENARIO.md", dir);
+	fp = fopen(path, "r");
+	VT_CHECK(fp);
+	n = fread(doc, 1, sizeof(doc) - 1, fp);
+	fclose(fp);
+	VT_CHECK(n > 0 && n < sizeof(doc) - 1);
+	doc[n] = 0;
+	for (uint32_t a = 1; a < VMBNET_FA__COUNT; a++) {
+		VT_CHECK(vmbnet_fault_action_name(a));
+		snprintf(row, sizeof(row), "\n| `%s` | ", vmbnet_fault_action_name(a));
+		if (!strstr(doc, row))
+			fprintf(stderr, "SCENARIO.md: no row for action %s\n",
+				vmbnet_fault_action_name(a));
+		VT_CHECK(strstr(doc, row));
+	}
+}
+
 static void shipped_scenarios(void)
 {
 	const char *dir = vt_argc ? vt_argv[0] : "device/fault/scenarios";
@@ -282,9 +310,14 @@ static void missing_file(void)
 }
 
 static const struct vt_case cases[] = {
-	VT_CASE(full_scenario),	    VT_CASE(refused_with_reason), VT_CASE(rule_added_at_run_time),
-	VT_CASE(shipped_scenarios), VT_CASE(missing_file),	  VT_CASE(rescind_and_kill_rules),
+	VT_CASE(full_scenario),
+	VT_CASE(refused_with_reason),
+	VT_CASE(rule_added_at_run_time),
+	VT_CASE(shipped_scenarios),
+	VT_CASE(missing_file),
+	VT_CASE(rescind_and_kill_rules),
 	VT_CASE(reset_rules),
+	VT_CASE(every_action_documented),
 };
 
 VT_MAIN(cases)
