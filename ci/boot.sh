@@ -13,6 +13,9 @@
 #                [--faults-log <file>] (the host's faults log: its last
 #                                    faults go into the log after each failed
 #                                    case and each hang the guest reports)
+#                [--no-debug]       (no allocation debugging nor panic on
+#                                    warnings: for guests that are measured;
+#                                    the tests keep them)
 #                [-- <extra qemu args>]
 #
 # The guest may ask the host for a QEMU monitor command by printing
@@ -31,6 +34,9 @@ say() { echo "boot: $*"; }
 die() { echo "boot: error: $*" >&2; exit 2; }
 
 qemu='' kernel='' initrd='' script='' timeout=300 log='' results='' append='' quiet=0 show='' cases_decide=0
+# the kernel's debug options for the tests: red zones, poisoning, sanity
+# checks on every allocation, and a warning ends the boot
+debug='slub_debug=FZPU panic_on_warn=1'
 ram_mb=1024 shared_ram=0 faults_log=''
 extra=()
 while [ $# -gt 0 ]; do
@@ -48,6 +54,7 @@ while [ $# -gt 0 ]; do
     --cases-decide) cases_decide=1; shift ;;
     --shared-ram) shared_ram=1; shift ;;
     --faults-log) faults_log=$2; shift 2 ;;
+    --no-debug) debug=''; shift ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown argument '$1'" ;;
     esac
@@ -82,7 +89,7 @@ fi
     -chardev "pipe,id=vmbnet-mon,path=$work/mon" -mon chardev=vmbnet-mon,mode=readline \
     -L /usr/share/qemu -L /usr/share/seabios \
     -kernel "$kernel" -initrd "$initrd" \
-    -append "console=ttyS0 panic=-1 oops=panic slub_debug=FZPU panic_on_warn=1 loglevel=7 vmbnet.script=$script $append" \
+    -append "console=ttyS0 panic=-1 oops=panic ${debug:+$debug }loglevel=7 vmbnet.script=$script $append" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     "${extra[@]}" >"$fifo" 2>&1 </dev/null &
 qpid=$!

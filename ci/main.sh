@@ -17,23 +17,34 @@
 #   virtio-net/null   virtio-net-pci, no netdev (reference)
 # Results: the table on stdout, build/reports/guest-cycle.json, .hgrm files.
 #
-# usage: ci/main.sh [--quick] [--icount] [--timeout S] [--no-build]
+# The guests boot without the tests' debug options (ci/boot.sh --no-debug),
+# each job runs once unreported before it measures (TCG translates the
+# code on its first run), and every configuration is booted once per round
+# (3 rounds by default, the order rotated each round): the table gives the
+# median of the rounds and their spread, and the ratios are of medians.
+#
+# usage: ci/main.sh [--quick] [--rounds N] [--icount] [--timeout S] [--no-build]
 #   --quick    only the null boots (vmbnet/null, vmbnet/dpdk-null,
 #              hv_netvsc/null, virtio-net/null)
+#   --rounds N boot each configuration N times (default 3)
 #   --icount   run the guests with -icount (guest time counts instructions:
 #              pps in guest time repeats run to run, independent of load;
 #              vmbnet/dpdk-null is skipped: its backend runs in host time)
 #   --no-build use what build/ holds (no dependency install, no build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-timeout=400 quick=0 icount=() build=1
+timeout=400 quick=0 icount=() build=1 rounds=3
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1; shift ;;
+    --rounds)
+        rounds=$2
+        [[ "$rounds" =~ ^[1-9][0-9]?$ ]] || { echo "main: error: --rounds takes 1 to 99, not '$rounds'" >&2; exit 2; }
+        shift 2 ;;
     --icount) icount=(-icount "shift=3,align=off,sleep=off"); shift ;;
     --timeout) timeout=$2; shift 2 ;;
     --no-build) build=0; shift ;;
-    *) echo "main: error: unknown argument '$1' (--quick, --icount, --timeout S, --no-build)" >&2
+    *) echo "main: error: unknown argument '$1' (--quick, --rounds N, --icount, --timeout S, --no-build)" >&2
        exit 2 ;;
     esac
 done
@@ -51,11 +62,11 @@ reports=build/reports
 mkdir -p "$reports"
 udp="-netdev socket,id=n0,udp=127.0.0.1:39101,localaddr=127.0.0.1:39102"
 launcher=() boot_opts=() # set by boot_dpdk for one boot
-boot() { # <label> <script> <qemu device args...>
-    local label=$1 script=$2 log="$reports/main-${1//\//-}.log"
-    shift 2
-    echo "main: boot $label ($script)"
-    "${launcher[@]}" ci/boot.sh --qemu build/qemu/build-default/qemu-system-x86_64 \
+boot() { # <label> <script> <round> <qemu device args...>
+    local label=$1 script=$2 log="$reports/main-${1//\//-}-r$3.log"
+    shift 3
+    echo "main: boot $label ($script), round $3"
+    "${launcher[@]}" ci/boot.sh --qemu build/qemu/build-default/qemu-system-x86_64 --no-debug \
         --kernel "build/guest/kernel/root/boot/vmlinuz-$kver" \
         --initrd build/guest/initramfs.cpio.gz --script "$script" --timeout "$timeout" \
         --log "$log" --show '^vmbnet-(job|result): [^h]' "${boot_opts[@]}" \
@@ -66,27 +77,47 @@ boot() { # <label> <script> <qemu device args...>
 # RAM must be shared for it to map, and TCG must emit the guest's barriers
 # as host barriers (maxcpus=2: parallel TCG; with one vCPU possible it
 # leaves them out and a ring signal can be lost against the backend).
-boot_dpdk() { # <label> <script>
+boot_dpdk() { # <label> <script> <round>
     local sock
     sock=$(mktemp -u /tmp/vmbnet-main-$$.XXXXXX.sock)
     launcher=(ci/with-vmbnet-dpdk.sh --dpdk build/device/dpdk/vmbnet-dpdk --socket "$sock"
-              --log "$reports/main-${1//\//-}.backend.log" --prefix "vmbnet-main-$$" --)
+              --log "$reports/main-${1//\//-}-r$3.backend.log" --prefix "vmbnet-main-$$" --)
     boot_opts=(--shared-ram)
-    boot "$1" "$2" -smp 1,maxcpus=2 -device "vmbnet-pci,backend=$sock"
+    boot "$1" "$2" "$3" -smp 1,maxcpus=2 -device "vmbnet-pci,backend=$sock"
     launcher=() boot_opts=()
 }
-logs=()
-boot vmbnet/null cycle -device vmbnet-pci
+# Each round boots every configuration once, in an order rotated by one
+# from the round before, so that no configuration always runs first (TCG's
+# host caches cold, the machine's load at the start) or last.
+configs=("vmbnet/null cycle -device vmbnet-pci")
 if [ "${#icount[@]}" = 0 ]; then
-    boot_dpdk vmbnet/dpdk-null cycle
+    configs+=("vmbnet/dpdk-null cycle dpdk")
 else # single-threaded TCG, and a backend that runs in host time, not guest time
     echo "main: vmbnet/dpdk-null skipped: -icount runs TCG single-threaded (no guest barriers)"
 fi
-boot hv_netvsc/null pktgen-netvsc -device vmbnet-pci
+configs+=("hv_netvsc/null pktgen-netvsc -device vmbnet-pci")
 if [ "$quick" = 0 ]; then
-    boot vmbnet/udp cycle -device vmbnet-pci,netdev=n0 $udp
-    boot hv_netvsc/udp pktgen-netvsc -device vmbnet-pci,netdev=n0 $udp
-    boot virtio-net/udp pktgen-virtio -device virtio-net-pci,netdev=n0,romfile= $udp
+    configs+=("vmbnet/udp cycle -device vmbnet-pci,netdev=n0 $udp"
+              "hv_netvsc/udp pktgen-netvsc -device vmbnet-pci,netdev=n0 $udp"
+              "virtio-net/udp pktgen-virtio -device virtio-net-pci,netdev=n0,romfile= $udp")
 fi
-boot virtio-net/null pktgen-virtio -device virtio-net-pci,romfile=
+configs+=("virtio-net/null pktgen-virtio -device virtio-net-pci,romfile=")
+logs=()
+n=${#configs[@]}
+for ((r = 0; r < rounds; r++)); do
+    order=""
+    for ((k = 0; k < n; k++)); do order+=" ${configs[(k + r) % n]%% *}"; done
+    echo "main: round $((r + 1)) of $rounds:$order"
+    for ((k = 0; k < n; k++)); do
+        # shellcheck disable=SC2086 # the device arguments split on purpose
+        set -- ${configs[(k + r) % n]}
+        if [ "$3" = dpdk ]; then
+            boot_dpdk "$1" "$2" "$((r + 1))"
+        else
+            label=$1 script=$2
+            shift 2
+            boot "$label" "$script" "$((r + 1))" "$@"
+        fi
+    done
+done
 ./build/perf/vmbnet-report --out "$reports" "${logs[@]}"

@@ -6,11 +6,16 @@
  * usage: vmbnet-report --out DIR <label>=<console.log>...
  *   label: what the boot was, e.g. "vmbnet/udp", "vmbnet/dpdk-null",
  *          "virtio-net/null"; a label ending in "null" compares with
- *          virtio-net/null, any other with virtio-net/udp
+ *          virtio-net/null, any other with virtio-net/udp. A label given
+ *          more than once is one configuration booted in several rounds.
  *
  * Reads "vmbnet-result: <name> key=value..." and "vmbnet-hist: <name>
- * <bucket> <count>" lines. Fails when a log has no results at all: the
- * measurement was not made.
+ * <bucket> <count>" lines, and the kernel's command line. Each row is the
+ * median of its rounds' packet rates with their spread ((max - min) /
+ * median); latency percentiles come from the rounds' histograms merged;
+ * ratios are of medians. Fails when a log has no results at all (the
+ * measurement was not made), and says so loudly when a guest was booted
+ * with debug options (its figures measure the debugging).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -23,16 +28,41 @@
 #include "vmbnet_report.h"
 
 #define MAX_RUNS 32
+#define MAX_ROUNDS 99
 
 struct run {
 	char label[64]; /* device/backend */
 	char name[32]; /* ddi-64, vmbnet-pktgen, ... */
-	uint64_t frames, size, window, batch, elapsed_ns, failed, pps, burst, rate;
+	uint64_t frames, size, window, batch, elapsed_ns, failed, burst, rate;
+	uint64_t pps; /* the median of the rounds */
+	uint64_t samples[MAX_ROUNDS]; /* each round's pps, in boot order */
+	int nsamples;
 	struct vmbnet_hist *hist;
 };
 
 static struct run runs[MAX_RUNS];
 static int nruns;
+static int debug_logs; /* logs of guests booted with debug options */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @x's rounds (the mean of the middle two for an even count). */
+static uint64_t median(const struct run *x, uint64_t *min, uint64_t *max)
+{
+	uint64_t s[MAX_ROUNDS];
+	int n = x->nsamples;
+
+	memcpy(s, x->samples, n * sizeof(s[0]));
+	qsort(s, n, sizeof(s[0]), cmp_u64);
+	*min = s[0];
+	*max = s[n - 1];
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
 
 static uint64_t kv(const char *line, const char *key)
 {
@@ -73,9 +103,18 @@ static int parse(const char *label, const char *path)
 		uint64_t count;
 		struct run *x;
 
+		if (strstr(line, "Kernel command line:") &&
+		    (strstr(line, "slub_debug") || strstr(line, "panic_on_warn"))) {
+			debug_logs++;
+			fprintf(stderr,
+				"vmbnet-report: %s (%s): the guest was booted with debug options\n",
+				path, label);
+		}
 		if (r && sscanf(r + 15, "%63s", name) == 1 && !strstr(name, "-hist")) {
+			uint64_t pps;
+
 			x = find(label, name, true);
-			if (!x)
+			if (!x || x->nsamples == MAX_ROUNDS)
 				break;
 			x->frames = kv(r, "frames");
 			x->size = kv(r, "size");
@@ -85,9 +124,10 @@ static int parse(const char *label, const char *path)
 			x->failed = kv(r, "failed");
 			x->burst = kv(r, "burst");
 			x->rate = kv(r, "rate");
-			x->pps = kv(r, "pps");
-			if (!x->pps && x->elapsed_ns)
-				x->pps = x->frames * 1000000000ull / x->elapsed_ns;
+			pps = kv(r, "pps");
+			if (!pps && x->elapsed_ns)
+				pps = x->frames * 1000000000ull / x->elapsed_ns;
+			x->samples[x->nsamples++] = pps;
 			found++;
 		} else if (h && sscanf(h + 13, "%63s %u %" SCNu64, name, &bucket, &count) == 3 &&
 			   bucket < VMBNET_HIST_LEN) {
@@ -155,12 +195,19 @@ int main(int argc, char **argv)
 	}
 	if (!nruns)
 		return 1;
+	for (i = 0; i < nruns; i++) {
+		uint64_t lo, hi;
+
+		runs[i].pps = runs[i].nsamples ? median(&runs[i], &lo, &hi) : 0;
+	}
 	virtio_udp = peer_pktgen("virtio-net/udp");
 	virtio_null = peer_pktgen("virtio-net/null");
 	vmbnet_report_init(&rep, "guest-cycle");
 	printf("\nvmbnet main job: QEMU TCG (q35, -cpu max, 1 vCPU), %s\n", vmbnet_cpu_model());
-	printf("%-22s %-16s %6s %10s %9s %9s %9s %9s %9s  %s\n", "device/backend", "run", "bytes",
-	       "pps", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "vs virtio pktgen");
+	printf("pps: the median of the rounds, spread (max - min) / median; latency: all rounds\n");
+	printf("%-22s %-16s %6s %2s %10s %7s %9s %9s %9s %9s %9s  %s\n", "device/backend", "run",
+	       "bytes", "n", "pps", "spread", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us",
+	       "vs virtio pktgen");
 	for (i = 0; i < nruns; i++) {
 		const struct run *x = &runs[i];
 		/* Frames that end in the device or a null port ("/null",
@@ -169,12 +216,21 @@ int main(int argc, char **argv)
 		size_t n = strlen(x->label);
 		const struct run *peer = n >= 4 && !strcmp(x->label + n - 4, "null") ? virtio_null :
 										       virtio_udp;
-		json_t *res = vmbnet_report_result(&rep);
+		json_t *res = vmbnet_report_result(&rep), *samples = json_array();
 		char ratio[32] = "";
+		uint64_t lo = 0, hi = 0;
+		double spread = 0;
 
+		if (x->nsamples)
+			median(x, &lo, &hi);
+		if (x->pps)
+			spread = (double)(hi - lo) / (double)x->pps;
 		if (peer && peer != x && peer->pps)
 			snprintf(ratio, sizeof(ratio), "%.2fx", (double)x->pps / (double)peer->pps);
-		printf("%-22s %-16s %6" PRIu64 " %10" PRIu64, x->label, x->name, x->size, x->pps);
+		printf("%-22s %-16s %6" PRIu64 " %2d %10" PRIu64 " %6.1f%%", x->label, x->name,
+		       x->size, x->nsamples, x->pps, 100.0 * spread);
+		for (int k = 0; k < x->nsamples; k++)
+			json_array_append_new(samples, json_integer((json_int_t)x->samples[k]));
 		json_object_set_new(res, "config",
 				    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "device_backend",
 					      x->label, "run", x->name, "frame_bytes",
@@ -185,6 +241,10 @@ int main(int argc, char **argv)
 			json_object_set_new(json_object_get(res, "config"), "rate_pps",
 					    json_integer((json_int_t)x->rate));
 		json_object_set_new(res, "pps", json_integer((json_int_t)x->pps));
+		json_object_set_new(res, "pps_rounds", samples);
+		json_object_set_new(res, "pps_min", json_integer((json_int_t)lo));
+		json_object_set_new(res, "pps_max", json_integer((json_int_t)hi));
+		json_object_set_new(res, "spread", json_real(spread));
 		if (x->hist && x->hist->total) {
 			uint64_t p[4] = { vmbnet_hist_at(x->hist, 500000),
 					  vmbnet_hist_at(x->hist, 900000),
@@ -214,6 +274,10 @@ int main(int argc, char **argv)
 			printf("  (%" PRIu64 " completions carried a failure status)\n", x->failed);
 	}
 	printf("targets: DDI cycle >= 10x virtio-net pktgen (UDP backend); vmbnet pktgen >= 2x it\n");
+	if (debug_logs)
+		printf("WARNING: %d of the guests were booted with debug options (slub_debug, "
+		       "panic_on_warn): their figures measure the debugging\n",
+		       debug_logs);
 	c = vmbnet_report_write(&rep, out);
 	vmbnet_report_fini(&rep);
 	return bad || c ? 1 : 0;
