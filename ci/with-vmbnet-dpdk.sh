@@ -29,6 +29,7 @@ say() { echo "with-vmbnet-dpdk: $*"; }
 die() { echo "with-vmbnet-dpdk: error: $*" >&2; exit 2; }
 
 STOP_TIMEOUT_S=10 # the backend finishes a burst and exits well within this
+TAP_TIMEOUT_S=60 # a backend's start until its tap is there (EAL's set-up)
 
 dpdk="" sock="" log="" prefix=vmbnet-dpdk-$$ brc=0 vdev="" tap_addr="" restart=0
 backend_args=()
@@ -82,7 +83,7 @@ if [ -n "$tap" ] && ip link show "$tap" >/dev/null 2>&1; then
 fi
 # The backend's tap comes up with it: give the host side its address.
 tap_up() {
-    for _ in $(seq 100); do
+    for _ in $(seq $((TAP_TIMEOUT_S * 10))); do
         ip link show "$tap" >/dev/null 2>&1 && break
         kill -0 "$1" 2>/dev/null || break
         sleep 0.1
@@ -132,19 +133,10 @@ backend_loop() {
              "${tap:+(its tap gone after ${waited}00 ms)}" >>"$log"
     done
 }
-backend_loop &
-bpid=$!
-rpid=
-if [ -n "${tap_addr:-}" ]; then
-    for _ in $(seq 100); do
-        ip addr show "$tap" 2>/dev/null | grep -q "inet " && break
-        kill -0 "$bpid" 2>/dev/null || break
-        sleep 0.1
-    done
-    ip addr show "$tap" 2>/dev/null | grep -q "inet " || die "the backend made no tap '$tap' with $tap_addr (log: $log)"
-    busybox nc -ll -p 1234 -e /bin/uname </dev/null >/dev/null 2>&1 &
-    rpid=$!
-fi
+# Set before the backend starts: whatever ends this script stops it (a
+# backend left running holds the tap, and the loop's output would hold the
+# caller's pipe open: CTest waits for it to its timeout).
+bpid='' rpid=''
 stop_backend() {
     [ -n "$bpid" ] || return 0
     touch "$stopf"
@@ -164,6 +156,22 @@ stop_backend() {
 }
 trap 'stop_backend; [ -z "$rpid" ] || kill "$rpid" 2>/dev/null; rm -f "$sock"' EXIT
 trap 'exit 130' INT TERM
+backend_loop >>"$log" 2>&1 &
+bpid=$!
+if [ -n "${tap_addr:-}" ]; then
+    # EAL's start-up takes seconds, more on a loaded machine or a cold cache
+    for _ in $(seq $((TAP_TIMEOUT_S * 10))); do
+        ip addr show "$tap" 2>/dev/null | grep -q "inet " && break
+        kill -0 "$bpid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! ip addr show "$tap" 2>/dev/null | grep -q "inet "; then
+        kill -0 "$bpid" 2>/dev/null || die "the backend ended before its tap '$tap' had $tap_addr (log: $log)"
+        die "the backend made no tap '$tap' with $tap_addr in ${TAP_TIMEOUT_S}s (log: $log)"
+    fi
+    busybox nc -ll -p 1234 -e /bin/uname </dev/null >/dev/null 2>&1 &
+    rpid=$!
+fi
 
 "$@"
 rc=$?

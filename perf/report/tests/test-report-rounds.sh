@@ -24,7 +24,7 @@ log v2 "panic=-1" - 150000
 "$report" --out "$dir" vmbnet/null="$dir/a1" vmbnet/null="$dir/a2" vmbnet/null="$dir/a3" \
     virtio-net/null="$dir/v1" virtio-net/null="$dir/v2" > "$dir/out" 2>&1 || fail "report failed"
 row=$(grep "^vmbnet/null .*vmbnet-pktgen" "$dir/out") || fail "no row"
-read -r _ _ bytes n pps spread _ <<<"$(echo "$row" | awk '{print $1, $2, $3, $4, $5, $6, $NF}')"
+read -r _ _ _ n pps spread _ <<<"$(echo "$row" | awk '{print $1, $2, $3, $4, $5, $6, $NF}')"
 [ "$n" = 3 ] && [ "$pps" = 300000 ] && [ "$spread" = "266.7%" ] || fail "row: $row"
 echo "$row" | grep -q " 2.40x$" || fail "ratio of medians (300000 / 125000): $row"
 grep -q WARNING "$dir/out" && fail "a warning without debug options"
