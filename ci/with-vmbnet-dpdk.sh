@@ -64,22 +64,32 @@ TAP_MAC=02:76:6d:62:00:01
 if [ -n "${tap_addr:-}" ] && ! grep -q "mac=" <<<"$vdev"; then
     vdev=$vdev,mac=$TAP_MAC
 fi
-# A tap of that name left by an earlier run (a backend that outlived its
-# wrapper) would take the new backend's queue and hold the same address:
-# stop the backend that holds it, or give up.
-if [ -n "$tap" ] && ip link show "$tap" >/dev/null 2>&1; then
-    holders=$(grep -l "^iff:[[:space:]]*$tap\$" /proc/[0-9]*/fdinfo/* 2>/dev/null | cut -d/ -f3 | sort -u)
+# A tap left by an earlier run (a backend that outlived its wrapper) would
+# take the new backend's queue, if it has this name, or the route to the
+# guest, if it has this address (the boots share one subnet): stop the
+# backend that holds it, or give up.
+stop_leftover() { # <interface>
+    local holders p
+    holders=$(grep -l "^iff:[[:space:]]*$1\$" /proc/[0-9]*/fdinfo/* 2>/dev/null | cut -d/ -f3 | sort -u)
     for p in $holders; do
         [ "$(cat "/proc/$p/comm" 2>/dev/null)" = vmbnet-dpdk ] ||
-            die "tap '$tap' exists and process $p ($(cat "/proc/$p/comm" 2>/dev/null)) holds it"
-        say "tap '$tap' is left from an earlier run: its backend (pid $p) is stopped"
+            die "'$1' exists and process $p ($(cat "/proc/$p/comm" 2>/dev/null)) holds it"
+        say "'$1' is left from an earlier run: its backend (pid $p) is stopped"
         kill -KILL "$p"
     done
     for _ in $(seq 50); do
-        ip link show "$tap" >/dev/null 2>&1 || break
+        ip link show "$1" >/dev/null 2>&1 || return 0
         sleep 0.1
     done
-    ip link show "$tap" >/dev/null 2>&1 && die "tap '$tap' exists and does not go away"
+    die "'$1' exists and does not go away"
+}
+if [ -n "$tap" ]; then
+    ip link show "$tap" >/dev/null 2>&1 && stop_leftover "$tap"
+    if [ -n "${tap_addr:-}" ]; then
+        for i in $(ip -o -4 addr show to "${tap_addr%/*}/32" | awk '{ print $2 }'); do
+            stop_leftover "$i"
+        done
+    fi
 fi
 # The backend's tap comes up with it: give the host side its address.
 tap_up() {
