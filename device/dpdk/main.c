@@ -388,6 +388,11 @@ int main(int argc, char **argv)
 	int n, used, err;
 	char **v;
 
+	/* Whole lines in a log shared with the supervisor's (with-vmbnet-dpdk.sh):
+	 * a fired fault is one line, never cut by another writer.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(argv[0]);
