@@ -63,9 +63,9 @@ mkdir -p "$reports"
 udp="-netdev socket,id=n0,udp=127.0.0.1:39101,localaddr=127.0.0.1:39102"
 launcher=() boot_opts=() # set by boot_dpdk for one boot
 boot() { # <label> <script> <round> <qemu device args...>
-    local label=$1 script=$2 log="$reports/main-${1//\//-}-r$3.log"
+    local label=$1 script=$2 round=$3 log="$reports/main-${1//\//-}-r$3.log"
     shift 3
-    echo "main: boot $label ($script), round $3"
+    echo "main: boot $label ($script), round $round"
     "${launcher[@]}" ci/boot.sh --qemu build/qemu/build-default/qemu-system-x86_64 --no-debug \
         --kernel "build/guest/kernel/root/boot/vmlinuz-$kver" \
         --initrd build/guest/initramfs.cpio.gz --script "$script" --timeout "$timeout" \
