@@ -8,6 +8,8 @@
 #   fault_remove <id>    remove it
 #   note <text>          a "# " line in the log whether the case passes or not
 #   logged <text>        how many kernel log lines say <text>
+#   hangs_since <n>      wait up to 15 s for the oracle (the script's orc) to
+#                        count more than <n> hangs; print how many more
 FAULT_DEV=/machine/peripheral/vmbnet0
 
 # The boot runner passes the request to QEMU's monitor; give it time to land.
@@ -27,4 +29,12 @@ note() {
 
 logged() {
     dmesg | grep -c "$1"
+}
+
+hangs_since() {
+    for _ in $(seq 30); do
+        [ "$(orc hangs)" -gt "$1" ] && break
+        sleep 0.5
+    done
+    echo $(($(orc hangs) - $1))
 }

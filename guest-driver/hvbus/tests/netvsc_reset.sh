@@ -18,11 +18,7 @@ reset_mid_send() {
     h0=$(orc hangs)
     fault_add '{"id":"reset","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":5},"action":"reset"}'
     ping -c 20 -i 0.05 -W 1 "$PEER" >/dev/null 2>&1
-    for _ in $(seq 30); do
-        [ "$(orc hangs)" -gt "$h0" ] && break
-        sleep 0.5
-    done
-    hangs=$(($(orc hangs) - h0))
+    hangs=$(hangs_since "$h0")
     note "after the reset: $(orc waiting) request(s) wait for the host, $hangs hang(s) reported"
     note "the bus: $(dmesg | grep "hang: channel" | tail -n 1 | sed 's/^\[[^]]*\] //')"
     [ "$(orc waiting)" -gt 0 ] && [ "$hangs" -eq 1 ]

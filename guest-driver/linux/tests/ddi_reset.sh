@@ -15,11 +15,7 @@ reset_mid_send() {
     h0=$(orc hangs)
     fault_add '{"id":"reset","point":"completion","match":{"rndis":"packet"},"trigger":{"nth":10},"action":"reset"}'
     res=$(loadgen 100 8)
-    for _ in $(seq 20); do
-        [ "$(orc hangs)" -gt "$h0" ] && break
-        sleep 0.5
-    done
-    hangs=$(($(orc hangs) - h0))
+    hangs=$(hangs_since "$h0")
     note "load generator: $res; $hangs hang(s) reported"
     note "the core: $(dmesg | grep "hang: DDI core" | tail -n 1 | sed 's/^\[[^]]*\] //')"
     echo "$res" | grep -q "^error -110 lost [1-8] " && [ "$hangs" -eq 1 ]
