@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 busybox=/bin/busybox
-dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' &&
+[ "$(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null)" = "install ok installed" ] &&
     [ -x "$busybox" ] || die "busybox-static is not installed (run ci/install-deps.sh)"
 command -v cpio >/dev/null || die "cpio is not installed (run ci/install-deps.sh)"
 

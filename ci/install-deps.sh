@@ -59,7 +59,7 @@ PKGS+=("linux-headers-$KVER")
 
 missing=()
 for p in "${PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||
         missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -102,6 +102,13 @@ tap_up() {
     ip addr add "$tap_addr" dev "$tap" && ip link set "$tap" up ||
         { echo "cannot give $tap the address $tap_addr"; return 1; }
 }
+# Whether the tap has its IPv4 address. Not ip piped into grep -q: grep leaves at
+# the first match, ip's next write then takes SIGPIPE and, with pipefail,
+# the pipeline fails (one check in ten here; it failed CI's B boots).
+tap_has_addr() {
+    local out
+    out=$(ip -4 -o addr show dev "$tap" 2>/dev/null) && [[ $out == *" inet "* ]]
+}
 # The tap as the host sees it when the run ends: its MAC, counters and
 # neighbours (a MAC other than TAP_MAC after a restart strands the guest).
 tap_report() {
@@ -171,11 +178,11 @@ bpid=$!
 if [ -n "${tap_addr:-}" ]; then
     # EAL's start-up takes seconds, more on a loaded machine or a cold cache
     for _ in $(seq $((TAP_TIMEOUT_S * 10))); do
-        ip addr show "$tap" 2>/dev/null | grep -q "inet " && break
+        tap_has_addr && break
         kill -0 "$bpid" 2>/dev/null || break
         sleep 0.1
     done
-    if ! ip addr show "$tap" 2>/dev/null | grep -q "inet "; then
+    if ! tap_has_addr; then
         kill -0 "$bpid" 2>/dev/null || die "the backend ended before its tap '$tap' had $tap_addr (log: $log)"
         die "the backend made no tap '$tap' with $tap_addr in ${TAP_TIMEOUT_S}s (log: $log)"
     fi

@@ -118,7 +118,7 @@ telemetry)
     out=$(echo /vmbnet/channel,0 | timeout 20 dpdk-telemetry.py -f "$prefix-a" 2>&1) ||
         fail "dpdk-telemetry.py: $out"
     echo "$out" | tail -1
-    echo "$out" | grep -q '"in_read"' || fail "/vmbnet/channel,0 while serving: $out"
+    grep -q '"in_read"' <<<"$out" || fail "/vmbnet/channel,0 while serving: $out"
     kill -INT "$native_pid"
     wait "$native_pid" || true
     out=$(echo /vmbnet/stats | timeout 20 dpdk-telemetry.py -f "$prefix-a" 2>&1) ||
@@ -130,7 +130,7 @@ telemetry)
     # with a failure and never reach the port
     failed=$(grep -o "completed ([0-9]* failed)" "$work/native.log" | grep -o "[0-9]*")
     out_ok=$((sent - ${failed:-0}))
-    echo "$out" | grep -q "\"tx_packets\": $out_ok," ||
+    grep -q "\"tx_packets\": $out_ok," <<<"$out" ||
         fail "/vmbnet/stats tx_packets differs from the $sent frames sent less $failed failed"
     kill -INT "$last_pid"
     wait "$last_pid" || fail "backend exit status $? after SIGINT"

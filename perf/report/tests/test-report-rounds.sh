@@ -26,7 +26,7 @@ log v2 "panic=-1" - 150000
 row=$(grep "^vmbnet/null .*vmbnet-pktgen" "$dir/out") || fail "no row"
 read -r _ _ _ n pps spread _ <<<"$(echo "$row" | awk '{print $1, $2, $3, $4, $5, $6, $NF}')"
 [ "$n" = 3 ] && [ "$pps" = 300000 ] && [ "$spread" = "266.7%" ] || fail "row: $row"
-echo "$row" | grep -q " 2.40x$" || fail "ratio of medians (300000 / 125000): $row"
+grep -q " 2.40x$" <<<"$row" || fail "ratio of medians (300000 / 125000): $row"
 grep -q WARNING "$dir/out" && fail "a warning without debug options"
 python3 - "$dir/guest-cycle.json" <<'PY' || fail "json"
 import json, sys
