@@ -15,6 +15,10 @@
 #   hv_netvsc/udp     the same on the UDP socket netdev
 #   virtio-net/udp    virtio-net-pci on the UDP socket netdev (reference)
 #   virtio-net/null   virtio-net-pci, no netdev (reference)
+# Then the instructions per frame: vmbnet/null (the 64-byte DDI run only),
+# hv_netvsc/null and virtio-net/null booted again under -icount, where the
+# guest's clock counts its instructions (2 rounds; 1 with --quick, which
+# leaves out hv_netvsc).
 # Results: the table on stdout, build/reports/guest-cycle.json, .hgrm files.
 #
 # The guests boot without the tests' debug options (ci/boot.sh --no-debug),
@@ -71,6 +75,8 @@ boot() { # <label> <script> <round> <qemu device args...>
         --initrd build/guest/initramfs.cpio.gz --script "$script" --timeout "$timeout" \
         --log "$log" --show '^vmbnet-(job|result): [^h]' "${boot_opts[@]}" \
         -- "${icount[@]}" "$@"
+    # what the report reads the icount shift from
+    printf 'vmbnet-qemu-args: %s\n' "${icount[*]} $*" >> "$log"
     logs+=("$label=$log")
 }
 # Datapath B: vmbnet-dpdk on a null port serves the device's channel; guest
@@ -120,4 +126,23 @@ for ((r = 0; r < rounds; r++)); do
         fi
     done
 done
+# The instructions per frame, under -icount (unless every boot was).
+if [ "${#icount[@]}" = 0 ]; then
+    ic_configs=("vmbnet/null cycle VMBNET_CYCLE=64 -device vmbnet-pci")
+    [ "$quick" = 1 ] || ic_configs+=("hv_netvsc/null pktgen-netvsc - -device vmbnet-pci")
+    ic_configs+=("virtio-net/null pktgen-virtio - -device virtio-net-pci,romfile=")
+    icount=(-icount "shift=3,align=off,sleep=off")
+    for ((r = 1; r <= 2 - quick; r++)); do
+        for c in "${ic_configs[@]}"; do
+            # shellcheck disable=SC2086 # the device arguments split on purpose
+            set -- $c
+            label=$1 script=$2 append=$3
+            shift 3
+            [ "$append" = - ] || boot_opts=(--append "$append")
+            boot "$label" "$script" "icount$r" "$@"
+            boot_opts=()
+        done
+    done
+    icount=()
+fi
 ./build/perf/vmbnet-report --out "$reports" "${logs[@]}"

@@ -4,7 +4,10 @@
 # netdev. Each result is one line "vmbnet-result: <name> <key=value>..." and
 # the loadgen histograms "vmbnet-hist: <name> <bucket> <count>"; the host's
 # vmbnet-report turns them into the table and reports/guest-cycle.json.
+# VMBNET_CYCLE=64 (on the kernel command line): the 64-byte run only, for
+# the boot under -icount that counts the instructions per frame.
 PKTGEN_COUNT=${PKTGEN_COUNT:-200000}
+VMBNET_CYCLE=${VMBNET_CYCLE:-all}
 
 die() { echo "vmbnet-job: $*"; exit 1; }
 
@@ -33,7 +36,7 @@ run() {
     name=$1
     lg_run "$@"
     cat "$lg" | awk -v n="$name" '
-        /^frames/ { printf "vmbnet-result: %s frames=%s size=%s window=%s batch=%s elapsed_ns=%s failed=%s rate=%s\n", n, $2, $4, $6, $8, $10, $12, $14 }
+        /^frames/ { printf "vmbnet-result: %s frames=%s size=%s window=%s batch=%s elapsed_ns=%s failed=%s rate=%s idle_ns=%s\n", n, $2, $4, $6, $8, $10, $12, $14, $16 }
         /^hist/ { printf "vmbnet-result: %s-hist total=%s min=%s max=%s sum=%s\n", n, $3, $5, $7, $9 }
         /^bucket/ { printf "vmbnet-hist: %s %s %s\n", n, $2, $3 }'
 }
@@ -46,7 +49,13 @@ for spec in "64 400000" "512 200000" "1514 100000"; do
     echo "vmbnet-job: DDI cycle, $2 frames of $1 bytes flat out, window 128, batch 32"
     run "ddi-$1" "$2" "$1" 0
     [ "$1" = 64 ] && peak=$(awk '/^frames/ { print int($2 * 1000000000 / $10) }' "$lg")
+    [ "$VMBNET_CYCLE" = all ] || break
 done
+if [ "$VMBNET_CYCLE" != all ]; then
+    rmmod vmbnet || die "rmmod failed"
+    echo "vmbnet-job: module unloaded cleanly"
+    exit 0
+fi
 # Completion latency at half the 64-byte peak rate (paced sends).
 half=$(( ${peak:-0} / 2 ))
 [ "$half" -gt 0 ] || die "no 64-byte peak rate to halve"
