@@ -69,26 +69,34 @@ void vmbnet_core_fini(struct vmbnet_core *c)
 	c->hdr_area = NULL;
 }
 
+/* A free slot, or NULL; caller holds the lock. */
+static struct vmbnet_vmbpacket *packet_get(struct vmbnet_core *c, vmbnet_packet_done_fn done,
+					   void *ctx)
+{
+	struct vmbnet_vmbpacket *p;
+
+	if (!c->free_head)
+		return NULL;
+	p = &c->pkts[c->free_head - 1];
+	c->free_head = p->next_queued;
+	p->next_queued = 0;
+	p->state = VMBNET_PKT_IDLE;
+	c->in_use++;
+	p->done = done;
+	p->ctx = ctx;
+	p->nbl = NULL;
+	p->nbl_done = NULL;
+	return p;
+}
+
 struct vmbnet_vmbpacket *vmbnet_packet_alloc(struct vmbnet_core *c, vmbnet_packet_done_fn done,
 					     void *ctx)
 {
-	struct vmbnet_vmbpacket *p = NULL;
+	struct vmbnet_vmbpacket *p;
 
 	c->port->lock(c->opaque);
-	if (c->free_head) {
-		p = &c->pkts[c->free_head - 1];
-		c->free_head = p->next_queued;
-		p->next_queued = 0;
-		p->state = VMBNET_PKT_IDLE;
-		c->in_use++;
-	}
+	p = packet_get(c, done, ctx);
 	c->port->unlock(c->opaque);
-	if (p) {
-		p->done = done;
-		p->ctx = ctx;
-		p->nbl = NULL;
-		p->nbl_done = NULL;
-	}
 	return p;
 }
 
@@ -230,14 +238,15 @@ void vmbnet_core_batch_end(struct vmbnet_core *c)
 	c->port->unlock(c->opaque);
 }
 
-/* Send a fully built packet, or queue it behind others waiting for room. */
-int32_t vmbnet_core_submit(struct vmbnet_vmbpacket *p)
+/* Send a fully built packet, or queue it behind others waiting for room;
+ * caller holds the lock.
+ */
+static int32_t submit_locked(struct vmbnet_vmbpacket *p)
 {
 	struct vmbnet_core *c = p->core;
 	int32_t st = VMBNET_STATUS_SUCCESS;
 	int ret = -EAGAIN;
 
-	c->port->lock(c->opaque);
 	p->sent_ns = c->port->now_ns(c->opaque);
 	p->gen = (p->gen + 1) & VMBNET_TID_GEN_MASK; /* a new trans_id for each send */
 	if (!c->queue_head)
@@ -251,6 +260,16 @@ int32_t vmbnet_core_submit(struct vmbnet_vmbpacket *p)
 		c->stats.rejected++;
 		st = VMBNET_STATUS_UNSUCCESSFUL; /* channel gone; nothing sent */
 	}
+	return st;
+}
+
+int32_t vmbnet_core_submit(struct vmbnet_vmbpacket *p)
+{
+	struct vmbnet_core *c = p->core;
+	int32_t st;
+
+	c->port->lock(c->opaque);
+	st = submit_locked(p);
 	c->port->unlock(c->opaque);
 	return st;
 }
@@ -345,34 +364,88 @@ static void packet_finish(struct vmbnet_vmbpacket *p, int32_t status, const void
 	p->done(p, status, payload, len);
 }
 
+static void nbl_packet_done(struct vmbnet_vmbpacket *p, int32_t status, const void *payload,
+			    uint32_t len);
+static void echo_into_nbl(struct vmbnet_nbl *nbl, const uint8_t *payload, uint32_t len);
+
+/* The outstanding send @trans_id names, or NULL; caller holds the lock. */
+static struct vmbnet_vmbpacket *sent_packet(struct vmbnet_core *c, uint64_t trans_id)
+{
+	uint64_t off = trans_id - VMBNET_TID_DDI;
+	uint64_t slot = off & ((1u << VMBNET_TID_SLOT_BITS) - 1);
+
+	if (!vmbnet_core_owns(trans_id) || slot >= c->nslots ||
+	    c->pkts[slot].state != VMBNET_PKT_SENT ||
+	    c->pkts[slot].gen != off >> VMBNET_TID_SLOT_BITS)
+		return NULL;
+	return &c->pkts[slot];
+}
+
+void vmbnet_core_complete_batch(struct vmbnet_core *c, struct vmbnet_comp *v, unsigned int n)
+{
+	uint64_t now;
+	unsigned int i;
+
+	c->port->lock(c->opaque);
+	now = c->port->now_ns(c->opaque); /* when this pass saw them all */
+	for (i = 0; i < n; i++) {
+		struct vmbnet_comp *e = &v[i];
+		struct vmbnet_vmbpacket *p = sent_packet(c, e->trans_id);
+		uint32_t nvsp[2] = { 0, NVSP_STAT_FAIL };
+
+		if (!e->data)
+			e->data = e->payload;
+		e->pkt = p;
+		e->nbl_done = NULL;
+		if (!p) {
+			c->stats.unknown_completions++;
+			continue;
+		}
+		p->state = VMBNET_PKT_IDLE; /* the owner frees it (VmbPacketFree) */
+		e->latency_ns = now - p->sent_ns;
+		c->stats.completed++;
+		c->stats.latency_ns_sum += e->latency_ns;
+		memcpy(nvsp, e->data, e->len < sizeof(nvsp) ? e->len : sizeof(nvsp));
+		e->status = nvsp_to_status(nvsp[1]);
+		if (e->status)
+			c->stats.failed++;
+		e->nbl = NULL;
+		if (p->done == nbl_packet_done) {
+			/* An NBL send: its slot goes back now, as nbl_packet_done()
+			 * would free it before the NBL's callback.
+			 */
+			e->nbl = p->nbl;
+			e->nbl_done = p->nbl_done;
+			e->nbl_ctx = p->nbl_ctx;
+			if (e->nbl) {
+				if (!e->status)
+					echo_into_nbl(e->nbl, e->data, e->len);
+				e->nbl->Status = e->status;
+			}
+			packet_put(p);
+		}
+	}
+	c->port->unlock(c->opaque);
+	for (i = 0; i < n; i++) {
+		struct vmbnet_comp *e = &v[i];
+
+		if (!e->pkt)
+			continue;
+		if (c->on_complete)
+			c->on_complete(c->on_complete_arg, e->latency_ns, e->status);
+		if (e->nbl_done)
+			e->nbl_done(e->nbl_ctx, e->nbl, e->status);
+		else
+			e->pkt->done(e->pkt, e->status, e->data, e->len);
+	}
+}
+
 void vmbnet_core_complete(struct vmbnet_core *c, uint64_t trans_id, const void *payload,
 			  uint32_t len)
 {
-	uint64_t off = trans_id - VMBNET_TID_DDI, latency;
-	uint64_t slot = off & ((1u << VMBNET_TID_SLOT_BITS) - 1);
-	struct vmbnet_vmbpacket *p;
-	uint32_t nvsp[2] = { 0, NVSP_STAT_FAIL };
-	int32_t status;
+	struct vmbnet_comp e = { .trans_id = trans_id, .len = payload ? len : 0, .data = payload };
 
-	c->port->lock(c->opaque);
-	if (!vmbnet_core_owns(trans_id) || slot >= c->nslots ||
-	    c->pkts[slot].state != VMBNET_PKT_SENT ||
-	    c->pkts[slot].gen != off >> VMBNET_TID_SLOT_BITS) {
-		c->stats.unknown_completions++;
-		c->port->unlock(c->opaque);
-		return;
-	}
-	p = &c->pkts[slot];
-	p->state = VMBNET_PKT_IDLE; /* the owner frees it (VmbPacketFree) */
-	latency = c->port->now_ns(c->opaque) - p->sent_ns;
-	c->stats.completed++;
-	c->stats.latency_ns_sum += latency;
-	memcpy(nvsp, payload, len < sizeof(nvsp) ? len : sizeof(nvsp));
-	status = nvsp_to_status(nvsp[1]);
-	if (status)
-		c->stats.failed++;
-	c->port->unlock(c->opaque);
-	packet_finish(p, status, payload, len, latency);
+	vmbnet_core_complete_batch(c, &e, 1);
 }
 
 void vmbnet_core_cancel_all(struct vmbnet_core *c, int32_t status)
@@ -498,9 +571,13 @@ int32_t vmbnet_core_send_frame(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
 
 	if (!done || !len || l2_len > VMBNET_L2_MAX || (l2_len && !l2))
 		return VMBNET_STATUS_INVALID_PARAMETER;
-	p = vmbnet_packet_alloc(c, nbl_packet_done, NULL);
-	if (!p)
+	/* One lock from the slot to the ring: the build is short. */
+	c->port->lock(c->opaque);
+	p = packet_get(c, nbl_packet_done, NULL);
+	if (!p) {
+		c->port->unlock(c->opaque);
 		return VMBNET_STATUS_INSUFFICIENT_RESOURCES;
+	}
 	p->nbl = nbl;
 	p->nbl_done = done;
 	p->nbl_ctx = ctx;
@@ -517,10 +594,11 @@ int32_t vmbnet_core_send_frame(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
 		st = ext_add_chain(p, chain, off, len, &ranges, &pfns);
 	if (!st) {
 		ext_end(p, ranges);
-		st = vmbnet_core_submit(p);
+		st = submit_locked(p);
 	}
 	if (st)
-		vmbnet_packet_free(p);
+		packet_put(p);
+	c->port->unlock(c->opaque);
 	return st;
 }
 

@@ -239,6 +239,31 @@ static inline bool vmbnet_core_owns(uint64_t trans_id)
 }
 void vmbnet_core_complete(struct vmbnet_core *c, uint64_t trans_id, const void *payload,
 			  uint32_t len);
+
+/* One completion as the OS layer read it from the ring, for a batch. */
+struct vmbnet_comp {
+	uint64_t trans_id;
+	uint32_t len;
+	const uint8_t *data; /* the payload: NULL for @payload, or the caller's */
+	uint8_t payload[NVSP_ECHO_MAX];
+	/* vmbnet_core_complete_batch()'s own */
+	struct vmbnet_vmbpacket *pkt; /* NULL: not outstanding, refused */
+	int32_t status;
+	uint64_t latency_ns;
+	struct vmbnet_nbl *nbl; /* an NBL send's: its slot is already free */
+	void (*nbl_done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status);
+	void *nbl_ctx;
+};
+
+#define VMBNET_COMP_BATCH 16 /* completions an OS layer hands over at once */
+
+/*
+ * vmbnet_core_complete_batch() - vmbnet_core_complete() for @n (at most
+ * VMBNET_COMP_BATCH) completions read in one pass over the ring: one
+ * lock and one timestamp for all of them, NBL sends' slots freed under
+ * that lock, then every callback, in ring order, outside it.
+ */
+void vmbnet_core_complete_batch(struct vmbnet_core *c, struct vmbnet_comp *v, unsigned int n);
 /*
  * Batching, like xmit_more: sends between begin and end are written to the
  * ring but published (and signalled) once, at end. Nests.

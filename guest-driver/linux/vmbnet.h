@@ -70,6 +70,8 @@ struct vmbnet_dev {
 	/* the DDI core on channel 0 (vmbnet_ddi_linux.c) */
 	struct vmbnet_core ddi;
 	spinlock_t ddi_lock;
+	/* channel 0's NAPI hands the core its completions in batches */
+	struct vmbnet_comp ddi_comp[VMBNET_COMP_BATCH];
 	bool ddi_ready;
 	bool ddi_stopping; /* remove in progress: the load generator stops */
 	struct dentry *debugfs;

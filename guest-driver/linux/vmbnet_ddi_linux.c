@@ -52,22 +52,28 @@ static int port_send(void *opaque, uint16_t type, uint16_t flags, uint64_t tid, 
 	 */
 	if (!vd->ndev || !netif_running(vd->ndev))
 		return -ENETDOWN;
-	spin_lock_bh(&ch->tx_lock);
+	/* The core calls its port's send and flush under its own lock, with
+	 * softirqs already off (port_lock()): tx_lock needs no _bh again.
+	 */
+	lockdep_assert_held(&vd->ddi_lock);
+	spin_lock(&ch->tx_lock);
 	ret = vmb_ring_write(&ch->up, type, flags, tid, ext, ext_len, sg, nsg);
 	if (!ret && !more && vmb_ring_tx_publish(&ch->up))
 		vmbnet_chan_doorbell(ch);
-	spin_unlock_bh(&ch->tx_lock);
+	spin_unlock(&ch->tx_lock);
 	return ret;
 }
 
 static void port_flush(void *opaque)
 {
-	struct vmbnet_guest_chan *ch = &((struct vmbnet_dev *)opaque)->chan[0];
+	struct vmbnet_dev *vd = opaque;
+	struct vmbnet_guest_chan *ch = &vd->chan[0];
 
-	spin_lock_bh(&ch->tx_lock);
+	lockdep_assert_held(&vd->ddi_lock); /* softirqs off: see port_send() */
+	spin_lock(&ch->tx_lock);
 	if (vmb_ring_tx_publish(&ch->up))
 		vmbnet_chan_doorbell(ch);
-	spin_unlock_bh(&ch->tx_lock);
+	spin_unlock(&ch->tx_lock);
 }
 
 static bool port_ready(void *opaque)

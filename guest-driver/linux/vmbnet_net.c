@@ -196,11 +196,20 @@ drop:
 	ch->stats.rx_dropped++;
 }
 
+/* A batch of the DDI core's completions, read on channel 0. */
+static void vmbnet_poll_ddi(struct vmbnet_dev *vd, struct vmbnet_comp *comp, unsigned int n)
+{
+	if (vd->ddi_ready)
+		vmbnet_core_complete_batch(&vd->ddi, comp, n);
+}
+
 static int vmbnet_poll(struct napi_struct *napi, int budget)
 {
 	struct vmbnet_guest_chan *ch = container_of(napi, struct vmbnet_guest_chan, napi);
 	struct netdev_queue *txq = netdev_get_tx_queue(ch->vd->ndev, ch->index);
 	int done = 0, freed = 0, ddi = 0;
+	struct vmbnet_comp *comp = ch->vd->ddi_comp;
+	unsigned int ncomp = 0;
 	struct vmb_pkt p;
 	bool signal;
 	u32 off, len;
@@ -209,8 +218,21 @@ static int vmbnet_poll(struct napi_struct *napi, int budget)
 again:
 	/* The down ring is NAPI's alone; tx_lock guards only the up ring. */
 	while (done < budget && vmb_ring_peek(&ch->down, &p) == 0) {
-		if (p.type == VMB_PKT_COMP && vmbnet_core_owns(p.trans_id)) {
-			u8 payload[NVSP_ECHO_MAX];
+		if (p.type == VMB_PKT_COMP && vmbnet_core_owns(p.trans_id) && ch->index == 0) {
+			/* the DDI core's, in batches (channel 0's NAPI owns comp[]) */
+			struct vmbnet_comp *e = &comp[ncomp];
+
+			e->trans_id = p.trans_id;
+			e->len = min_t(u32, vmb_pkt_data_len(&p), sizeof(e->payload));
+			e->data = NULL;
+			vmb_ring_pkt_copy(&ch->down, &p, p.data_off, e->payload, e->len);
+			if (++ncomp == VMBNET_COMP_BATCH) {
+				vmbnet_poll_ddi(ch->vd, comp, ncomp);
+				ncomp = 0;
+			}
+			ddi++;
+		} else if (p.type == VMB_PKT_COMP && vmbnet_core_owns(p.trans_id)) {
+			u8 payload[NVSP_ECHO_MAX]; /* a host's on another channel */
 			u32 plen = min_t(u32, vmb_pkt_data_len(&p), sizeof(payload));
 
 			vmb_ring_pkt_copy(&ch->down, &p, p.data_off, payload, plen);
@@ -242,6 +264,10 @@ again:
 			done++;
 		}
 		vmb_ring_advance(&ch->down, &p);
+	}
+	if (ncomp) {
+		vmbnet_poll_ddi(ch->vd, comp, ncomp);
+		ncomp = 0;
 	}
 	spin_lock(&ch->tx_lock);
 	signal = vmb_ring_rx_release(&ch->down);

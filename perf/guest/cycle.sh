@@ -4,10 +4,13 @@
 # netdev. Each result is one line "vmbnet-result: <name> <key=value>..." and
 # the loadgen histograms "vmbnet-hist: <name> <bucket> <count>"; the host's
 # vmbnet-report turns them into the table and reports/guest-cycle.json.
-# VMBNET_CYCLE=64 (on the kernel command line): the 64-byte run only, for
-# the boot under -icount that counts the instructions per frame.
+# On the kernel command line: VMBNET_CYCLE=64, the 64-byte run only (the
+# boots under -icount that count instructions per frame); VMBNET_FRAMES,
+# its frames (400000); VMBNET_SYMS=1, the text symbols written to ttyS1
+# (perf/profile/profile.sh maps its block counts with them).
 PKTGEN_COUNT=${PKTGEN_COUNT:-200000}
 VMBNET_CYCLE=${VMBNET_CYCLE:-all}
+VMBNET_FRAMES=${VMBNET_FRAMES:-400000}
 
 die() { echo "vmbnet-job: $*"; exit 1; }
 
@@ -20,13 +23,19 @@ ip addr add 10.0.2.15/24 dev "$dev" && ip link set "$dev" up || die "cannot brin
 lg=$(ls /sys/kernel/debug/vmbnet/*/loadgen | head -n1)
 [ -n "$lg" ] || die "no loadgen in debugfs"
 
+# The wait for a run forks nothing: a grep and a sleep forked ten times a
+# second would add their instructions to the run's (under -icount, 7 % of
+# a DDI frame's). It reads the state with the shell's own read and naps in
+# a read with a timeout on a FIFO nobody writes.
+nap=/tmp/cycle.nap
+mkfifo "$nap" || die "cannot make $nap"
 # lg_run <name> <count> <size> <rate>: one load generator run, to its end
 lg_run() {
     echo "$2 $3 128 32 $4" > "$lg" || die "loadgen refused the run $1"
     i=0
-    while grep -q '^running' "$lg"; do
-        i=$((i + 1)); [ "$i" -lt 1800 ] || die "loadgen still running after 180 s"
-        sleep 0.1
+    while read -r state _ < "$lg" && [ "$state" = running ]; do
+        i=$((i + 1)); [ "$i" -lt 360 ] || die "loadgen still running after 180 s"
+        read -r -t 0.5 _ <> "$nap"
     done
     grep -q '^frames' "$lg" || die "loadgen: $(cat "$lg")"
 }
@@ -44,7 +53,7 @@ run() {
 # Warm-up, not reported: TCG translates the cycle's code on its first run.
 echo "vmbnet-job: warm-up, 100000 frames of 64 bytes (not reported)"
 lg_run warm-up 100000 64 0
-for spec in "64 400000" "512 200000" "1514 100000"; do
+for spec in "64 $VMBNET_FRAMES" "512 200000" "1514 100000"; do
     set -- $spec
     echo "vmbnet-job: DDI cycle, $2 frames of $1 bytes flat out, window 128, batch 32"
     run "ddi-$1" "$2" "$1" 0
@@ -52,6 +61,10 @@ for spec in "64 400000" "512 200000" "1514 100000"; do
     [ "$VMBNET_CYCLE" = all ] || break
 done
 if [ "$VMBNET_CYCLE" != all ]; then
+    # the text symbols, kernel and modules, to the second serial port
+    if [ "${VMBNET_SYMS:-0}" = 1 ]; then
+        grep -E '^[0-9a-f]+ [tT] ' /proc/kallsyms > /dev/ttyS1 || die "cannot write the symbols to ttyS1"
+    fi
     rmmod vmbnet || die "rmmod failed"
     echo "vmbnet-job: module unloaded cleanly"
     exit 0
