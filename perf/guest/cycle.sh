@@ -35,6 +35,7 @@ lg_run() {
     i=0
     while read -r state _ < "$lg" && [ "$state" = running ]; do
         i=$((i + 1)); [ "$i" -lt 360 ] || die "loadgen still running after 180 s"
+        # shellcheck disable=SC3045 # busybox ash has read -t, with fractions
         read -r -t 0.5 _ <> "$nap"
     done
     grep -q '^frames' "$lg" || die "loadgen: $(cat "$lg")"
