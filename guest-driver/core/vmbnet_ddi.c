@@ -183,6 +183,45 @@ static void ext_end(struct vmbnet_vmbpacket *p, uint32_t ranges)
 	memcpy(p->ext, &h, sizeof(h));
 }
 
+/*
+ * The usual NBL send, in one go: the RNDIS header in its slot's page and a
+ * frame inside one page of its first MDL, two one-page ranges. True when
+ * it was (p->ext written), false when the frame needs the general walk.
+ */
+static bool ext_two_pages(struct vmbnet_vmbpacket *p, uint32_t hoff, uint32_t hlen,
+			  const struct vmbnet_mdl *m, uint32_t off, uint32_t len)
+{
+	struct { /* vmb_gpa_direct_hdr, then two vmb_gpa_range of one pfn each */
+		uint32_t reserved, range_count;
+		uint32_t len0, off0;
+		uint64_t pfn0;
+		uint32_t len1, off1;
+		uint64_t pfn1;
+	} e;
+	uint64_t start;
+
+	if (!m || !m->Pfns || off >= m->ByteCount || len > m->ByteCount - off)
+		return false;
+	start = (uint64_t)m->ByteOffset + off;
+	if ((start & (VMB_PAGE_SIZE - 1)) + len > VMB_PAGE_SIZE ||
+	    start >> VMB_PAGE_SHIFT >= m->PfnCount)
+		return false;
+	e.reserved = 0;
+	e.range_count = 2;
+	e.len0 = hlen;
+	e.off0 = hoff;
+	e.pfn0 = p->hdr_pfn;
+	e.len1 = len;
+	e.off1 = (uint32_t)(start & (VMB_PAGE_SIZE - 1));
+	e.pfn1 = m->Pfns[start >> VMB_PAGE_SHIFT];
+	_Static_assert(sizeof(e) == sizeof(struct vmb_gpa_direct_hdr) +
+					    2 * (sizeof(struct vmb_gpa_range) + sizeof(uint64_t)),
+		       "two one-page ranges");
+	memcpy(p->ext, &e, sizeof(e));
+	p->ext_len = sizeof(e);
+	return true;
+}
+
 static uint64_t chain_bytes(const struct vmbnet_mdl *m)
 {
 	uint64_t n = 0;
@@ -241,13 +280,13 @@ void vmbnet_core_batch_end(struct vmbnet_core *c)
 /* Send a fully built packet, or queue it behind others waiting for room;
  * caller holds the lock.
  */
-static int32_t submit_locked(struct vmbnet_vmbpacket *p)
+static int32_t submit_locked(struct vmbnet_vmbpacket *p, uint64_t now)
 {
 	struct vmbnet_core *c = p->core;
 	int32_t st = VMBNET_STATUS_SUCCESS;
 	int ret = -EAGAIN;
 
-	p->sent_ns = c->port->now_ns(c->opaque);
+	p->sent_ns = now;
 	p->gen = (p->gen + 1) & VMBNET_TID_GEN_MASK; /* a new trans_id for each send */
 	if (!c->queue_head)
 		ret = port_send(c, p);
@@ -269,7 +308,7 @@ int32_t vmbnet_core_submit(struct vmbnet_vmbpacket *p)
 	int32_t st;
 
 	c->port->lock(c->opaque);
-	st = submit_locked(p);
+	st = submit_locked(p, c->port->now_ns(c->opaque));
 	c->port->unlock(c->opaque);
 	return st;
 }
@@ -556,11 +595,12 @@ static uint32_t build_rndis(struct vmbnet_vmbpacket *p, const struct vmbnet_nbl 
 	return off + l2_len;
 }
 
-int32_t vmbnet_core_send_frame(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
-			       const struct vmbnet_mdl *chain, uint32_t off, uint32_t len,
-			       const void *l2, uint32_t l2_len,
-			       void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status),
-			       void *ctx)
+/* One frame from its slot to the ring, sent at @now; caller holds the lock. */
+static int32_t send_frame_locked(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
+				 const struct vmbnet_mdl *chain, uint32_t off, uint32_t len,
+				 const void *l2, uint32_t l2_len,
+				 void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status),
+				 void *ctx, uint64_t now)
 {
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, NVSP_SECTION_NONE,
 				    0 };
@@ -569,15 +609,9 @@ int32_t vmbnet_core_send_frame(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
 	uint32_t ranges = 0, pfns = 0, hlen;
 	int32_t st;
 
-	if (!done || !len || l2_len > VMBNET_L2_MAX || (l2_len && !l2))
-		return VMBNET_STATUS_INVALID_PARAMETER;
-	/* One lock from the slot to the ring: the build is short. */
-	c->port->lock(c->opaque);
 	p = packet_get(c, nbl_packet_done, NULL);
-	if (!p) {
-		c->port->unlock(c->opaque);
+	if (!p)
 		return VMBNET_STATUS_INSUFFICIENT_RESOURCES;
-	}
 	p->nbl = nbl;
 	p->nbl_done = done;
 	p->nbl_ctx = ctx;
@@ -588,16 +622,37 @@ int32_t vmbnet_core_send_frame(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
 	hm.PfnCount = 1; /* VMBNET_HDR_BYTES divides the page: never crosses */
 	memcpy(p->inline_buf, &n, sizeof(n));
 	p->inline_len = sizeof(n);
-	ext_begin(p);
-	st = ext_add_range(p, &hm, 0, hlen, &ranges, &pfns);
-	if (!st)
-		st = ext_add_chain(p, chain, off, len, &ranges, &pfns);
-	if (!st) {
-		ext_end(p, ranges);
-		st = submit_locked(p);
+	if (ext_two_pages(p, hm.ByteOffset, hlen, chain, off, len)) {
+		st = submit_locked(p, now);
+	} else {
+		ext_begin(p);
+		st = ext_add_range(p, &hm, 0, hlen, &ranges, &pfns);
+		if (!st)
+			st = ext_add_chain(p, chain, off, len, &ranges, &pfns);
+		if (!st) {
+			ext_end(p, ranges);
+			st = submit_locked(p, now);
+		}
 	}
 	if (st)
 		packet_put(p);
+	return st;
+}
+
+int32_t vmbnet_core_send_frame(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
+			       const struct vmbnet_mdl *chain, uint32_t off, uint32_t len,
+			       const void *l2, uint32_t l2_len,
+			       void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status),
+			       void *ctx)
+{
+	int32_t st;
+
+	if (!done || !len || l2_len > VMBNET_L2_MAX || (l2_len && !l2))
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	/* One lock from the slot to the ring: the build is short. */
+	c->port->lock(c->opaque);
+	st = send_frame_locked(c, nbl, chain, off, len, l2, l2_len, done, ctx,
+			       c->port->now_ns(c->opaque));
 	c->port->unlock(c->opaque);
 	return st;
 }
@@ -612,4 +667,33 @@ int32_t vmbnet_send_nbl(struct vmbnet_core *c, struct vmbnet_nbl *nbl, const voi
 		return VMBNET_STATUS_INVALID_PARAMETER;
 	return vmbnet_core_send_frame(c, nbl, nb->MdlChain, nb->DataOffset, nb->DataLength, l2,
 				      l2_len, done, ctx);
+}
+
+int32_t vmbnet_send_nbl_chain(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
+			      void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status),
+			      void *ctx, uint32_t *sent)
+{
+	int32_t st = VMBNET_STATUS_SUCCESS;
+	uint64_t now;
+
+	*sent = 0;
+	if (!done)
+		return VMBNET_STATUS_INVALID_PARAMETER;
+	c->port->lock(c->opaque);
+	now = c->port->now_ns(c->opaque); /* the chain is handed over at once */
+	for (; nbl; nbl = nbl->Next) {
+		struct vmbnet_nb *nb = nbl->FirstNetBuffer;
+
+		if (!nb || !nb->DataLength) {
+			st = VMBNET_STATUS_INVALID_PARAMETER;
+			break;
+		}
+		st = send_frame_locked(c, nbl, nb->MdlChain, nb->DataOffset, nb->DataLength, NULL,
+				       0, done, ctx, now);
+		if (st)
+			break;
+		(*sent)++;
+	}
+	c->port->unlock(c->opaque);
+	return st;
 }

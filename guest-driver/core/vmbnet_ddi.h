@@ -288,6 +288,18 @@ int32_t vmbnet_send_nbl(struct vmbnet_core *c, struct vmbnet_nbl *nbl, const voi
 			uint32_t l2_len,
 			void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status), void *ctx);
 
+/*
+ * vmbnet_send_nbl_chain() - vmbnet_send_nbl() for @nbl and each NBL after it
+ * through Next, as a miniport gets them (MiniportSendNetBufferLists): one
+ * lock and one send time for the chain. Sends in order until one fails;
+ * *@sent says how many went (each completes through @done, once), the
+ * return value is the first failure's status (the NBLs from it on are the
+ * caller's still), or STATUS_SUCCESS when all went.
+ */
+int32_t vmbnet_send_nbl_chain(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
+			      void (*done)(void *ctx, struct vmbnet_nbl *nbl, int32_t status),
+			      void *ctx, uint32_t *sent);
+
 /* ---- layer 3: completion by handle, injection ---------------------------- */
 
 /* Dot11ExtSendPacket: the frame at @buf (DMA-able, @len bytes) is sent by

@@ -309,7 +309,7 @@ static int loadgen_run(struct loadgen *lg)
 	moved = lg->t0;
 	while (atomic64_read(&lg->done) < lg->count) {
 		u64 room = lg->window - (sent - atomic64_read(&lg->done));
-		u32 n = 0;
+		u64 n;
 
 		if (lg->rate) { /* paced: no more than rate * elapsed so far */
 			u64 due = div64_u64((ktime_get_ns() - lg->t0) * lg->rate, NSEC_PER_SEC) + 1;
@@ -317,22 +317,25 @@ static int loadgen_run(struct loadgen *lg)
 			room = min(room, due > sent ? due - sent : 0);
 		}
 
-		/* Fill the window in batches: one publish, one signal each. */
-		vmbnet_core_batch_begin(c);
-		while (sent < lg->count && n < room && n < lg->batch) {
-			int32_t st = vmbnet_send_nbl(c, &lg->nbls[sent % lg->window], NULL, 0,
-						     loadgen_done, lg);
+		/* Fill the window in batches, each a chain of NBLs as a miniport
+		 * gets them: one call, one publish, one signal.
+		 */
+		n = min3(room, lg->count - sent, (u64)lg->batch);
+		if (n) {
+			struct vmbnet_nbl *first = &lg->nbls[sent % lg->window];
+			u32 i, went;
+			int32_t st;
 
-			if (st == VMBNET_STATUS_INSUFFICIENT_RESOURCES)
-				break;
-			if (st) {
+			for (i = 0; i < n; i++)
+				lg->nbls[(sent + i) % lg->window].Next =
+					i + 1 < n ? &lg->nbls[(sent + i + 1) % lg->window] : NULL;
+			vmbnet_core_batch_begin(c);
+			st = vmbnet_send_nbl_chain(c, first, loadgen_done, lg, &went);
+			vmbnet_core_batch_end(c);
+			sent += went;
+			if (st && st != VMBNET_STATUS_INSUFFICIENT_RESOURCES)
 				err = -EIO;
-				break;
-			}
-			sent++;
-			n++;
 		}
-		vmbnet_core_batch_end(c);
 		if (err)
 			break;
 		if (READ_ONCE(lg->vd->ddi_stopping)) {

@@ -10,16 +10,18 @@
 # is the cost of FRAMES frames, boot and set-up cancelled out;
 # vmbnet-profile-map attributes it to functions.
 #
-# usage: perf/profile/profile.sh [--frames N] [--top N]   (after the build)
-# Results: the table on stdout, build/reports/profile/ (logs, block counts).
+# usage: perf/profile/profile.sh [--frames N] [--top N] [--out DIR]   (after the build)
+# Results: the table on stdout and in DIR/profile.txt; the boots' logs,
+# block counts and symbols in DIR (build/reports/profile).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-frames=200000 top=30
+frames=400000 top=30 out=build/reports/profile
 while [ $# -gt 0 ]; do
     case "$1" in
     --frames) frames=$2; shift 2 ;;
     --top) top=$2; shift 2 ;;
-    *) echo "profile: error: unknown argument '$1' (--frames N, --top N)" >&2; exit 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) echo "profile: error: unknown argument '$1' (--frames N, --top N, --out DIR)" >&2; exit 2 ;;
     esac
 done
 [[ "$frames" =~ ^[1-9][0-9]*$ ]] || { echo "profile: error: --frames takes a count, not '$frames'" >&2; exit 2; }
@@ -30,7 +32,6 @@ kver=$(bash ci/guest-kver.sh)
 for f in "$qemu" "$plugin" "$map" build/guest/initramfs.cpio.gz; do
     [ -e "$f" ] || { echo "profile: error: $f missing (build first: cmake --build build)" >&2; exit 2; }
 done
-out=build/reports/profile
 mkdir -p "$out"
 base=50000
 boot_one() { # <tag> <frames>
