@@ -43,6 +43,12 @@ grep -q "^virtio-net/null@icount .*virtio-pktgen .* 4000 " "$dir/out" || fail "v
 # the wall-clock row is its own: one round, 1 Mpps, 2x virtio-net's 500 kpps
 grep -qE "^vmbnet/null +ddi-64 +64 +1 +1000000 .* 2\.00x$" "$dir/out" || fail "wall-clock row merged"
 grep -qE "^vmbnet/null +ddi-64 .* 2000 " "$dir/out" && fail "instructions for a wall-clock boot"
+# the icount rows' pps (guest time) stay out of the wall-clock table
+grep -qE "^vmbnet/null@icount +ddi-64 +64 +3 +62500 " "$dir/out" && fail "a guest-time row in the pps table"
+grep -qE "^target: guest instructions per DDI frame \(1844 before\) +2000 \(<= 922\): MISSED$" "$dir/out" ||
+    fail "the instructions target"
+grep -qE "^target: DDI cycle 64 B / virtio-net pktgen, no netdev +2\.00x \(>= 3\.00x\): MISSED$" "$dir/out" ||
+    fail "the DDI target"
 python3 - "$dir/guest-cycle.json" <<'PY' || fail "json"
 import json, sys
 rs = json.load(open(sys.argv[1]))["results"]
