@@ -482,8 +482,11 @@ void vmbnet_core_complete_batch(struct vmbnet_core *c, struct vmbnet_comp *v, un
 void vmbnet_core_complete(struct vmbnet_core *c, uint64_t trans_id, const void *payload,
 			  uint32_t len)
 {
-	struct vmbnet_comp e = { .trans_id = trans_id, .len = payload ? len : 0, .data = payload };
+	struct vmbnet_comp e; /* its payload[] unused: the caller's is read */
 
+	e.trans_id = trans_id;
+	e.len = payload ? len : 0;
+	e.data = payload ? payload : e.payload;
 	vmbnet_core_complete_batch(c, &e, 1);
 }
 
@@ -605,8 +608,7 @@ static int32_t send_frame_locked(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
 	struct nvsp_rndis_pkt n = { NVSP_MSG_SEND_RNDIS_PKT, NVSP_CHANNEL_DATA, NVSP_SECTION_NONE,
 				    0 };
 	struct vmbnet_vmbpacket *p;
-	struct vmbnet_mdl hm = { 0 };
-	uint32_t ranges = 0, pfns = 0, hlen;
+	uint32_t ranges = 0, pfns = 0, hlen, hoff;
 	int32_t st;
 
 	p = packet_get(c, nbl_packet_done, NULL);
@@ -616,15 +618,16 @@ static int32_t send_frame_locked(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
 	p->nbl_done = done;
 	p->nbl_ctx = ctx;
 	hlen = build_rndis(p, nbl, l2, l2_len, len);
-	hm.ByteOffset = (uint32_t)((p->hdr - c->hdr_area) & (VMB_PAGE_SIZE - 1));
-	hm.ByteCount = hlen;
-	hm.Pfns = &p->hdr_pfn;
-	hm.PfnCount = 1; /* VMBNET_HDR_BYTES divides the page: never crosses */
+	hoff = (uint32_t)((p->hdr - c->hdr_area) & (VMB_PAGE_SIZE - 1));
 	memcpy(p->inline_buf, &n, sizeof(n));
 	p->inline_len = sizeof(n);
-	if (ext_two_pages(p, hm.ByteOffset, hlen, chain, off, len)) {
+	if (ext_two_pages(p, hoff, hlen, chain, off, len)) {
 		st = submit_locked(p, now);
 	} else {
+		struct vmbnet_mdl hm = { .ByteOffset = hoff, .ByteCount = hlen };
+
+		hm.Pfns = &p->hdr_pfn;
+		hm.PfnCount = 1; /* VMBNET_HDR_BYTES divides the page: never crosses */
 		ext_begin(p);
 		st = ext_add_range(p, &hm, 0, hlen, &ranges, &pfns);
 		if (!st)

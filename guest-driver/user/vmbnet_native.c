@@ -233,19 +233,24 @@ static void give_slot_back(struct vmbnet_native *n, const struct vmb_pkt *p)
 
 unsigned int vmbnet_native_pump(struct vmbnet_native *n)
 {
-	uint8_t payload[NVSP_ECHO_PPI_OFF + RNDIS_PPI_MAX];
 	struct vmb_pkt p;
-	unsigned int got = 0;
+	unsigned int got = 0, ncomp = 0;
 	bool wrote = false;
 
 	while (vmb_ring_peek(&n->g.down, &p) == 0) {
-		uint32_t len = vmb_pkt_data_len(&p);
-
-		if (len > sizeof(payload))
-			len = sizeof(payload);
-		vmb_ring_pkt_copy(&n->g.down, &p, p.data_off, payload, len);
 		if (p.type == VMB_PKT_COMP && vmbnet_core_owns(p.trans_id) && n->core_ready) {
-			vmbnet_core_complete(&n->core, p.trans_id, payload, len);
+			/* to the core in batches, as vmbnet.ko's NAPI hands them */
+			struct vmbnet_comp *e = &n->comp[ncomp];
+
+			e->trans_id = p.trans_id;
+			e->len = vmb_pkt_data_len(&p) < sizeof(e->payload) ? vmb_pkt_data_len(&p) :
+									     sizeof(e->payload);
+			e->data = NULL;
+			vmb_ring_pkt_copy(&n->g.down, &p, p.data_off, e->payload, e->len);
+			if (++ncomp == VMBNET_COMP_BATCH) {
+				vmbnet_core_complete_batch(&n->core, n->comp, ncomp);
+				ncomp = 0;
+			}
 		} else if (p.type == VMB_PKT_DATA_XFER_PAGES) {
 			give_slot_back(n, &p);
 			wrote = true;
@@ -253,6 +258,8 @@ unsigned int vmbnet_native_pump(struct vmbnet_native *n)
 		vmb_ring_advance(&n->g.down, &p);
 		got++;
 	}
+	if (ncomp)
+		vmbnet_core_complete_batch(&n->core, n->comp, ncomp);
 	/* The backend may wait for this space (pending_send_sz). */
 	if (vmb_ring_rx_release(&n->g.down))
 		vmbnet_native_doorbell(n);

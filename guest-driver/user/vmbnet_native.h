@@ -36,6 +36,7 @@ struct vmbnet_native {
 	struct vmbnet_core core;
 	bool core_ready;
 	struct vmbnet_native_stats stats;
+	struct vmbnet_comp comp[VMBNET_COMP_BATCH]; /* vmbnet_native_pump()'s */
 };
 
 /* Guest RAM of @ram_mib MiB and a front end listening on @sock. 0 or -errno. */
