@@ -107,11 +107,13 @@ last_faults() {
     printf 'boot: %s fault(s) fired so far (%s); the last:\n' "${n:-0}" "$faults_log" >> "$log"
     grep 'fault [0-9]' "$faults_log" 2>/dev/null | tail -n 8 | sed 's/^/boot:   /' >> "$log"
 }
-deadline=$(( $(date +%s) + timeout ))
+# EPOCHSECONDS, not date(1): a fork per console line cost a core while a
+# guest printed its histograms (hundreds of lines), and held the guest up
+deadline=$(( EPOCHSECONDS + timeout ))
 verdict='' failure='' suite=''
 exec 3<"$fifo"
 while :; do
-    left=$(( deadline - $(date +%s) ))
+    left=$(( deadline - EPOCHSECONDS ))
     if [ "$left" -le 0 ]; then
         failure="timeout after ${timeout}s"
         break
