@@ -41,9 +41,15 @@ lg_run() {
     grep -q '^frames' "$lg" || die "loadgen: $(cat "$lg")"
 }
 
-# run <name> <count> <size> <rate>: one load generator run, results printed
+# run <name> <count> <size> <rate>: one load generator run, results printed.
+# It waits a second first: the last run's histogram (a thousand lines and
+# more) may still be going out on the serial console, whose interrupts
+# and whose reader on the host would otherwise take time from this run
+# (on datapath B they halved the 512- and 1514-byte rows).
 run() {
     name=$1
+    # shellcheck disable=SC3045 # busybox ash has read -t
+    read -r -t 1 _ <> "$nap"
     lg_run "$@"
     cat "$lg" | awk -v n="$name" '
         /^frames/ { printf "vmbnet-result: %s frames=%s size=%s window=%s batch=%s elapsed_ns=%s failed=%s rate=%s idle_ns=%s\n", n, $2, $4, $6, $8, $10, $12, $14, $16 }
