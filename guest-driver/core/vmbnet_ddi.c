@@ -684,9 +684,11 @@ int32_t vmbnet_send_nbl_chain(struct vmbnet_core *c, struct vmbnet_nbl *nbl,
 		return VMBNET_STATUS_INVALID_PARAMETER;
 	c->port->lock(c->opaque);
 	now = c->port->now_ns(c->opaque); /* the chain is handed over at once */
-	for (; nbl; nbl = nbl->Next) {
+	for (struct vmbnet_nbl *next; nbl; nbl = next) {
 		struct vmbnet_nb *nb = nbl->FirstNetBuffer;
 
+		/* read before the send: once sent, the NBL is the completion's */
+		next = nbl->Next;
 		if (!nb || !nb->DataLength) {
 			st = VMBNET_STATUS_INVALID_PARAMETER;
 			break;
