@@ -15,6 +15,9 @@
 #   hv_netvsc/udp     the same on the UDP socket netdev
 #   virtio-net/udp    virtio-net-pci on the UDP socket netdev (reference)
 #   virtio-net/null   virtio-net-pci, no netdev (reference)
+#   virtio-net/vhost-user  virtio-net-pci on vhost-user, served by
+#                     dpdk-testpmd (rxonly) on the host: the fast datapath
+#                     users would otherwise pick (ci/with-testpmd-vhost.sh)
 # Then the instructions per frame: vmbnet/null (the 64-byte DDI run only),
 # hv_netvsc/null and virtio-net/null booted again under -icount, where the
 # guest's clock counts its instructions (2 rounds; 1 with --quick, which
@@ -92,6 +95,18 @@ boot_dpdk() { # <label> <script> <round>
     boot "$1" "$2" "$3" -smp 1,maxcpus=2 -device "vmbnet-pci,backend=$sock"
     launcher=() boot_opts=()
 }
+# virtio-net on vhost-user, testpmd the backend: guest RAM shared; QEMU
+# 7.2's vhost-user under TCG needs the device without MSI-X (vectors=0).
+boot_vhost() { # <label> <script> <round>
+    local sock
+    sock=$(mktemp -u /tmp/vmbnet-main-$$.XXXXXX.vhost)
+    launcher=(ci/with-testpmd-vhost.sh --socket "$sock"
+              --log "$reports/main-${1//\//-}-r$3.testpmd.log" --)
+    boot_opts=(--shared-ram)
+    boot "$1" "$2" "$3" -chardev "socket,id=vu0,path=$sock" -netdev vhost-user,id=n0,chardev=vu0 \
+        -device virtio-net-pci,netdev=n0,romfile=,vectors=0
+    launcher=() boot_opts=()
+}
 # Each round boots every configuration once, in an order rotated by one
 # from the round before, so that no configuration always runs first (TCG's
 # host caches cold, the machine's load at the start) or last.
@@ -103,6 +118,7 @@ else # single-threaded TCG, and a backend that runs in host time, not guest time
 fi
 configs+=("hv_netvsc/null pktgen-netvsc -device vmbnet-pci")
 if [ "$quick" = 0 ]; then
+    [ "${#icount[@]}" = 0 ] && configs+=("virtio-net/vhost-user pktgen-virtio vhost")
     configs+=("vmbnet/udp cycle -device vmbnet-pci,netdev=n0 $udp"
               "hv_netvsc/udp pktgen-netvsc -device vmbnet-pci,netdev=n0 $udp"
               "virtio-net/udp pktgen-virtio -device virtio-net-pci,netdev=n0,romfile= $udp")
@@ -119,6 +135,8 @@ for ((r = 0; r < rounds; r++)); do
         set -- ${configs[(k + r) % n]}
         if [ "$3" = dpdk ]; then
             boot_dpdk "$1" "$2" "$((r + 1))"
+        elif [ "$3" = vhost ]; then
+            boot_vhost "$1" "$2" "$((r + 1))"
         else
             label=$1 script=$2
             shift 2

@@ -282,7 +282,7 @@ static void target(const char *what, const struct run *x, const struct run *y, d
 	if (!x || !x->pps || (y && !y->pps))
 		return;
 	v = y ? (double)x->pps / (double)y->pps : (double)x->pps;
-	printf("target: %-52s %8.*f%s (%s %.*f%s): %s\n", what, y ? 2 : 0, v, y ? "x" : "",
+	printf("target: %-56s %8.*f%s (%s %.*f%s): %s\n", what, y ? 2 : 0, v, y ? "x" : "",
 	       at_most ? "<=" : ">=", y ? 2 : 0, want, y ? "x" : "",
 	       (at_most ? v <= want : v >= want) ? "met" : "MISSED");
 }
@@ -304,6 +304,9 @@ static void print_targets(void)
 	       find("vmbnet/null", "vmbnet-pktgen", false), vnull, 2, false);
 	target("datapath B / datapath A, DDI cycle 64 B", find("vmbnet/dpdk-null", "ddi-64", false),
 	       ddi, 1.5, false);
+	target("datapath B DDI 64 B / virtio-net on vhost-user (testpmd)",
+	       find("vmbnet/dpdk-null", "ddi-64", false),
+	       find("virtio-net/vhost-user", "virtio-pktgen", false), 2, false);
 	if (ic && ic->nsamples) {
 		ipf.pps = median_of(ic->ipf, ic->nsamples, &lo, &hi);
 		target("guest instructions per DDI frame (" __stringify(
